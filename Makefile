@@ -1,0 +1,28 @@
+# clc — common tasks. Everything is plain `go`; the Makefile only names them.
+GO ?= go
+export CGO_ENABLED ?= 0
+
+.PHONY: build test bench demo lint fuzz clean
+
+build: ## build ./bin/clc
+	$(GO) build -o bin/clc ./cmd/clc
+
+test: ## run every test (the PyTorch reference tests run where python3-torch is installed)
+	$(GO) test ./...
+
+bench: ## Go benchmarks of the training kernels, the step and the CSV reader
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+demo: ## the whole pipeline on the embedded demo dataset
+	$(GO) run ./cmd/clc fit --demo -o /tmp/clc-demo-fit.yaml
+
+lint: ## gofmt, go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	for t in $$($(GO) test -list '^Fuzz' ./internal/train/ | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./internal/train/ || exit 1; done
+	for t in $$($(GO) test -list '^Fuzz' ./internal/clc/ | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./internal/clc/ || exit 1; done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/clc-tools/clc/internal/clc"
+)
+
+// logger writes progress and notes to stderr unless quiet. On a terminal the
+// progress is one line rewritten in place; elsewhere (CI logs) it prints a
+// line at every tenth of the sweep.
+type logger struct {
+	w        io.Writer
+	quiet    bool
+	terminal bool
+	lastTick int
+	open     bool
+}
+
+func newLogger(w io.Writer, quiet bool) *logger {
+	l := &logger{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			l.terminal = true
+		}
+	}
+	return l
+}
+
+func (l *logger) Printf(format string, args ...any) {
+	if l.quiet {
+		return
+	}
+	fmt.Fprintf(l.w, "clc: "+format+"\n", args...)
+}
+
+func (l *logger) progress(start time.Time) clc.Progress {
+	if l.quiet {
+		return nil
+	}
+	return func(t clc.Trial, done, total int) {
+		elapsed := time.Since(start).Seconds()
+		eta := elapsed / float64(done) * float64(total-done)
+		if l.terminal {
+			fmt.Fprintf(l.w, "\rclc: sweep %d/%d trials, %.0fs elapsed, ~%.0fs left   ", done, total, elapsed, eta)
+			l.open = true
+			return
+		}
+		if tick := done * 10 / total; tick > l.lastTick {
+			l.lastTick = tick
+			fmt.Fprintf(l.w, "clc: sweep %d/%d trials, %.0fs elapsed, ~%.0fs left\n", done, total, elapsed, eta)
+		}
+	}
+}
+
+func (l *logger) endProgress() {
+	if l.open {
+		fmt.Fprintln(l.w)
+		l.open = false
+	}
+}
+
+// fractionLabel prints a fraction as the user wrote it when known.
+func fractionLabel(fit *clc.FitFile, f float64) string {
+	for i, v := range fit.Config.Fractions {
+		if v == f && i < len(fit.Config.FractionText) {
+			return fit.Config.FractionText[i]
+		}
+	}
+	return strconv.FormatFloat(f, 'g', 4, 64)
+}
+
+func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+
+// writeFitTable prints the optima table, the law, the extrapolation check,
+// the constant's verdict and the prediction at n_full.
+func writeFitTable(w io.Writer, fit *clc.FitFile) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "fraction\tN\tsteps\toptimal lr\t95% interval\tval loss\tC (lr·steps)\tbracketed\t")
+	for _, o := range fit.Optima {
+		if !o.Usable {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)
+			continue
+		}
+		br := "yes"
+		if !o.Bracketed {
+			br = "no (" + o.Edge + " edge)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t[%s, %s]\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
+			g3(o.LR), g3(o.LRLow), g3(o.LRHigh), o.Loss, g3(o.Constant), br)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	l := fit.Law
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %.3f ± %.3f (95%% CI [%.3f, %.3f]), k = %s, R² = %.3f, %d points, N %d…%d\n",
+		l.Alpha, l.AlphaSE, l.AlphaCI[0], l.AlphaCI[1], g3(l.K), l.R2, l.Points, l.NMin, l.NMax)
+	if e := l.Extrapolation; e != nil {
+		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ)\n",
+			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma))
+	} else {
+		fmt.Fprintf(w, "check     extrapolation check needs at least 3 usable optima\n")
+	}
+	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
+	p := fit.Prediction
+	fmt.Fprintf(w, "predict   N = %d (all training rows): η* = %s [%s, %s], T = %d steps, C = %s lr·steps\n",
+		p.N, g3(p.LR), g3(p.LRLow), g3(p.LRHigh), p.Steps, g3(p.Constant))
+	return nil
+}
+
+// reportOptima prints the per-fraction table to w when the law cannot be
+// fitted, so the user sees why.
+func reportOptima(w io.Writer, fit *clc.FitFile) {
+	var b strings.Builder
+	b.WriteString("clc: optima found:")
+	for _, o := range fit.Optima {
+		switch {
+		case !o.Usable:
+			fmt.Fprintf(&b, " %s: every rate diverged;", fractionLabel(fit, o.Fraction))
+		case !o.Bracketed:
+			fmt.Fprintf(&b, " %s: lr %s on the %s edge;", fractionLabel(fit, o.Fraction), g3(o.LR), o.Edge)
+		default:
+			fmt.Fprintf(&b, " %s: lr %s;", fractionLabel(fit, o.Fraction), g3(o.LR))
+		}
+	}
+	fmt.Fprintln(w, strings.TrimSuffix(b.String(), ";"))
+}
+
+// unbracketedWarnings says, for each optimum on the grid's edge, how to widen
+// the grid.
+func unbracketedWarnings(fit *clc.FitFile) []string {
+	var out []string
+	lrs := fit.Config.LRs
+	for _, o := range fit.Optima {
+		if !o.Usable {
+			out = append(out, fmt.Sprintf("every rate diverged at fraction %s (N = %d); lower --lr-min", fractionLabel(fit, o.Fraction), o.N))
+			continue
+		}
+		if o.Bracketed {
+			continue
+		}
+		if o.Edge == "low" {
+			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), g3(lrs[0]/10)))
+		} else {
+			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), g3(lrs[len(lrs)-1]*10)))
+		}
+	}
+	return out
+}
+
+// fitJSON is the --json output of clc fit (DESIGN.md §3).
+type fitJSON struct {
+	Alpha           float64            `json:"alpha"`
+	AlphaSE         float64            `json:"alpha_se"`
+	AlphaCI         [2]float64         `json:"alpha_ci"`
+	K               float64            `json:"k"`
+	Log10KSE        float64            `json:"log10_k_se"`
+	R2              float64            `json:"r2"`
+	Points          int                `json:"points"`
+	Extrapolation   *clc.Extrapolation `json:"extrapolation"`
+	Constant        float64            `json:"constant"`
+	ConstantMean    float64            `json:"constant_mean"`
+	ConstantCV      float64            `json:"constant_cv"`
+	ConstantSlope   float64            `json:"constant_slope"`
+	ConstantSlopeCI [2]float64         `json:"constant_slope_ci"`
+	ConstantHolds   bool               `json:"constant_holds"`
+	ConstantVerdict string             `json:"constant_verdict"`
+	NFull           int                `json:"n_full"`
+	StepsFull       int                `json:"steps_full"`
+	PredictedLR     float64            `json:"predicted_lr"`
+	PredictedLRCI   [2]float64         `json:"predicted_lr_ci"`
+	Optima          []optimumJSON      `json:"optima"`
+	Warnings        []string           `json:"warnings"`
+	FitFile         string             `json:"fit_file"`
+}
+
+type optimumJSON struct {
+	Fraction  float64 `json:"fraction"`
+	N         int     `json:"n"`
+	Steps     int     `json:"steps"`
+	LR        float64 `json:"lr"`
+	LRLow     float64 `json:"lr_low"`
+	LRHigh    float64 `json:"lr_high"`
+	Loss      float64 `json:"loss"`
+	Constant  float64 `json:"constant"`
+	Bracketed bool    `json:"bracketed"`
+	Edge      string  `json:"edge,omitempty"`
+	Refined   bool    `json:"refined"`
+	Usable    bool    `json:"usable"`
+}
+
+func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string) error {
+	l, c, p := fit.Law, fit.Constant, fit.Prediction
+	out := fitJSON{
+		Alpha: l.Alpha, AlphaSE: l.AlphaSE, AlphaCI: l.AlphaCI, K: l.K, Log10KSE: l.Log10KSE, R2: l.R2,
+		Points: l.Points, Extrapolation: l.Extrapolation,
+		Constant: p.Constant, ConstantMean: c.Mean, ConstantCV: c.CV, ConstantSlope: c.Slope,
+		ConstantSlopeCI: c.SlopeCI, ConstantHolds: c.Holds, ConstantVerdict: c.Verdict,
+		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
+		Warnings: warnings, FitFile: path,
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	for _, o := range fit.Optima {
+		out.Optima = append(out.Optima, optimumJSON{
+			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, LRLow: o.LRLow, LRHigh: o.LRHigh,
+			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+// version is clc's version, written into every fit file. Release builds set
+// it with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes (DESIGN.md §3).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// Main runs clc with os.Args, the process's standard streams and signal
+// handling, and returns the exit code.
+func Main() int {
+	ctx, stop := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if s, ok := <-sigs; ok {
+			stop(signalError{s.(syscall.Signal)})
+		}
+	}()
+	defer signal.Stop(sigs)
+	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+// run executes one clc command line and returns the exit code. It never
+// calls os.Exit, so tests can call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	if cause := context.Cause(ctx); cause != nil {
+		var se signalError
+		if errors.As(cause, &se) {
+			fmt.Fprintf(stderr, "clc: error: %v\n", se)
+			if se.sig == syscall.SIGTERM {
+				return exitSIGTERM
+			}
+			return exitSIGINT
+		}
+	}
+	return reportError(stderr, err)
+}
+
+// usageError marks command-line mistakes found by cobra or by flag checks.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// reportError prints err as one "clc: error:" line (plus a hint line when
+// there is one) and returns its exit code: 2 for input and usage errors,
+// 1 for everything else.
+func reportError(stderr io.Writer, err error) int {
+	msg := strings.TrimSuffix(strings.TrimSpace(firstLine(err.Error())), ".")
+	fmt.Fprintf(stderr, "clc: error: %s\n", msg)
+	if ie, ok := inputerr.As(err); ok {
+		if ie.Hint != "" {
+			fmt.Fprintf(stderr, "clc: hint: %s\n", ie.Hint)
+		}
+		return exitUsage
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "clc: hint: run 'clc help' for usage\n")
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "clc",
+		Short: "Tune learning rates from small data fractions with the cumulative-learning constant",
+		Long: `clc sweeps learning rates on small, nested fractions of a dataset, fits how the
+optimal rate scales with the dataset size (η*(N) = k·N^α), and derives the
+cumulative-learning constant C = η*·T, the area under the schedule at the optimum.`,
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newFitCmd(stdin, stdout, stderr))
+	return root
+}
+
+// exactArgs is cobra.RangeArgs reported as a usage error.
+func rangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

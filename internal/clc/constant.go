@@ -1,0 +1,103 @@
+package clc
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+func optimumConstant(o Optimum) float64 { return o.LR * float64(o.Steps) }
+
+// AnalyzeConstant tests whether the cumulative-learning constant
+//
+//	C(N) = η*(N)·T(N)   (lr·steps)
+//
+// is the same at every dataset size, over the optima FitLaw uses (usable and
+// bracketed). It reports the values C_i, their mean and coefficient of
+// variation (sample standard deviation over mean; 0 for one value), and the
+// slope γ of
+//
+//	log10 C = c + γ·log10 N
+//
+// fitted like the law (same weights 1/(LogSE² + σ0²) — log10 T is exact, so
+// log10 C has the error of log10 η* — same Birge-ratio inflation, same
+// t interval). C is called constant (Holds) when the 95% interval of γ
+// contains 0. With fewer than 2 sizes the slope cannot be measured: Holds
+// is false and the verdict says so. law supplies the α quoted in the verdict
+// when C is not constant.
+func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
+	ps := fitPoints(optima)
+	var r ConstantReport
+	if len(ps) == 0 {
+		r.Verdict = "untested: no usable, bracketed optimum"
+		return r
+	}
+	r.Values = make([]float64, len(ps))
+	for i, o := range ps {
+		r.Values[i] = optimumConstant(o)
+	}
+	r.Mean = stat.Mean(r.Values, nil)
+	if len(ps) > 1 && r.Mean != 0 {
+		r.CV = stat.StdDev(r.Values, nil) / r.Mean
+	}
+	f, ok := fitLog(ps, optimumConstant)
+	if !ok {
+		r.Verdict = fmt.Sprintf("untested: one dataset size only; C = %s lr·steps", fmtG(r.Mean))
+		return r
+	}
+	r.Slope = f.b
+	half := f.quantile * math.Sqrt(f.varB)
+	r.SlopeCI = [2]float64{f.b - half, f.b + half}
+	r.Holds = r.SlopeCI[0] <= 0 && 0 <= r.SlopeCI[1]
+	if r.Holds {
+		r.Verdict = fmt.Sprintf("constant within uncertainty: C = %s lr·steps (CV %.0f%%), slope %s [%s, %s]",
+			fmtG(r.Mean), 100*r.CV, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
+		return r
+	}
+	trend := "grows"
+	if r.Slope < 0 {
+		trend = "shrinks"
+	}
+	r.Verdict = fmt.Sprintf("not constant: C %s as N^%s [%s, %s]; ", trend, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
+	if law.Points >= 2 {
+		r.Verdict += fmt.Sprintf("clc uses C(N) = η*(N)·T(N) from the law (α = %s)", fmtF(law.Alpha))
+	} else {
+		r.Verdict += "no law was fitted to give C(N) = η*(N)·T(N)"
+	}
+	return r
+}
+
+// At returns the cumulative learning C, in lr·steps, to use for a run of
+// the given steps on n rows: the mean C when it is constant (Holds) or when
+// no law was fitted, else the law's prediction
+//
+//	C(n) = η*(n)·T,  η*(n) = k·n^α.
+func (r ConstantReport) At(law Law, n int, steps int) float64 {
+	if r.Holds || law.Points < 2 {
+		return r.Mean
+	}
+	lr, _, _ := law.Predict(float64(n))
+	return lr * float64(steps)
+}
+
+// fmtF formats v with two decimals and no negative zero.
+func fmtF(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		s = "0.00"
+	}
+	return s
+}
+
+// fmtG formats v with three significant digits, without an exponent
+// between 0.001 and 10⁶ (1230, 12.3, 0.0123).
+func fmtG(v float64) string {
+	s := strconv.FormatFloat(v, 'g', 3, 64)
+	if a := math.Abs(v); a >= 1e-3 && a < 1e6 {
+		r, _ := strconv.ParseFloat(s, 64)
+		s = strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return s
+}

@@ -1,0 +1,164 @@
+package clc
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+// ParseFractions parses a comma-separated list of dataset fractions, each a
+// decimal ("0.25") or a ratio ("1/4"), every one in (0, 1], without
+// duplicates. It returns the values and their text as given, sorted ascending.
+func ParseFractions(s string) ([]float64, []string, error) {
+	parts := splitList(s)
+	if len(parts) == 0 {
+		return nil, nil, inputerr.New("--fractions is empty").WithHint("give a list such as 1/32,1/16,1/8,1/4")
+	}
+	type frac struct {
+		v    float64
+		text string
+	}
+	var fs []frac
+	seen := map[float64]string{}
+	for _, p := range parts {
+		r, ok := new(big.Rat).SetString(p)
+		if !ok {
+			return nil, nil, inputerr.New("fraction %q is not a number or ratio", p).WithHint("write fractions as 1/8 or 0.125")
+		}
+		v, _ := r.Float64()
+		if r.Sign() <= 0 || v > 1 {
+			return nil, nil, inputerr.New("fraction %q is outside (0, 1]", p).WithHint("a fraction is a share of the training rows: 1/32 … 1")
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, nil, inputerr.New("fraction %q repeats %q", p, prev)
+		}
+		seen[v] = p
+		fs = append(fs, frac{v, p})
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].v < fs[j].v })
+	vals := make([]float64, len(fs))
+	texts := make([]string, len(fs))
+	for i, f := range fs {
+		vals[i], texts[i] = f.v, f.text
+	}
+	return vals, texts, nil
+}
+
+// ParseRates parses a comma-separated list of positive, finite learning rates
+// and returns them sorted ascending, without duplicates.
+func ParseRates(s string) ([]float64, error) {
+	parts := splitList(s)
+	if len(parts) == 0 {
+		return nil, inputerr.New("--lrs is empty")
+	}
+	var lrs []float64
+	for _, p := range parts {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, inputerr.New("learning rate %q is not a number", p)
+		}
+		if v <= 0 {
+			return nil, inputerr.New("learning rate %q is not positive", p)
+		}
+		lrs = append(lrs, v)
+	}
+	sort.Float64s(lrs)
+	for i := 1; i < len(lrs); i++ {
+		if lrs[i] == lrs[i-1] {
+			return nil, inputerr.New("learning rate %g appears twice in --lrs", lrs[i])
+		}
+	}
+	if len(lrs) < 3 {
+		return nil, inputerr.New("--lrs has %d rates; the optimum search needs at least 3", len(lrs))
+	}
+	return lrs, nil
+}
+
+// LogGrid returns points learning rates spaced evenly in log10 η from lo to
+// hi inclusive:
+//
+//	η_i = 10^(log10 lo + i·(log10 hi − log10 lo)/(points−1)),  i = 0..points−1
+func LogGrid(lo, hi float64, points int) ([]float64, error) {
+	switch {
+	case !(lo > 0) || math.IsInf(lo, 0):
+		return nil, inputerr.New("--lr-min %g must be a positive number", lo)
+	case !(hi > 0) || math.IsInf(hi, 0):
+		return nil, inputerr.New("--lr-max %g must be a positive number", hi)
+	case lo >= hi:
+		return nil, inputerr.New("--lr-min %g is not below --lr-max %g", lo, hi).WithHint("the grid runs from --lr-min up to --lr-max, e.g. --lr-min 1e-4 --lr-max 1")
+	case points < 3:
+		return nil, inputerr.New("--lr-points %d is too few; the optimum search needs at least 3", points)
+	}
+	a, b := math.Log10(lo), math.Log10(hi)
+	g := make([]float64, points)
+	for i := range g {
+		g[i] = math.Pow(10, a+float64(i)*(b-a)/float64(points-1))
+	}
+	g[0], g[points-1] = lo, hi
+	return g, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Plan is the set of trials of a sweep: every fraction × learning rate × seed.
+type Plan struct {
+	NFull     int       // training rows available
+	Fractions []float64 // ascending, in (0, 1]
+	Sizes     []int     // N = round(f·NFull) per fraction
+	LRs       []float64 // ascending
+	Seeds     int
+}
+
+// NewPlan checks that every fraction leaves at least minRows rows (one
+// batch) and that the fractions map to distinct sizes.
+func NewPlan(nFull int, fractions []float64, lrs []float64, seeds, minRows int) (Plan, error) {
+	if seeds < 1 {
+		return Plan{}, inputerr.New("--seeds %d must be at least 1", seeds)
+	}
+	p := Plan{NFull: nFull, Fractions: fractions, LRs: lrs, Seeds: seeds}
+	for i, f := range fractions {
+		n := int(math.Round(f * float64(nFull)))
+		if n < minRows {
+			return Plan{}, inputerr.New("fraction %s leaves %d of %d training rows, fewer than one batch of %d", fmtFrac(f), n, nFull, minRows).
+				WithHint("use larger fractions or a smaller --batch-size")
+		}
+		if i > 0 && n == p.Sizes[i-1] {
+			return Plan{}, inputerr.New("fractions %s and %s both give %d rows", fmtFrac(fractions[i-1]), fmtFrac(f), n)
+		}
+		p.Sizes = append(p.Sizes, n)
+	}
+	return p, nil
+}
+
+// Specs lists the plan's trials, fraction-major, then rate, then seed.
+func (p Plan) Specs() []TrialSpec {
+	specs := make([]TrialSpec, 0, len(p.Fractions)*len(p.LRs)*p.Seeds)
+	for i, f := range p.Fractions {
+		for _, lr := range p.LRs {
+			for s := 0; s < p.Seeds; s++ {
+				specs = append(specs, TrialSpec{Fraction: f, N: p.Sizes[i], LR: lr, Seed: s})
+			}
+		}
+	}
+	return specs
+}
+
+func fmtFrac(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+
+// String describes the plan in one line.
+func (p Plan) String() string {
+	return fmt.Sprintf("%d fractions × %d rates × %d seeds = %d trials", len(p.Fractions), len(p.LRs), p.Seeds, len(p.Fractions)*len(p.LRs)*p.Seeds)
+}

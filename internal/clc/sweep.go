@@ -1,0 +1,139 @@
+package clc
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/clc-tools/clc/internal/train"
+)
+
+// Progress receives each finished trial as it completes, with the count of
+// finished and total trials. It is called from one goroutine at a time.
+type Progress func(t Trial, done, total int)
+
+// RunSweep runs every spec on trainer with the given number of workers
+// (≤ 0 means runtime.NumCPU()). Trials start largest-N first so that the
+// longest ones do not straggle at the end; the returned trials are in the
+// order of specs, whatever the number of workers. A trainer error stops the
+// sweep: no new trials start and the first error is returned together with
+// the trials finished so far (in spec order, unfinished ones omitted).
+func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, workers int, progress Progress) ([]Trial, error) {
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	order := make([]int, len(specs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return specs[order[a]].N > specs[order[b]].N })
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]*Trial, len(specs))
+	jobs := make(chan int)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if ctx.Err() != nil {
+					continue // stopping: drain without starting trials
+				}
+				spec := specs[i]
+				res, err := trainer.Train(ctx, spec)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("clc: trial fraction %g lr %g seed %d: %w", spec.Fraction, spec.LR, spec.Seed, err)
+						cancel()
+					}
+					mu.Unlock()
+					continue
+				}
+				t := trialFrom(spec, res)
+				results[i] = &t
+				done++
+				if progress != nil {
+					progress(t, done, len(specs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, i := range order {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+
+	out := make([]Trial, 0, len(specs))
+	for _, t := range results {
+		if t != nil {
+			out = append(out, *t)
+		}
+	}
+	if firstErr == nil && ctx.Err() != nil && len(out) < len(specs) {
+		firstErr = ctx.Err()
+	}
+	return out, firstErr
+}
+
+func trialFrom(spec TrialSpec, r train.Result) Trial {
+	return Trial{
+		TrialSpec:     spec,
+		Steps:         r.Steps,
+		ValidLoss:     r.ValidLoss,
+		TrainLoss:     r.TrainLoss,
+		ValidAccuracy: finiteOrZero(r.ValidAccuracy),
+		Diverged:      r.Diverged,
+		Seconds:       r.Seconds,
+	}
+}
+
+// BuiltinTrainer trains trials with clc's pure-Go engine. TrainSet holds all
+// training rows in their sweep order (shuffled once), so a trial with N rows
+// trains on the view TrainSet.Rows(N); ValidSet is the same for every trial.
+type BuiltinTrainer struct {
+	TrainSet *train.Dataset
+	ValidSet *train.Dataset
+	Config   train.Config // LR and Seed are set per trial
+}
+
+// Train runs one trial: the first spec.N training rows, rate spec.LR, seed
+// spec.Seed.
+func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (train.Result, error) {
+	cfg := b.Config
+	cfg.LR = spec.LR
+	cfg.Seed = uint64(spec.Seed)
+	start := time.Now()
+	res, err := train.Run(ctx, b.TrainSet.Rows(spec.N), b.ValidSet, cfg)
+	if res.Seconds == 0 {
+		res.Seconds = time.Since(start).Seconds()
+	}
+	return res, err
+}
+
+// finiteOrZero maps NaN (accuracy of a regression) and ±Inf to 0, so they
+// never reach a fit file.
+func finiteOrZero(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

@@ -1,0 +1,581 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+// Table is a numeric CSV file as read by ReadCSV: every cell a finite number,
+// the target column held apart from the features.
+type Table struct {
+	Name     string    // the file path, or "<stdin>": used in error messages
+	Features []string  // feature column names, in file order, without the target
+	Target   string    // target column name
+	X        []float32 // Rows×len(Features) feature values, row-major
+	Y        []float64 // the target of each row, as parsed (full float64 precision)
+	Rows     int
+	// Lines holds the 1-based line of each row's first byte (a quoted field
+	// may span lines, so rows and lines need not correspond one to one).
+	Lines []int32
+	// TargetCols holds the 1-based byte column where each row's target field
+	// starts (its opening quote, when quoted), on the row's first line unless
+	// a quoted field before it spans lines.
+	TargetCols []int32
+	// SHA256 is the hex SHA-256 of the bytes read from the source (compressed
+	// bytes for gzip input): a fingerprint of the data file.
+	SHA256 string
+
+	// targetLines holds the line of a row's target field when it differs from
+	// the row's first line (after a quoted field that spans lines).
+	targetLines map[int]int32
+
+	headerLine int     // 1-based line of the header row (0 when unknown)
+	headerCols []int32 // 1-based byte column of each header field, in file order
+	columns    []string
+}
+
+// ReadOptions controls ReadCSV. The zero value reads the last column as the
+// target.
+type ReadOptions struct {
+	// Target is the name of the target column; "" means the last column.
+	Target string
+}
+
+// LoadCSV reads the CSV file at path as ReadCSV does; path "-" reads stdin
+// (named "<stdin>" in messages). A missing, unreadable or directory path is
+// an input error (*inputerr.Error); gzip input is detected by its magic bytes,
+// whatever the file is called.
+func LoadCSV(path string, stdin io.Reader, opt ReadOptions) (*Table, error) {
+	if path == "-" {
+		if stdin == nil {
+			return nil, errors.New("train: no standard input to read")
+		}
+		return ReadCSV(stdin, "<stdin>", opt)
+	}
+	if path == "" {
+		return nil, inputerr.New("no data file given").WithHint("pass a CSV file, or - to read standard input")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if st.IsDir() {
+		return nil, &inputerr.Error{File: path, Msg: "is a directory, not a CSV file",
+			Hint: "pass the path of a CSV file"}
+	}
+	return ReadCSV(f, path, opt)
+}
+
+func openError(path string, err error) error {
+	e := &inputerr.Error{File: path, Err: err}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		e.Msg = "no such file"
+		e.Hint = "check the path"
+	case errors.Is(err, fs.ErrPermission):
+		e.Msg = "permission denied"
+		e.Hint = "check the file's permissions"
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			e.Msg = "cannot open: " + pe.Err.Error()
+		} else {
+			e.Msg = "cannot open: " + err.Error()
+		}
+	}
+	return e
+}
+
+// ReadCSV reads a numeric CSV table from r. name is the file path (or
+// "<stdin>") used in error messages.
+//
+// Format rules:
+//
+//   - gzip-compressed input is detected by its magic bytes (1f 8b), whatever
+//     the file is called, and decompressed as it streams; concatenated
+//     members are read in turn and trailing bytes after the last member are
+//     ignored, as by gzip -d. UTF-16 text and zip, bzip2, xz and zstd data
+//     are rejected with a hint.
+//   - A UTF-8 byte order mark is skipped; byte columns of the header line
+//     are counted after it.
+//   - Fields are separated by commas and records end with LF or CRLF; fields
+//     may be quoted as in RFC 4180 (commas, doubled quotes and newlines
+//     inside quotes). Empty lines are skipped but counted in line numbers.
+//     Lines may be of any length.
+//   - The first record is the header: at least 2 columns, each name non-empty
+//     and unique after trimming surrounding ASCII spaces, tabs, CRs and LFs.
+//   - The target is the column named opt.Target, or the last column; all
+//     other columns are features, in file order.
+//   - At least one data row must follow, each with exactly as many fields as
+//     the header. Every cell, trimmed the same way, must be a finite number
+//     in decimal notation as strconv.ParseFloat reads it (hex floats,
+//     underscores, NaN and Inf are rejected, as pandas does); features must
+//     also fit a float32 (|v| ≤ 3.4e38) and are rounded to it, while the
+//     target keeps float64 precision. Empty cells (missing values) are
+//     errors.
+//
+// Every problem with the data is an *inputerr.Error naming the file and,
+// where it has one, the 1-based line and byte column of the offending field's
+// start (or of the offending character, for quoting errors). I/O errors are
+// returned wrapped, and are not input errors.
+func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	hash := sha256.New()
+	hashed := io.TeeReader(r, hash)
+	src, err := openStream(hashed, name)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(src)
+	cr.FieldsPerRecord = -1 // checked here, to report expected vs got
+	cr.ReuseRecord = true
+
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &inputerr.Error{File: name, Msg: "file is empty; expected a header row of column names",
+			Hint: "the first line must name the columns, e.g. x1,x2,y"}
+	}
+	if err != nil {
+		return nil, readError(name, err)
+	}
+	t, ti, err := parseHeader(cr, header, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	ncol := len(t.columns)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, readError(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != ncol {
+			e := inputerr.At(name, line, 0, "row has %d %s, expected %d like the header",
+				len(rec), pluralize(len(rec), "field", "fields"), ncol)
+			if len(rec) > ncol {
+				_, e.Col = cr.FieldPos(ncol)
+				e.Hint = "quote fields that contain commas, e.g. \"1,5\""
+			} else if len(rec) == 1 {
+				e.Hint = "check for a stray line, or a separator other than a comma"
+			}
+			return nil, e
+		}
+		for j, f := range rec {
+			v, err := parseCell(f)
+			if err != nil {
+				l, c := cr.FieldPos(j)
+				return nil, cellError(name, l, c, f, t.columns[j], j == ti, err)
+			}
+			if j == ti {
+				t.Y = append(t.Y, v)
+				continue
+			}
+			x := float32(v)
+			if math.IsInf(float64(x), 0) {
+				l, c := cr.FieldPos(j)
+				return nil, inputerr.At(name, l, c, "cell %s in column %q is too large for a float32 (largest magnitude 3.4e38)",
+					quoteCell(f), t.columns[j]).WithHint("rescale the column, e.g. change its unit")
+			}
+			t.X = append(t.X, x)
+		}
+		tl, tc := cr.FieldPos(ti)
+		if tl != line {
+			if t.targetLines == nil {
+				t.targetLines = make(map[int]int32)
+			}
+			t.targetLines[t.Rows] = clamp32(tl)
+		}
+		t.Lines = append(t.Lines, clamp32(line))
+		t.TargetCols = append(t.TargetCols, clamp32(tc))
+		t.Rows++
+	}
+	if t.Rows == 0 {
+		return nil, &inputerr.Error{File: name, Msg: "no data rows below the header",
+			Hint: "the file needs a header row followed by at least one row of numbers"}
+	}
+	// Drain what the CSV reader left unread (trailing bytes after a gzip
+	// stream), so the fingerprint covers the whole source.
+	if _, err := io.Copy(io.Discard, hashed); err != nil {
+		return nil, fmt.Errorf("train: read %s: %w", name, err)
+	}
+	t.SHA256 = hex.EncodeToString(hash.Sum(nil))
+	return t, nil
+}
+
+// parseHeader checks the header record and returns a table with its columns
+// set, and the index of the target column.
+func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) (*Table, int, error) {
+	hl, _ := cr.FieldPos(0)
+	t := &Table{Name: name, headerLine: hl}
+	cols := make([]string, len(header))
+	t.headerCols = make([]int32, len(header))
+	for j, h := range header {
+		cols[j] = strings.Trim(h, csvSpace)
+		_, c := cr.FieldPos(j)
+		t.headerCols[j] = clamp32(c)
+	}
+	if len(cols) < 2 {
+		e := inputerr.At(name, hl, 0, "header has 1 column; need at least one feature column and a target column")
+		switch h := cols[0]; {
+		case strings.Contains(h, ";"):
+			e.Hint = "the file seems to use ';' as separator; clc reads comma-separated values"
+		case strings.Contains(h, "\t"):
+			e.Hint = "the file seems to use tabs as separator; clc reads comma-separated values"
+		default:
+			e.Hint = "columns are separated by commas, e.g. x1,x2,y"
+		}
+		return nil, 0, e
+	}
+	seen := make(map[string]int, len(cols))
+	for j, c := range cols {
+		col := int(t.headerCols[j])
+		if c == "" {
+			e := inputerr.At(name, hl, col, "column %d has an empty name", j+1)
+			if j == len(cols)-1 {
+				e.Hint = "every column needs a name; a comma at the end of each line adds an empty last column"
+			} else {
+				e.Hint = "every column needs a name in the header row"
+			}
+			return nil, 0, e
+		}
+		if strings.ContainsRune(c, '\r') {
+			return nil, 0, inputerr.At(name, hl, col, "column name %s contains a carriage return", quoteCell(c)).
+				WithHint("the file may use old Mac (CR-only) line endings; convert them to LF or CRLF")
+		}
+		if k, dup := seen[c]; dup {
+			return nil, 0, inputerr.At(name, hl, col, "duplicate column name %q (columns %d and %d)", c, k+1, j+1).
+				WithHint("rename one of them; column names must be unique")
+		}
+		seen[c] = j
+	}
+	ti := len(cols) - 1
+	if opt.Target != "" {
+		k, ok := seen[opt.Target]
+		if !ok {
+			return nil, 0, inputerr.At(name, hl, 0, "no column named %q", opt.Target).
+				WithHint("%s", targetHint(opt.Target, cols))
+		}
+		ti = k
+	}
+	t.columns = cols
+	t.Target = cols[ti]
+	t.Features = make([]string, 0, len(cols)-1)
+	for j, c := range cols {
+		if j != ti {
+			t.Features = append(t.Features, c)
+		}
+	}
+	return t, ti, nil
+}
+
+// targetHint suggests a close name and lists the columns (at most 8 names).
+func targetHint(target string, cols []string) string {
+	var b strings.Builder
+	for _, c := range cols {
+		if strings.EqualFold(c, target) || strings.EqualFold(strings.TrimSpace(c), strings.TrimSpace(target)) {
+			fmt.Fprintf(&b, "did you mean %q? ", c)
+			break
+		}
+	}
+	b.WriteString("--target must name a column; the columns are ")
+	b.WriteString(listNames(cols, 8))
+	return b.String()
+}
+
+// listNames quotes up to max names: all of them when they fit, else the first
+// max-3, an ellipsis and the last 3 (targets are often last), and the count.
+func listNames(names []string, max int) string {
+	q := func(s []string) string {
+		p := make([]string, len(s))
+		for i, n := range s {
+			p[i] = strconv.Quote(n)
+		}
+		return strings.Join(p, ", ")
+	}
+	if len(names) <= max {
+		return q(names)
+	}
+	return fmt.Sprintf("%s, ..., %s (%d in all)", q(names[:max-3]), q(names[len(names)-3:]), len(names))
+}
+
+// csvSpace is the set of bytes trimmed from both ends of names and cells.
+const csvSpace = " \t\r\n"
+
+func isCSVSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// Cell parse failures.
+var (
+	errEmpty    = errors.New("empty")
+	errNaN      = errors.New("nan")
+	errInf      = errors.New("inf")
+	errRange    = errors.New("range")
+	errNotDigit = errors.New("syntax")
+)
+
+// parseCell parses one cell as a finite float64 in decimal notation.
+func parseCell(f string) (float64, error) {
+	s := f
+	if s != "" && (isCSVSpace(s[0]) || isCSVSpace(s[len(s)-1])) {
+		s = strings.Trim(s, csvSpace)
+	}
+	if s == "" {
+		return 0, errEmpty
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
+			return 0, errRange
+		}
+		return 0, errNotDigit
+	}
+	if math.IsNaN(v) {
+		return 0, errNaN
+	}
+	if math.IsInf(v, 0) {
+		return 0, errInf
+	}
+	// ParseFloat also takes hex floats and underscores ("0x1p3", "0x_1p3");
+	// pandas and numpy do not, so neither does clc.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
+			return 0, errNotDigit
+		}
+	}
+	return v, nil
+}
+
+// missingMarkers are cell texts that usually stand for a missing value.
+var missingMarkers = map[string]bool{
+	"na": true, "n/a": true, "nan": true, "null": true, "none": true, "nil": true,
+	"?": true, "-": true, "missing": true, "#n/a": true, ".": true,
+}
+
+func cellError(name string, line, col int, f, column string, target bool, err error) error {
+	var e *inputerr.Error
+	switch err {
+	case errEmpty:
+		e = inputerr.At(name, line, col, "empty cell in column %q", column).
+			WithHint("missing values are not supported; drop or impute the rows that have them")
+	case errNaN:
+		e = inputerr.At(name, line, col, "cell %s in column %q is NaN", quoteCell(f), column).
+			WithHint("missing values are not supported; drop or impute the rows that have them")
+	case errInf:
+		e = inputerr.At(name, line, col, "cell %s in column %q is infinite", quoteCell(f), column).
+			WithHint("every cell must be a finite number")
+	case errRange:
+		e = inputerr.At(name, line, col, "cell %s in column %q is out of range (overflows a float64)", quoteCell(f), column).
+			WithHint("rescale the column, e.g. change its unit")
+	default:
+		e = inputerr.At(name, line, col, "cell %s in column %q is not a number", quoteCell(f), column)
+		switch {
+		case missingMarkers[strings.ToLower(strings.Trim(f, csvSpace))]:
+			e.Hint = "missing values are not supported; drop or impute the rows that have them"
+		case target:
+			e.Hint = "class labels must be numbers: encode them as integers 0..K-1"
+		default:
+			e.Hint = "every column must be numeric (decimal notation); encode categorical columns as numbers (e.g. one-hot) or drop them"
+		}
+	}
+	return e
+}
+
+// readError converts an error from csv.Reader.Read.
+func readError(name string, err error) error {
+	if ie, ok := inputerr.As(err); ok {
+		return ie
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		e := &inputerr.Error{File: name, Line: pe.Line, Col: pe.Column, Err: err}
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			e.Msg = `bare " in an unquoted field`
+			e.Hint = `quote the whole field ("...") and double each " inside it`
+		case errors.Is(pe.Err, csv.ErrQuote):
+			e.Msg = `extraneous or missing " in a quoted field`
+			e.Hint = `a quoted field must end with " followed by a comma or the end of the line; double each " inside it`
+			if pe.StartLine != pe.Line {
+				e.Hint = fmt.Sprintf(`the record starts at line %d; a quoted field there may lack its closing "`, pe.StartLine)
+			}
+		default:
+			e.Msg = pe.Err.Error()
+		}
+		return e
+	}
+	return fmt.Errorf("train: read %s: %w", name, err)
+}
+
+// openStream sniffs the first bytes of r: it decompresses gzip, skips a UTF-8
+// byte order mark and rejects formats that are not CSV text.
+func openStream(r io.Reader, name string) (*bufio.Reader, error) {
+	raw := &errRecorder{r: r}
+	br := bufio.NewReaderSize(raw, 64<<10)
+	head, err := br.Peek(10)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("train: read %s: %w", name, err)
+	}
+	var fmtName, tool string
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		z, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, gzipError(name, raw, err)
+		}
+		z.Multistream(false)
+		br = bufio.NewReaderSize(&gzipReader{z: z, src: br, raw: raw, name: name}, 64<<10)
+		head, err = br.Peek(3)
+		if err != nil && err != io.EOF {
+			return nil, readError(name, err)
+		}
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		fmtName, tool = "a zip archive", "unzip"
+	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
+		fmtName, tool = "xz-compressed", "xz -d"
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		fmtName, tool = "zstd-compressed", "zstd -d"
+	case len(head) == 10 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9' &&
+		string(head[4:]) == "1AY&SY":
+		fmtName, tool = "bzip2-compressed", "bzip2 -d"
+	}
+	if fmtName != "" {
+		return nil, &inputerr.Error{File: name, Msg: "file is " + fmtName + ", not CSV text",
+			Hint: fmt.Sprintf("decompress it first (%s); clc reads plain or gzip-compressed CSV", tool)}
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return nil, &inputerr.Error{File: name, Msg: "file is UTF-16 text",
+			Hint: "save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8"}
+	}
+	return br, nil
+}
+
+// errRecorder remembers the last non-EOF error of the underlying reader, so
+// that gzipReader can tell I/O failures from corrupt compressed data.
+type errRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// gzipReader decompresses a sequence of gzip members, as gzip -d does: a
+// member that ends where another starts (magic bytes 1f 8b) continues the
+// stream, and bytes after the last member that do not start another are
+// ignored (gzip -d warns "trailing garbage ignored"). Decompression failures
+// become input errors.
+type gzipReader struct {
+	z    *gzip.Reader // in single-member mode
+	src  *bufio.Reader
+	raw  *errRecorder
+	name string
+}
+
+func (g *gzipReader) Read(p []byte) (int, error) {
+	for {
+		n, err := g.z.Read(p)
+		if err == io.EOF {
+			head, perr := g.src.Peek(2)
+			if perr != nil && perr != io.EOF {
+				return n, fmt.Errorf("train: read %s: %w", g.name, perr)
+			}
+			if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+				return n, io.EOF
+			}
+			if err := g.z.Reset(g.src); err != nil {
+				return n, gzipError(g.name, g.raw, err)
+			}
+			g.z.Multistream(false)
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		if err != nil {
+			err = gzipError(g.name, g.raw, err)
+		}
+		return n, err
+	}
+}
+
+// gzipError classifies an error from the gzip reader: an error of the
+// underlying reader is an I/O error; anything else means corrupt data.
+func gzipError(name string, raw *errRecorder, err error) error {
+	if raw.err != nil && errors.Is(err, raw.err) {
+		return fmt.Errorf("train: read %s: %w", name, err)
+	}
+	e := &inputerr.Error{File: name, Err: err,
+		Hint: "check the file with gzip -t; it may be truncated or damaged"}
+	var ce flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.Msg = "gzip data is truncated"
+	case errors.Is(err, gzip.ErrChecksum):
+		e.Msg = "corrupt gzip data (checksum mismatch)"
+	case errors.Is(err, gzip.ErrHeader):
+		e.Msg = "corrupt gzip data (invalid header)"
+	case errors.As(err, &ce):
+		e.Msg = fmt.Sprintf("corrupt gzip data (bad deflate stream before compressed byte %d)", int64(ce))
+	default:
+		e.Msg = "corrupt gzip data (" + err.Error() + ")"
+	}
+	return e
+}
+
+// quoteCell quotes a cell for a message, shortening a long one.
+func quoteCell(f string) string {
+	const max = 40
+	if len(f) <= max {
+		return strconv.Quote(f)
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(f[i]) {
+		i--
+	}
+	return strconv.Quote(f[:i]) + fmt.Sprintf("... (%d bytes)", len(f))
+}
+
+func clamp32(v int) int32 {
+	if v > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(v)
+}
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,493 @@
+package train
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+func gzipBytes(t testing.TB, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// tableWant is the part of a Table a test checks.
+type tableWant struct {
+	Features   []string
+	Target     string
+	X          []float32
+	Y          []float64
+	Lines      []int32
+	TargetCols []int32
+}
+
+func checkTableWant(t *testing.T, got *Table, want tableWant) {
+	t.Helper()
+	g := tableWant{got.Features, got.Target, got.X, got.Y, got.Lines, got.TargetCols}
+	if !reflect.DeepEqual(g, want) {
+		t.Errorf("table =\n%#v\nwant\n%#v", g, want)
+	}
+	if got.Rows != len(want.Y) {
+		t.Errorf("Rows = %d, want %d", got.Rows, len(want.Y))
+	}
+}
+
+// TestReadCSV checks accepted inputs. Expected values are read off the input
+// text: lines count from 1, columns are 1-based byte offsets of the field's
+// first byte (its opening quote when quoted) on its line, after any BOM.
+func TestReadCSV(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		opt  ReadOptions
+		want tableWant
+	}{
+		{"plain", "a,b,y\n1,2,3\n4,5,6\n", ReadOptions{},
+			tableWant{[]string{"a", "b"}, "y", []float32{1, 2, 4, 5}, []float64{3, 6}, []int32{2, 3}, []int32{5, 5}}},
+		{"no final newline", "a,b\n1,2", ReadOptions{},
+			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{3}}},
+		{"crlf", "a,b\r\n1,2\r\n3,4\r\n", ReadOptions{},
+			tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}}},
+		{"bom", "\ufeffa,b\n1,2\n", ReadOptions{},
+			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{3}}},
+		{"target in the middle", "a,b,c\n1,22,3\n", ReadOptions{Target: "b"},
+			tableWant{[]string{"a", "c"}, "b", []float32{1, 3}, []float64{22}, []int32{2}, []int32{3}}},
+		{"target first", "y,a\n1,2\n", ReadOptions{Target: "y"},
+			tableWant{[]string{"a"}, "y", []float32{2}, []float64{1}, []int32{2}, []int32{1}}},
+		{"blank lines skipped", "\na,b\n\n1,2\n\n\n3,4\n", ReadOptions{},
+			tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{4, 7}, []int32{3, 3}}},
+		{"spaces trimmed", " a ,\tb\n 1 , 2\t\n", ReadOptions{Target: "b"},
+			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{5}}},
+		{"quoted numbers and names", "\"x,1\",\"say \"\"y\"\"\"\n\"1.5\",\" 2\"\n", ReadOptions{},
+			tableWant{[]string{"x,1"}, `say "y"`, []float32{1.5}, []float64{2}, []int32{2}, []int32{7}}},
+		// Decimal forms strconv.ParseFloat accepts (and pandas too).
+		{"number forms", "a,b,c,d,e,y\n.5,5.,-1e-3,+2E+2,007,-0\n", ReadOptions{},
+			tableWant{[]string{"a", "b", "c", "d", "e"}, "y", []float32{0.5, 5, -0.001, 200, 7}, []float64{math.Copysign(0, -1)}, []int32{2}, []int32{23}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadCSV(strings.NewReader(tt.in), "t.csv", tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTableWant(t, got, tt.want)
+			if got.Name != "t.csv" {
+				t.Errorf("Name = %q", got.Name)
+			}
+		})
+	}
+}
+
+// TestReadCSVQuotedNewlines checks line numbers around quoted fields that
+// span lines (white space, newlines included, is trimmed from cells).
+func TestReadCSVQuotedNewlines(t *testing.T) {
+	// The header spans lines 1-2; row 1 is line 3; row 2 starts on line 4
+	// and its quoted "5\n" ends on line 5, where its target "6" starts at
+	// byte 3 (`",6`); row 3 is line 6.
+	in := "x,\"multi\nline\",y\n1,2,3\n4,\"5\n\",6\n7,8,9\n"
+	got, err := ReadCSV(strings.NewReader(in), "t.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTableWant(t, got, tableWant{[]string{"x", "multi\nline"}, "y",
+		[]float32{1, 2, 4, 5, 7, 8}, []float64{3, 6, 9}, []int32{3, 4, 6}, []int32{5, 3, 5}})
+	// A target error in row 2 is located on line 5, where its field starts.
+	_, err = NewDataset(got, "classification")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Y[1] = 6.5
+	_, err = NewDataset(got, "classification")
+	wantErr(t, err, `t.csv:5:3: target 6.5 in column "y" is not an integer class label`, "")
+
+	// A row after a multi-line header field and a multi-line row.
+	in = "a,\"b\nc\",y\n1,2,3\n\"x\ny\",5,6\n"
+	_, err = ReadCSV(strings.NewReader(in), "t.csv", ReadOptions{})
+	wantErr(t, err, "t.csv:4:1: cell \"x\\ny\" in column \"a\" is not a number", "")
+}
+
+// wantErr checks that err is an *inputerr.Error with the given text and,
+// when hint is not empty, a hint containing it.
+func wantErr(t *testing.T, err error, msg, hint string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", msg)
+	}
+	ie, ok := inputerr.As(err)
+	if !ok {
+		t.Fatalf("error %q (%T) is not an input error", err, err)
+	}
+	if ie.Error() != msg {
+		t.Errorf("error\n got %q\nwant %q", ie.Error(), msg)
+	}
+	if hint != "" && !strings.Contains(ie.Hint, hint) {
+		t.Errorf("hint %q does not contain %q", ie.Hint, hint)
+	}
+	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
+		t.Errorf("message %q must be lowercase without a final period", m)
+	}
+}
+
+// TestReadCSVErrors checks every rejected input: the location (line and
+// 1-based byte column of the offending field, counted by hand from the
+// input) and the message.
+func TestReadCSVErrors(t *testing.T) {
+	wide := "c0"
+	for i := 1; i < 12; i++ {
+		wide += ",c" + string(rune('0'+i%10)) + string(rune('a'+i))
+	}
+	tests := []struct {
+		name, in string
+		opt      ReadOptions
+		msg      string
+		hint     string
+	}{
+		{"empty", "", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", "first line"},
+		{"blank lines only", "\n\r\n\n", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", ""},
+		{"bom only", "\ufeff", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", ""},
+		{"header only", "a,b\n", ReadOptions{}, "t.csv: no data rows below the header", "at least one row"},
+		{"one column", "a\n1\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "separated by commas"},
+		{"semicolons", "a;b;y\n1;2;3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "';'"},
+		{"tabs", "a\tb\ty\n1\t2\t3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "tabs"},
+		// Fields of "1,2" start at columns 1 and 3; the missing third has none.
+		{"ragged short", "a,b,c\n1,2,3\n1,2\n", ReadOptions{}, "t.csv:3: row has 2 fields, expected 3 like the header", ""},
+		{"ragged one field", "a,b,c\n1,2,3\n \n", ReadOptions{}, "t.csv:3: row has 1 field, expected 3 like the header", "stray line"},
+		// The first extra field "3" starts at byte 5 of "1,2,3".
+		{"ragged long", "a,b\n1,2,3\n", ReadOptions{}, "t.csv:2:5: row has 3 fields, expected 2 like the header", "quote fields"},
+		{"not a number", "px1,px3,y\n1,2,0\n4,abc,1\n", ReadOptions{}, `t.csv:3:3: cell "abc" in column "px3" is not a number`, "categorical"},
+		{"not a number in target", "a,y\n1,cat\n", ReadOptions{}, `t.csv:2:3: cell "cat" in column "y" is not a number`, "class labels"},
+		{"missing marker", "a,b,y\n1,NA,0\n", ReadOptions{}, `t.csv:2:3: cell "NA" in column "b" is not a number`, "missing values"},
+		{"hex float", "a,y\n0x1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x1p3" in column "a" is not a number`, ""},
+		{"underscore", "a,y\n0x_1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x_1p3" in column "a" is not a number`, ""},
+		{"two dots", "a,y\n1,2.3.4\n", ReadOptions{}, `t.csv:2:3: cell "2.3.4" in column "y" is not a number`, ""},
+		{"NaN", "a,b\n1,NaN\n", ReadOptions{}, `t.csv:2:3: cell "NaN" in column "b" is NaN`, "missing values"},
+		{"nan feature", "a,b\nnan,1\n", ReadOptions{}, `t.csv:2:1: cell "nan" in column "a" is NaN`, ""},
+		{"Inf", "a,b\n1,-Inf\n", ReadOptions{}, `t.csv:2:3: cell "-Inf" in column "b" is infinite`, "finite"},
+		{"infinity", "a,b\n+infinity,1\n", ReadOptions{}, `t.csv:2:1: cell "+infinity" in column "a" is infinite`, ""},
+		{"float64 overflow", "a,b\n1,1e400\n", ReadOptions{}, `t.csv:2:3: cell "1e400" in column "b" is out of range (overflows a float64)`, "rescale"},
+		{"float32 overflow", "a,b\n-1e39,1\n", ReadOptions{}, `t.csv:2:1: cell "-1e39" in column "a" is too large for a float32 (largest magnitude 3.4e38)`, "rescale"},
+		{"empty cell", "a,b,c\n1,,3\n", ReadOptions{}, `t.csv:2:3: empty cell in column "b"`, "missing values"},
+		{"blank cell", "a,b,c\n1,2, \n", ReadOptions{}, `t.csv:2:5: empty cell in column "c"`, ""},
+		{"empty quoted cell", "a,b\n\"\",1\n", ReadOptions{}, `t.csv:2:1: empty cell in column "a"`, ""},
+		{"long cell shortened", "a,b\n1," + strings.Repeat("z", 100) + "\n", ReadOptions{},
+			`t.csv:2:3: cell "` + strings.Repeat("z", 40) + `"... (100 bytes) in column "b" is not a number`, ""},
+		{"duplicate name", "a,b,a\n1,2,3\n", ReadOptions{}, `t.csv:1:5: duplicate column name "a" (columns 1 and 3)`, "unique"},
+		{"duplicate after trim", "a, a,y\n1,2,3\n", ReadOptions{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
+		{"empty name", "a,,y\n1,2,3\n", ReadOptions{}, "t.csv:1:3: column 2 has an empty name", "needs a name"},
+		{"trailing comma", "a,b,\n1,2,\n", ReadOptions{}, "t.csv:1:5: column 3 has an empty name", "comma at the end"},
+		{"cr line endings", "a,b\r1,2\r", ReadOptions{}, `t.csv:1:3: column name "b\r1" contains a carriage return`, "CR"},
+		{"missing target", "a,b,y\n1,2,3\n", ReadOptions{Target: "z"}, `t.csv:1: no column named "z"`, `the columns are "a", "b", "y"`},
+		{"missing target case", "a,b,Label\n1,2,3\n", ReadOptions{Target: "label"}, `t.csv:1: no column named "label"`, `did you mean "Label"?`},
+		{"missing target many", wide + "\n" + strings.Repeat("1,", 11) + "1\n", ReadOptions{Target: "q"}, `t.csv:1: no column named "q"`,
+			`"c0", "c1b", "c2c", "c3d", "c4e", ..., "c9j", "c0k", "c1l" (12 in all)`},
+		// csv reports the bare quote itself: byte 4 of `1,2"x`.
+		{"bare quote", "a,b\n1,2\"x\n", ReadOptions{}, `t.csv:2:4: bare " in an unquoted field`, "double each"},
+		// After the closing quote at byte 4 of `1,"2"x`, byte 5 is an extra character.
+		{"text after quote", "a,b\n1,\"2\"x\n", ReadOptions{}, `t.csv:2:5: extraneous or missing " in a quoted field`, ""},
+		// An unterminated quote runs to the end of the input; csv reports the
+		// end: line 3, byte 5, just past "3,4\n".
+		{"unterminated quote", "a,b\n1,\"2\n3,4\n", ReadOptions{}, `t.csv:3:5: extraneous or missing " in a quoted field`, "starts at line 2"},
+		{"error after bom", "\ufeffa,a\n1,2\n", ReadOptions{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
+		{"error after crlf", "a,b\r\n1,2\r\n1,x\r\n", ReadOptions{}, `t.csv:3:3: cell "x" in column "b" is not a number`, ""},
+		{"error after blank lines", "a,b\n\n\n1,x\n", ReadOptions{}, `t.csv:4:3: cell "x" in column "b" is not a number`, ""},
+		// Row 2 spans lines 2-3; its third field "z" starts at byte 3 of line 3 (`",z`).
+		{"error on continuation line", "a,b,c\n\"1\",\"2\n\",z\n", ReadOptions{}, `t.csv:3:3: cell "z" in column "c" is not a number`, ""},
+		{"utf16", "\xff\xfea\x00,\x00b\x00", ReadOptions{}, "t.csv: file is UTF-16 text", "UTF-8"},
+		{"zip", "PK\x03\x04\x14\x00", ReadOptions{}, "t.csv: file is a zip archive, not CSV text", "unzip"},
+		{"zstd", "\x28\xb5\x2f\xfd\x00", ReadOptions{}, "t.csv: file is zstd-compressed, not CSV text", "zstd -d"},
+		{"xz", "\xfd7zXZ\x00\x00", ReadOptions{}, "t.csv: file is xz-compressed, not CSV text", "xz -d"},
+		{"bzip2", "BZh91AY&SY\x00", ReadOptions{}, "t.csv: file is bzip2-compressed, not CSV text", "bzip2 -d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := ReadCSV(strings.NewReader(tt.in), "t.csv", tt.opt)
+			if tab != nil {
+				t.Errorf("got a table with an error")
+			}
+			wantErr(t, err, tt.msg, tt.hint)
+			if ie, ok := inputerr.As(err); ok && ie.File != "t.csv" {
+				t.Errorf("File = %q", ie.File)
+			}
+		})
+	}
+}
+
+// TestReadCSVFieldPositions asserts Line and Col fields (not only the text).
+func TestReadCSVFieldPositions(t *testing.T) {
+	_, err := ReadCSV(strings.NewReader("a,b,c\n1,2,3\n10,20,oops\n"), "d.csv", ReadOptions{})
+	ie, ok := inputerr.As(err)
+	if !ok {
+		t.Fatalf("err = %v", err)
+	}
+	// "10,20,oops": fields start at bytes 1, 4 and 7.
+	if ie.File != "d.csv" || ie.Line != 3 || ie.Col != 7 {
+		t.Errorf("location = %s:%d:%d, want d.csv:3:7", ie.File, ie.Line, ie.Col)
+	}
+}
+
+// TestReadCSVLongLine reads a row of 1 MiB and more (bufio's default buffer is
+// 4 KiB; encoding/csv grows its line buffer as needed).
+func TestReadCSVLongLine(t *testing.T) {
+	const cols = 250_000
+	var b strings.Builder
+	for j := 0; j < cols; j++ {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("c")
+		b.WriteString(strconv.Itoa(j))
+	}
+	b.WriteByte('\n')
+	start := b.Len()
+	for j := 0; j < cols; j++ {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("0.25")
+	}
+	if n := b.Len() - start; n < 1<<20 {
+		t.Fatalf("data line is %d bytes, want at least 1 MiB", n)
+	}
+	b.WriteString("\n")
+	got, err := ReadCSV(strings.NewReader(b.String()), "wide.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows != 1 || len(got.Features) != cols-1 || len(got.X) != cols-1 || got.Y[0] != 0.25 {
+		t.Errorf("rows %d features %d", got.Rows, len(got.Features))
+	}
+	// The target field is the last: 5 bytes per field before it.
+	if want := int32(5*(cols-1) + 1); got.TargetCols[0] != want {
+		t.Errorf("TargetCols = %d, want %d", got.TargetCols[0], want)
+	}
+
+	// One 2 MiB cell: a long decimal expansion is still a number.
+	long := "a,b\n0." + strings.Repeat("1", 2<<20) + ",1\n"
+	got, err = ReadCSV(strings.NewReader(long), "long.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.X[0] != float32(1.0/9) {
+		t.Errorf("X = %v, want 1/9", got.X[0])
+	}
+}
+
+// TestReadCSVGzip checks that gzip input is recognized by its magic bytes and
+// that damaged gzip data is an input error.
+func TestReadCSVGzip(t *testing.T) {
+	const plain = "\ufeffa,b\r\n1,2\r\n3,4\r\n"
+	want := tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}}
+	got, err := ReadCSV(bytes.NewReader(gzipBytes(t, plain)), "t.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTableWant(t, got, want)
+
+	// Two gzip members concatenated (as `cat a.gz b.gz`) read as one stream.
+	multi := append(gzipBytes(t, "a,b\n1,2\n"), gzipBytes(t, "3,4\n")...)
+	got, err = ReadCSV(bytes.NewReader(multi), "t.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTableWant(t, got, tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}})
+
+	// Bytes after the last member are ignored, as gzip -d does.
+	for _, junk := range []string{"junk!", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "\x1f"} {
+		got, err = ReadCSV(bytes.NewReader(append(gzipBytes(t, "a,b\n1,2\n3,4\n"), junk...)), "t.csv", ReadOptions{})
+		if err != nil {
+			t.Fatalf("trailing %q: %v", junk, err)
+		}
+		checkTableWant(t, got, tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}})
+	}
+
+	// A data error inside gzip is located in the decompressed text.
+	_, err = ReadCSV(bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", ReadOptions{})
+	wantErr(t, err, `t.csv.gz:2:3: cell "x" in column "b" is not a number`, "")
+
+	data := gzipBytes(t, "a,b\n1,2\n")
+	badCRC := bytes.Clone(data)
+	badCRC[len(badCRC)-8] ^= 0xff // the CRC-32 is the trailer's first 4 bytes
+	badHeader := bytes.Clone(data)
+	badHeader[2] = 7 // compression method must be 8 (deflate)
+	badDeflate := bytes.Clone(data)
+	badDeflate[10] = 0xff // first byte of the deflate stream: reserved block type 3
+	second := gzipBytes(t, "3,4\n")
+	secondCRC := bytes.Clone(second)
+	secondCRC[len(secondCRC)-8] ^= 0xff
+	tests := []struct {
+		name string
+		in   []byte
+		msg  string
+	}{
+		{"truncated", data[:len(data)-4], "t.csv: gzip data is truncated"},
+		{"truncated header", data[:5], "t.csv: gzip data is truncated"},
+		{"checksum", badCRC, "t.csv: corrupt gzip data (checksum mismatch)"},
+		{"header", badHeader, "t.csv: corrupt gzip data (invalid header)"},
+		// flate reports the offset after the byte it has read.
+		{"deflate", badDeflate, "t.csv: corrupt gzip data (bad deflate stream before compressed byte 1)"},
+		{"second member truncated", append(bytes.Clone(data), second[:len(second)-4]...), "t.csv: gzip data is truncated"},
+		{"second member checksum", append(bytes.Clone(data), secondCRC...), "t.csv: corrupt gzip data (checksum mismatch)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadCSV(bytes.NewReader(tt.in), "t.csv", ReadOptions{})
+			wantErr(t, err, tt.msg, "gzip -t")
+		})
+	}
+}
+
+// TestReadCSVIOError checks that a failing reader gives a wrapped error that
+// is not an input error, with or without gzip in between.
+func TestReadCSVIOError(t *testing.T) {
+	boom := errors.New("boom")
+	plain := io.MultiReader(strings.NewReader("a,b\n1,2\n"), iotest.ErrReader(boom))
+	compressed := gzipBytes(t, "a,b\n"+strings.Repeat("1,2\n", 1000))
+	for name, r := range map[string]io.Reader{
+		"plain":      plain,
+		"gzip":       io.MultiReader(bytes.NewReader(compressed[:30]), iotest.ErrReader(boom)),
+		"first read": iotest.ErrReader(boom),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ReadCSV(r, "t.csv", ReadOptions{})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want it to wrap boom", err)
+			}
+			if _, ok := inputerr.As(err); ok {
+				t.Errorf("an I/O error must not be an input error: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "train: read t.csv: ") {
+				t.Errorf("err = %q", err)
+			}
+		})
+	}
+}
+
+// TestLoadCSV checks paths, stdin and gzip detection by content.
+func TestLoadCSV(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const text = "a,b\n1,2\n"
+	want := tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{3}}
+	for name, path := range map[string]string{
+		"plain":            write("plain.csv", []byte(text)),
+		"gzip with .gz":    write("data.csv.gz", gzipBytes(t, text)),
+		"gzip without .gz": write("data.csv", gzipBytes(t, text)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := LoadCSV(path, nil, ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTableWant(t, got, want)
+			if got.Name != path {
+				t.Errorf("Name = %q, want %q", got.Name, path)
+			}
+		})
+	}
+	t.Run("stdin", func(t *testing.T) {
+		got, err := LoadCSV("-", strings.NewReader(text), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTableWant(t, got, want)
+		if got.Name != "<stdin>" {
+			t.Errorf("Name = %q", got.Name)
+		}
+		_, err = LoadCSV("-", strings.NewReader("a,b\n1,x\n"), ReadOptions{})
+		wantErr(t, err, `<stdin>:2:3: cell "x" in column "b" is not a number`, "")
+	})
+	t.Run("stdin gzip", func(t *testing.T) {
+		got, err := LoadCSV("-", bytes.NewReader(gzipBytes(t, text)), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTableWant(t, got, want)
+	})
+	t.Run("testdata", func(t *testing.T) {
+		got, err := LoadCSV("testdata/bom_crlf_quoted.csv", nil, ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The file: BOM, header `"a,1","b ""q""",y`, rows `1,"2",3` and `"4",5,6`.
+		checkTableWant(t, got, tableWant{[]string{"a,1", `b "q"`}, "y",
+			[]float32{1, 2, 4, 5}, []float64{3, 6}, []int32{2, 3}, []int32{7, 7}})
+	})
+
+	missing := filepath.Join(dir, "nope.csv")
+	_, err := LoadCSV(missing, nil, ReadOptions{})
+	wantErr(t, err, missing+": no such file", "check the path")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err does not wrap fs.ErrNotExist: %v", err)
+	}
+	_, err = LoadCSV(dir, nil, ReadOptions{})
+	wantErr(t, err, dir+": is a directory, not a CSV file", "")
+	_, err = LoadCSV("", nil, ReadOptions{})
+	wantErr(t, err, "no data file given", "")
+	if _, err := LoadCSV("-", nil, ReadOptions{}); err == nil {
+		t.Error("no error for - without stdin")
+	}
+
+	if os.Geteuid() != 0 { // root reads any file
+		locked := write("locked.csv", []byte(text))
+		if err := os.Chmod(locked, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, err = LoadCSV(locked, nil, ReadOptions{})
+		wantErr(t, err, locked+": permission denied", "permissions")
+	}
+}
+
+// BenchmarkReadCSV reads a 20000×101 table of short decimals (about the
+// shape of an image dataset); b.SetBytes makes the result MB/s.
+func BenchmarkReadCSV(b *testing.B) {
+	var buf bytes.Buffer
+	for j := range 101 {
+		if j > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("c" + strconv.Itoa(j))
+	}
+	buf.WriteByte('\n')
+	for i := range 20000 {
+		for j := range 101 {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(strconv.FormatFloat(float64((i*31+j*17)%1000)/997, 'f', 4, 64))
+		}
+		buf.WriteByte('\n')
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadCSV(bytes.NewReader(data), "bench.csv", ReadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// naiveNT is the reference C (+)= A·Bᵀ, accumulated in float64.
+func naiveNT[T float](m, n, k int, a, b, c []T, acc bool) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			if acc {
+				s = float64(c[i*n+j])
+			}
+			for l := 0; l < k; l++ {
+				s += float64(a[i*k+l]) * float64(b[j*k+l])
+			}
+			c[i*n+j] = T(s)
+		}
+	}
+}
+
+// naiveNN is the reference C (+)= A·B, accumulated in float64.
+func naiveNN[T float](m, n, k int, a, b, c []T, acc bool) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			if acc {
+				s = float64(c[i*n+j])
+			}
+			for l := 0; l < k; l++ {
+				s += float64(a[i*k+l]) * float64(b[l*n+j])
+			}
+			c[i*n+j] = T(s)
+		}
+	}
+}
+
+func randSlice[T float](r *rand.Rand, n int) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = T(r.NormFloat64())
+	}
+	return s
+}
+
+// TestKernels compares the tiled gonum products with float64 reference loops
+// on shapes around the tile edges (tileRows = 32, tileCols = 192). Tolerance:
+// 1e-5·(k+1) absolute for float32 (sums of k products of N(0,1) values),
+// 1e-12·(k+1) for float64.
+func TestKernels(t *testing.T) {
+	testKernels[float32](t, 1e-5)
+	testKernels[float64](t, 1e-12)
+}
+
+func testKernels[T float](t *testing.T, tol float64) {
+	r := rand.New(rand.NewPCG(1, 1))
+	mm := kernelsFor[T]()
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128}, {5, 3, 0}, {0, 4, 2}}
+	for _, s := range shapes {
+		m, n, k := s[0], s[1], s[2]
+		for _, acc := range []bool{false, true} {
+			name := fmt.Sprintf("%T/%dx%dx%d/acc=%v", T(0), m, n, k, acc)
+			a := randSlice[T](r, m*k)
+			bt := randSlice[T](r, n*k)
+			c0 := randSlice[T](r, m*n)
+			for _, p := range []struct {
+				op       string
+				got, ref func(m, n, k int, a, b, c []T, acc bool)
+			}{{"nt", mm.nt, naiveNT[T]}, {"nn", mm.nn, naiveNN[T]}} {
+				got := append([]T(nil), c0...)
+				want := append([]T(nil), c0...)
+				p.got(m, n, k, a, bt, got, acc)
+				p.ref(m, n, k, a, bt, want, acc)
+				for i := range want {
+					if math.Abs(float64(got[i]-want[i])) > tol*float64(k+1) {
+						t.Fatalf("%s %s: c[%d] = %v, want %v", p.op, name, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestTranspose(t *testing.T) {
+	a := []float32{1, 2, 3, 4, 5, 6} // 2×3
+	tr := make([]float32, 6)
+	transpose(2, 3, a, tr)
+	want := []float32{1, 4, 2, 5, 3, 6}
+	for i := range want {
+		if tr[i] != want[i] {
+			t.Fatalf("transpose = %v, want %v", tr, want)
+		}
+	}
+}
+
+// Own pure-Go kernels, kept here only to compare with gonum in
+// BenchmarkMatMul (see kernels.go for the measured choice).
+
+// ownNT24 computes C = A·Bᵀ with 2×4 register blocks of dot products.
+func ownNT24(m, n, k int, a, b, c []float32) {
+	for i := 0; i+2 <= m; i += 2 {
+		a0 := a[i*k : i*k+k]
+		a1 := a[(i+1)*k : (i+1)*k+k]
+		a1 = a1[:len(a0)]
+		for j := 0; j+4 <= n; j += 4 {
+			b0 := b[j*k : j*k+k][:len(a0)]
+			b1 := b[(j+1)*k : (j+1)*k+k][:len(a0)]
+			b2 := b[(j+2)*k : (j+2)*k+k][:len(a0)]
+			b3 := b[(j+3)*k : (j+3)*k+k][:len(a0)]
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			for l, x0 := range a0 {
+				x1 := a1[l]
+				y0, y1, y2, y3 := b0[l], b1[l], b2[l], b3[l]
+				c00 += x0 * y0
+				c01 += x0 * y1
+				c02 += x0 * y2
+				c03 += x0 * y3
+				c10 += x1 * y0
+				c11 += x1 * y1
+				c12 += x1 * y2
+				c13 += x1 * y3
+			}
+			r0 := c[i*n+j : i*n+j+4]
+			r1 := c[(i+1)*n+j : (i+1)*n+j+4]
+			r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+			r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+		}
+	}
+}
+
+// ownNN4 computes C = A·B four rows of C at a time (axpy form).
+func ownNN4(m, n, k int, a, b, c []float32) {
+	clear(c[:m*n])
+	for i := 0; i+4 <= m; i += 4 {
+		c0 := c[i*n : i*n+n]
+		c1 := c[(i+1)*n : (i+1)*n+n][:len(c0)]
+		c2 := c[(i+2)*n : (i+2)*n+n][:len(c0)]
+		c3 := c[(i+3)*n : (i+3)*n+n][:len(c0)]
+		for l := 0; l < k; l++ {
+			x0, x1, x2, x3 := a[i*k+l], a[(i+1)*k+l], a[(i+2)*k+l], a[(i+3)*k+l]
+			bl := b[l*n : l*n+n][:len(c0)]
+			for j, y := range bl {
+				c0[j] += x0 * y
+				c1[j] += x1 * y
+				c2[j] += x2 * y
+				c3[j] += x3 * y
+			}
+		}
+	}
+}
+
+// BenchmarkMatMul times the products of one MLP 784-128-10 step at batch 64:
+// the forward 64×784·(128×784)ᵀ and the weight gradient 128×64·64×784, with
+// our tiled gonum calls, gonum's Sgemm called on the whole matrix (which goes
+// parallel for the gradient), and our own pure-Go loops.
+func BenchmarkMatMul(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x := randSlice[float32](r, 64*784)  // batch
+	w := randSlice[float32](r, 128*784) // weights, out×in
+	dzt := randSlice[float32](r, 128*64)
+	z := make([]float32, 64*128)
+	gw := make([]float32, 128*784)
+	report := func(b *testing.B, flops float64) {
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	const fwd, grad = 2 * 64 * 128 * 784, 2 * 128 * 64 * 784
+	b.Run("forward/gonum-tiled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sgemmNT(64, 128, 784, x, w, z, false)
+		}
+		report(b, fwd)
+	})
+	b.Run("forward/gonum-sgemm", func(b *testing.B) {
+		for b.Loop() {
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, 64, 128, 784, 1, x, 784, w, 784, 0, z, 128)
+		}
+		report(b, fwd)
+	})
+	b.Run("forward/own-nt-2x4", func(b *testing.B) {
+		for b.Loop() {
+			ownNT24(64, 128, 784, x, w, z)
+		}
+		report(b, fwd)
+	})
+	b.Run("forward/own-nn-4row", func(b *testing.B) {
+		wt := make([]float32, len(w))
+		transpose(128, 784, w, wt)
+		for b.Loop() {
+			ownNN4(64, 128, 784, x, wt, z)
+		}
+		report(b, fwd)
+	})
+	b.Run("weightgrad/gonum-tiled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sgemmNN(128, 784, 64, dzt, x, gw, false)
+		}
+		report(b, grad)
+	})
+	b.Run("weightgrad/gonum-sgemm", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, 128, 784, 64, 1, dzt, 64, x, 784, 0, gw, 784)
+		}
+		report(b, grad)
+	})
+	b.Run("weightgrad/own-nn-4row", func(b *testing.B) {
+		for b.Loop() {
+			ownNN4(128, 784, 64, dzt, x, gw)
+		}
+		report(b, grad)
+	})
+}

@@ -1,0 +1,340 @@
+package train
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Stream identifiers of the PCG generators derived from Config.Seed: one for
+// the initial parameters and one for the per-epoch shuffles, so that changing
+// the architecture never changes the batch order and vice versa.
+const (
+	modelInitStream    = 0x636c632d696e6974 // "clc-init"
+	batchShuffleStream = 0x636c632d73687566 // "clc-shuf"
+)
+
+// model is a stack of affine layers with an activation between them (none
+// after the last):
+//
+//	a₀ = x,  zₗ = aₗ₋₁·Wₗᵀ + bₗ,  aₗ = σ(zₗ) for l < L,  output z_L
+//
+// Wₗ is stored as in PyTorch's nn.Linear: sizes[l+1]×sizes[l], row-major,
+// followed by bₗ; all layers live in one flat parameter vector (and one flat
+// gradient vector) so that optimizers see a single slice. A linear model is
+// the case L = 1.
+//
+// Precision: Run trains model[float32]. Parameters, activations and
+// gradients are float32 and matrix products accumulate in float32, as
+// PyTorch does on the CPU; per-row losses, the softmax normalizer and sums of
+// losses over rows are float64, which costs nothing extra (math.Exp and
+// math.Log work in float64). model[float64] runs the same code in float64
+// for the finite-difference gradient checks.
+//
+// The model owns every buffer one step needs, sized once for batches of up to
+// fwdRows rows forward and bwdRows rows backward, so steps never allocate.
+// A model is not safe for concurrent use; each Run has its own.
+type model[T float] struct {
+	task  Task
+	act   Activation
+	sizes []int // sizes[0] = D, sizes[L] = outputs
+
+	params, grads []T
+	w, b, gw, gb  [][]T // per-layer views into params and grads
+
+	mm kernels[T]
+
+	fwdRows, bwdRows int
+	x                []T   // fwdRows×D input batch
+	y                []T   // fwdRows targets (class index or value)
+	out              [][]T // out[l]: fwdRows×sizes[l+1]; σ(z) for hidden layers, z for the last
+	dz               [][]T // dz[l]: bwdRows×sizes[l+1], ∂loss/∂zₗ
+	dzt              []T   // bwdRows×max width, transpose of dz[l]
+}
+
+// outputsFor returns the width of the output layer: one logit per class, or
+// one value for regression.
+func outputsFor(task Task, classes int) int {
+	if task == Classification {
+		return classes
+	}
+	return 1
+}
+
+// newModel allocates a model for cfg (already defaulted and validated) on d
+// features with the given number of outputs. Parameters are zero until init.
+func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) *model[T] {
+	if d < 1 || outputs < 1 || fwdRows < 1 || bwdRows < 1 || bwdRows > fwdRows {
+		panic("train: bad model dimensions")
+	}
+	sizes := []int{d}
+	if cfg.Model == MLP {
+		sizes = append(sizes, cfg.Hidden...)
+	}
+	sizes = append(sizes, outputs)
+	L := len(sizes) - 1
+
+	m := &model[T]{
+		task:    task,
+		act:     cfg.Activation,
+		sizes:   sizes,
+		mm:      kernelsFor[T](),
+		fwdRows: fwdRows,
+		bwdRows: bwdRows,
+		w:       make([][]T, L),
+		b:       make([][]T, L),
+		gw:      make([][]T, L),
+		gb:      make([][]T, L),
+		out:     make([][]T, L),
+		dz:      make([][]T, L),
+	}
+	n := 0
+	for l := 0; l < L; l++ {
+		n += sizes[l+1]*sizes[l] + sizes[l+1]
+	}
+	m.params = make([]T, n)
+	m.grads = make([]T, n)
+	off := 0
+	maxW := 0
+	for l := 0; l < L; l++ {
+		in, o := sizes[l], sizes[l+1]
+		m.w[l], m.gw[l] = m.params[off:off+o*in], m.grads[off:off+o*in]
+		off += o * in
+		m.b[l], m.gb[l] = m.params[off:off+o], m.grads[off:off+o]
+		off += o
+		m.out[l] = make([]T, fwdRows*o)
+		m.dz[l] = make([]T, bwdRows*o)
+		maxW = max(maxW, o)
+	}
+	m.x = make([]T, fwdRows*d)
+	m.y = make([]T, fwdRows)
+	m.dzt = make([]T, bwdRows*maxW)
+	return m
+}
+
+// numParams returns the length of the flat parameter vector.
+func (m *model[T]) numParams() int { return len(m.params) }
+
+// init draws every weight and bias, layer by layer (weights row-major, then
+// biases), from PyTorch's nn.Linear default distribution
+//
+//	θ ~ U(−1/√fan_in, 1/√fan_in)
+//
+// using the PCG stream (seed, modelInitStream). u is built from the top 53 bits
+// of one PCG output, so the values depend only on PCG's specified output.
+func (m *model[T]) init(seed uint64) {
+	r := rand.NewPCG(seed, modelInitStream)
+	for l := range m.w {
+		bound := 1 / math.Sqrt(float64(m.sizes[l]))
+		for _, p := range [][]T{m.w[l], m.b[l]} {
+			for i := range p {
+				u := float64(r.Uint64()>>11) * 0x1p-53 // [0, 1)
+				p[i] = T(bound * (2*u - 1))
+			}
+		}
+	}
+}
+
+// setInput copies rows idx of ds into the input and target buffers.
+func (m *model[T]) setInput(ds *Dataset, idx []int32) {
+	d := ds.D
+	for r, i := range idx {
+		dst := m.x[r*d : r*d+d]
+		for j, v := range ds.X[int(i)*d : int(i)*d+d] {
+			dst[j] = T(v)
+		}
+		m.y[r] = T(ds.Y[i])
+	}
+}
+
+// setRange copies the contiguous rows [lo, lo+n) of ds into the buffers.
+func (m *model[T]) setRange(ds *Dataset, lo, n int) {
+	d := ds.D
+	dst := m.x[:n*d]
+	for j, v := range ds.X[lo*d : (lo+n)*d] {
+		dst[j] = T(v)
+	}
+	for r, v := range ds.Y[lo : lo+n] {
+		m.y[r] = T(v)
+	}
+}
+
+// forward computes the outputs of the first n input rows and returns them
+// (n×outputs, row-major). For each layer the bias is written first and the
+// product added to it, as PyTorch's addmm does.
+func (m *model[T]) forward(n int) []T {
+	a := m.x[:n*m.sizes[0]]
+	L := len(m.w)
+	for l := 0; l < L; l++ {
+		in, o := m.sizes[l], m.sizes[l+1]
+		z := m.out[l][:n*o]
+		for i := 0; i < n; i++ {
+			copy(z[i*o:i*o+o], m.b[l])
+		}
+		m.mm.nt(n, o, in, a, m.w[l], z, true)
+		if l < L-1 {
+			activate(m.act, z)
+		}
+		a = z
+	}
+	return a
+}
+
+// activate applies σ elementwise in place: ReLU max(0, z) (NaN stays NaN, as
+// in PyTorch) or tanh.
+func activate[T float](act Activation, z []T) {
+	switch act {
+	case Tanh:
+		for i, v := range z {
+			z[i] = T(math.Tanh(float64(v)))
+		}
+	default:
+		for i, v := range z {
+			if v < 0 {
+				z[i] = 0
+			}
+		}
+	}
+}
+
+// loss returns the sum of the per-row losses of the first n rows of the last
+// forward pass and the number of rows classified correctly (classification).
+// With grad true it also writes into dz[L−1] the gradient of the mean loss
+// (the sum divided by n) with respect to the outputs z.
+//
+// Classification, K logits per row, label y (mean cross-entropy):
+//
+//	ℓ = log Σⱼ exp(zⱼ) − z_y = log Σⱼ exp(zⱼ − max z) + max z − z_y
+//	∂ℓ/∂zⱼ = softmax(z)ⱼ − 1{j = y}
+//
+// Regression, one output (mean squared error):
+//
+//	ℓ = (z − y)²,  ∂ℓ/∂z = 2(z − y)
+//
+// The log-sum-exp, the softmax normalizer and the sum over rows are computed
+// in float64 (math.Exp works in float64 anyway); gradients are stored in T.
+// A correct prediction is an argmax (first maximum) equal to the label.
+func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
+	L := len(m.w)
+	k := m.sizes[L]
+	z := m.out[L-1][:n*k]
+	var g []T
+	if grad {
+		g = m.dz[L-1][:n*k]
+	}
+	inv := 1 / float64(n)
+	if m.task == Regression {
+		scale := T(2 * inv)
+		for i, v := range z {
+			d := v - m.y[i]
+			sum += float64(d) * float64(d)
+			if grad {
+				g[i] = scale * d
+			}
+		}
+		return sum, 0
+	}
+	for i := 0; i < n; i++ {
+		row := z[i*k : i*k+k]
+		y := int(m.y[i])
+		mx, arg := float64(row[0]), 0
+		for j, v := range row {
+			if float64(v) > mx {
+				mx, arg = float64(v), j
+			}
+		}
+		if arg == y {
+			correct++
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v) - mx)
+		}
+		sum += math.Log(s) + mx - float64(row[y])
+		if grad {
+			gr := g[i*k : i*k+k]
+			for j, v := range row {
+				p := math.Exp(float64(v)-mx) / s
+				if j == y {
+					p--
+				}
+				gr[j] = T(p * inv)
+			}
+		}
+	}
+	return sum, correct
+}
+
+// backward fills grads with the gradient of the mean loss of the first n rows,
+// given dz[L−1] from loss. For layer l with input a (a₀ = x):
+//
+//	∂W = dzᵀ·a,  ∂b = Σᵢ dzᵢ,  ∂a = dz·W,  dzₗ₋₁ = ∂a ⊙ σ'(zₗ₋₁)
+//
+// with σ'(z) = 1{σ(z) > 0} for ReLU and 1 − σ(z)² for tanh, both from the
+// stored activations. The input gradient of the first layer is not computed.
+func (m *model[T]) backward(n int) {
+	if n > m.bwdRows {
+		panic("train: backward batch larger than workspace")
+	}
+	for l := len(m.w) - 1; l >= 0; l-- {
+		in, o := m.sizes[l], m.sizes[l+1]
+		dz := m.dz[l][:n*o]
+		var a []T
+		if l == 0 {
+			a = m.x[:n*in]
+		} else {
+			a = m.out[l-1][:n*in]
+		}
+		// ∂W (o×in) = dzᵀ (o×n) · a (n×in)
+		dzt := m.dzt[:o*n]
+		transpose(n, o, dz, dzt)
+		m.mm.nn(o, in, n, dzt, a, m.gw[l], false)
+		// ∂b = Σᵢ dzᵢ, summed in row order
+		gb := m.gb[l]
+		clear(gb)
+		for i := 0; i < n; i++ {
+			for j, v := range dz[i*o : i*o+o] {
+				gb[j] += v
+			}
+		}
+		if l == 0 {
+			break
+		}
+		// ∂a (n×in) = dz (n×o) · W (o×in), then through σ'.
+		prev := m.dz[l-1][:n*in]
+		m.mm.nn(n, in, o, dz, m.w[l], prev, false)
+		switch m.act {
+		case Tanh:
+			for i, h := range a {
+				prev[i] *= 1 - h*h
+			}
+		default:
+			for i, h := range a {
+				if h <= 0 { // as torch's threshold_backward: NaN passes
+					prev[i] = 0
+				}
+			}
+		}
+	}
+}
+
+// shuffler draws the per-epoch permutations of the training rows from the
+// PCG stream (seed, batchShuffleStream).
+type shuffler struct{ r *rand.PCG }
+
+func newShuffler(seed uint64) shuffler { return shuffler{rand.NewPCG(seed, batchShuffleStream)} }
+
+// permute sets perm to a fresh uniformly random permutation of 0..len−1:
+// the identity, then a Fisher–Yates shuffle whose index j ∈ [0, i] is the
+// high word of u·(i+1) for a 64-bit PCG output u (bias ≤ (i+1)/2⁶⁴). Only
+// PCG's specified output is used, so the order never depends on the Go
+// version's math/rand/v2 helpers.
+func (s shuffler) permute(perm []int32) {
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	for i := len(perm) - 1; i > 0; i-- {
+		hi, _ := bits.Mul64(s.r.Uint64(), uint64(i+1))
+		perm[i], perm[hi] = perm[hi], perm[i]
+	}
+}
