@@ -190,6 +190,7 @@ type optimumJSON struct {
 	N         int     `json:"n"`
 	Steps     int     `json:"steps"`
 	LR        float64 `json:"lr"`
+	GridLR    float64 `json:"grid_lr"`
 	LRLow     float64 `json:"lr_low"`
 	LRHigh    float64 `json:"lr_high"`
 	Loss      float64 `json:"loss"`
@@ -215,7 +216,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	}
 	for _, o := range fit.Optima {
 		out.Optima = append(out.Optima, optimumJSON{
-			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, LRLow: o.LRLow, LRHigh: o.LRHigh,
+			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
 			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
 		})
 	}

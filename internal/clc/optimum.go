@@ -103,7 +103,8 @@ func EstimateOptima(trials []Trial, opt OptimumOptions) []Optimum {
 // smallest rate and the s-th smallest seed; NaN marks a missing trial and
 // +Inf a diverged one.
 type lossTable struct {
-	x    []float64 // log10 of the rates, ascending
+	lrs  []float64 // the rates, ascending
+	x    []float64 // log10 of the rates
 	loss [][]float64
 }
 
@@ -129,7 +130,7 @@ func newLossTable(ts []Trial) lossTable {
 	for i, s := range seeds {
 		seedSet[s] = i
 	}
-	tab := lossTable{x: make([]float64, len(lrs)), loss: make([][]float64, len(lrs))}
+	tab := lossTable{lrs: lrs, x: make([]float64, len(lrs)), loss: make([][]float64, len(lrs))}
 	for j, v := range lrs {
 		tab.x[j] = math.Log10(v)
 		tab.loss[j] = make([]float64, len(seeds))
@@ -227,6 +228,11 @@ func estimateOne(frac float64, ts []Trial, resamples int, seed uint64) Optimum {
 	i, x, refined := locate(xs, ys)
 	if i < 0 {
 		return o // every rate diverged: not usable
+	}
+	for j, v := range tab.x {
+		if v == xs[i] {
+			o.GridLR = tab.lrs[j]
+		}
 	}
 	for _, t := range ts {
 		if !t.Diverged && isFinite(t.ValidLoss) {

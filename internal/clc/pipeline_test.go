@@ -3,6 +3,7 @@ package clc
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -25,6 +26,11 @@ func TestPipelineRecoversLaw(t *testing.T) {
 		want := 0.5 * math.Pow(float64(o.N), -0.5)
 		if !o.Bracketed || !o.Refined || math.Abs(math.Log10(o.LR/want)) > 1e-9 {
 			t.Errorf("N=%d: optimum %+v, want lr %g refined and bracketed", o.N, o, want)
+		}
+		// The grid minimum is the grid rate nearest the vertex: within half a
+		// grid step (0.25 decades) of it, and exactly one of the grid's rates.
+		if !slices.Contains(p.LRs, o.GridLR) || math.Abs(math.Log10(o.GridLR/o.LR)) > 0.125+1e-12 {
+			t.Errorf("N=%d: grid lr %g for refined lr %g", o.N, o.GridLR, o.LR)
 		}
 	}
 	law, err := FitLaw(optima)

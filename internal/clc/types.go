@@ -52,7 +52,10 @@ type Optimum struct {
 	// LR is η*: the grid minimum of the seed-mean validation loss, refined by a
 	// quadratic in log10 η through the minimum and its two neighbours when that
 	// parabola is convex and its vertex lies between them.
-	LR      float64 `yaml:"lr" json:"lr"`
+	LR float64 `yaml:"lr" json:"lr"`
+	// GridLR is the grid rate with the lowest seed-mean loss, before
+	// refinement.
+	GridLR  float64 `yaml:"grid_lr" json:"grid_lr"`
 	Refined bool    `yaml:"refined" json:"refined"`
 	// Loss is the seed-mean validation loss at the grid minimum.
 	Loss float64 `yaml:"loss" json:"loss"`

@@ -39,7 +39,7 @@ type Config struct {
 	// (the "steps" budget): the loop keeps drawing epochs until T steps ran.
 	Steps int
 	// LR is the constant learning rate η. When Schedule is non-nil it is used
-	// instead: the rate of step t (0-based, t < T) is Schedule(t).
+	// instead: the rate of step t (0-based, t < T) is Schedule(t, T).
 	LR       float64
 	Schedule func(step, total int) float64
 	Seed     uint64 // seeds initialization and the per-epoch shuffles
