@@ -56,7 +56,7 @@ type fitOptions struct {
 // sweep over the embedded 8,000-row dataset that finishes in seconds.
 var demoDefaults = map[string]string{
 	"hidden":         "64",
-	"fractions":      "1/16,1/8,1/4,1/2,1",
+	"fractions":      "1/32,1/16,1/8,1/4,1/2",
 	"lr-min":         "0.001",
 	"lr-max":         "1",
 	"lr-points":      "13",
@@ -149,6 +149,11 @@ func (o *fitOptions) trainConfig() (train.Config, error) {
 	case train.Linear, train.MLP:
 	default:
 		return cfg, inputerr.New("unknown model %q", o.model).WithHint("use --model linear or --model mlp")
+	}
+	switch o.task {
+	case "auto", string(train.Classification), string(train.Regression):
+	default:
+		return cfg, inputerr.New("unknown task %q", o.task).WithHint("use --task auto, classification or regression")
 	}
 	switch cfg.Optimizer {
 	case train.SGD, train.Momentum, train.Adam:
