@@ -3,7 +3,6 @@ package clc
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,12 +25,11 @@ func ParseFractions(s string) ([]float64, []string, error) {
 	var fs []frac
 	seen := map[float64]string{}
 	for _, p := range parts {
-		r, ok := new(big.Rat).SetString(p)
+		v, ok := parseRatio(p)
 		if !ok {
 			return nil, nil, inputerr.New("fraction %q is not a number or ratio", p).WithHint("write fractions as 1/8 or 0.125")
 		}
-		v, _ := r.Float64()
-		if r.Sign() <= 0 || v > 1 {
+		if !(v > 0) || v > 1 {
 			return nil, nil, inputerr.New("fraction %q is outside (0, 1]", p).WithHint("a fraction is a share of the training rows: 1/32 … 1")
 		}
 		if prev, dup := seen[v]; dup {
@@ -47,6 +45,23 @@ func ParseFractions(s string) ([]float64, []string, error) {
 		vals[i], texts[i] = f.v, f.text
 	}
 	return vals, texts, nil
+}
+
+// parseRatio reads "a/b" or "a", a and b finite decimals, b ≠ 0.
+func parseRatio(p string) (float64, bool) {
+	num, den, isRatio := strings.Cut(p, "/")
+	a, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(a) || math.IsInf(a, 0) {
+		return 0, false
+	}
+	if !isRatio {
+		return a, true
+	}
+	b, err := strconv.ParseFloat(strings.TrimSpace(den), 64)
+	if err != nil || b == 0 || math.IsNaN(b) || math.IsInf(b, 0) {
+		return 0, false
+	}
+	return a / b, true
 }
 
 // ParseRates parses a comma-separated list of positive, finite learning rates

@@ -112,3 +112,53 @@ func TestNewPlan(t *testing.T) {
 		t.Errorf("duplicate size error = %v", err)
 	}
 }
+
+// FuzzParseFractions: any accepted list is sorted, strictly increasing, in
+// (0, 1], with one text per value; a rejected one is an input error.
+func FuzzParseFractions(f *testing.F) {
+	for _, s := range []string{"1/32,1/16,1/8,1/4,1", "0.5, 1/4", "0", "1/0", "3/2", ",", "1e-3", "0x1p-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		vals, texts, err := ParseFractions(s)
+		if err != nil {
+			if _, ok := inputerr.As(err); !ok {
+				t.Fatalf("ParseFractions(%q): %v is not an input error", s, err)
+			}
+			return
+		}
+		if len(vals) == 0 || len(vals) != len(texts) {
+			t.Fatalf("ParseFractions(%q) = %v, %v", s, vals, texts)
+		}
+		for i, v := range vals {
+			if !(v > 0 && v <= 1) || (i > 0 && v <= vals[i-1]) {
+				t.Fatalf("ParseFractions(%q) = %v: not increasing in (0, 1]", s, vals)
+			}
+		}
+	})
+}
+
+// FuzzParseRates: any accepted list has at least 3 finite, positive,
+// strictly increasing rates.
+func FuzzParseRates(f *testing.F) {
+	for _, s := range []string{"0.1,0.01,0.001", "1e-4,1e-3,1e-2,1e-1", "0,1,2", "NaN,1,2", "inf,1,2", "1,1,2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lrs, err := ParseRates(s)
+		if err != nil {
+			if _, ok := inputerr.As(err); !ok {
+				t.Fatalf("ParseRates(%q): %v is not an input error", s, err)
+			}
+			return
+		}
+		if len(lrs) < 3 {
+			t.Fatalf("ParseRates(%q) = %v: fewer than 3", s, lrs)
+		}
+		for i, v := range lrs {
+			if !(v > 0) || math.IsInf(v, 0) || (i > 0 && v <= lrs[i-1]) {
+				t.Fatalf("ParseRates(%q) = %v", s, lrs)
+			}
+		}
+	})
+}
