@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,40 +14,27 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/clc-tools/clc/internal/clc"
-	"github.com/clc-tools/clc/internal/demodata"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/train"
 )
 
 // fitOptions holds the flags of clc fit.
 type fitOptions struct {
-	data          string
-	demo          bool
-	target        string
-	task          string
-	model         string
-	hidden        string
-	activation    string
-	optimizer     string
-	epochs        int
-	batchSize     int
-	budget        string
-	steps         int
-	fractions     string
-	lrMin, lrMax  float64
-	lrPoints      int
-	lrs           string
-	seeds         int
-	validFraction float64
-	valid         string
-	splitSeed     uint64
-	shuffleSeed   uint64
-	divergence    float64
-	bootstrap     int
-	out           string
-	json          bool
-	workers       int
-	quiet         bool
+	data         string
+	demo         bool
+	dataFlags    dataFlags
+	modelFlags   modelFlags
+	fractions    string
+	lrMin, lrMax float64
+	lrPoints     int
+	lrs          string
+	seeds        int
+	shuffleSeed  uint64
+	bootstrap    int
+	out          string
+	json         bool
+	workers      int
+	quiet        bool
 }
 
 // demoDefaults are the flag values --demo uses unless the user sets them: a
@@ -97,27 +82,15 @@ is the last column unless --target names another. The fit is written to --out.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.demo, "demo", false, "run on the embedded demo dataset (8,000 downsampled Fashion-MNIST images)")
-	f.StringVar(&o.target, "target", "", "target column name (default: the last column)")
-	f.StringVar(&o.task, "task", "auto", "auto, classification or regression")
-	f.StringVar(&o.model, "model", "mlp", "model: linear or mlp")
-	f.StringVar(&o.hidden, "hidden", "128", "MLP hidden layer widths, comma-separated (e.g. 128,64)")
-	f.StringVar(&o.activation, "activation", "relu", "MLP activation: relu or tanh")
-	f.StringVar(&o.optimizer, "optimizer", "sgd", "optimizer: sgd, momentum (0.9) or adam")
-	f.IntVar(&o.epochs, "epochs", 3, "epochs per trial (E)")
-	f.IntVar(&o.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
-	f.StringVar(&o.budget, "budget", "epochs", "training length: epochs (T = E·floor(N/B), grows with N) or steps (fixed T = --steps)")
-	f.IntVar(&o.steps, "steps", 0, "optimizer steps per trial with --budget steps")
+	o.dataFlags.register(f)
+	o.modelFlags.register(f)
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
-	f.Float64Var(&o.validFraction, "valid-fraction", 0.1, "share of the rows held out for validation (stratified for classification)")
-	f.StringVar(&o.valid, "valid", "", "validation CSV file (instead of a split)")
-	f.Uint64Var(&o.splitSeed, "split-seed", 0, "seed of the validation split")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
-	f.Float64Var(&o.divergence, "divergence-factor", 10, "a trial diverges when its loss exceeds this × its initial loss (or is not finite)")
 	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -135,70 +108,6 @@ func applyDemoDefaults(f *pflag.FlagSet) {
 	}
 }
 
-// trainConfig validates the model and training flags.
-func (o *fitOptions) trainConfig() (train.Config, error) {
-	cfg := train.Config{
-		Model:            train.ModelKind(o.model),
-		Activation:       train.Activation(o.activation),
-		Optimizer:        train.OptimizerKind(o.optimizer),
-		Epochs:           o.epochs,
-		BatchSize:        o.batchSize,
-		DivergenceFactor: o.divergence,
-	}
-	switch cfg.Model {
-	case train.Linear, train.MLP:
-	default:
-		return cfg, inputerr.New("unknown model %q", o.model).WithHint("use --model linear or --model mlp")
-	}
-	switch o.task {
-	case "auto", string(train.Classification), string(train.Regression):
-	default:
-		return cfg, inputerr.New("unknown task %q", o.task).WithHint("use --task auto, classification or regression")
-	}
-	switch cfg.Optimizer {
-	case train.SGD, train.Momentum, train.Adam:
-	default:
-		return cfg, inputerr.New("unknown optimizer %q", o.optimizer).WithHint("use --optimizer sgd, momentum or adam")
-	}
-	switch cfg.Activation {
-	case train.ReLU, train.Tanh:
-	default:
-		return cfg, inputerr.New("unknown activation %q", o.activation).WithHint("use --activation relu or tanh")
-	}
-	if cfg.Model == train.MLP {
-		for _, p := range strings.Split(o.hidden, ",") {
-			w, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil || w < 1 {
-				return cfg, inputerr.New("--hidden %q: each width must be a positive integer", o.hidden)
-			}
-			cfg.Hidden = append(cfg.Hidden, w)
-		}
-	}
-	if o.epochs < 1 {
-		return cfg, inputerr.New("--epochs %d must be at least 1", o.epochs)
-	}
-	if o.batchSize < 1 {
-		return cfg, inputerr.New("--batch-size %d must be at least 1", o.batchSize)
-	}
-	switch o.budget {
-	case "epochs":
-		if o.steps != 0 {
-			return cfg, inputerr.New("--steps needs --budget steps")
-		}
-	case "steps":
-		if o.steps < 1 {
-			return cfg, inputerr.New("--budget steps needs --steps ≥ 1")
-		}
-		cfg.Steps = o.steps
-	default:
-		return cfg, inputerr.New("unknown budget %q", o.budget).WithHint("use --budget epochs or --budget steps")
-	}
-	if !(o.divergence > 1) || math.IsInf(o.divergence, 0) {
-		return cfg, inputerr.New("--divergence-factor %g must be a finite number above 1", o.divergence)
-	}
-	return cfg, nil
-}
-
 // grid returns the learning-rate grid from --lrs or the log-grid flags.
 func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 	if o.lrs != "" {
@@ -212,13 +121,13 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 	lo, hi := o.lrMin, o.lrMax
 	if !flags.Changed("lr-min") {
 		lo = 1e-4
-		if o.optimizer == string(train.Adam) {
+		if o.modelFlags.optimizer == string(train.Adam) {
 			lo = 1e-5
 		}
 	}
 	if !flags.Changed("lr-max") {
 		hi = 1
-		if o.optimizer == string(train.Adam) {
+		if o.modelFlags.optimizer == string(train.Adam) {
 			hi = 0.1
 		}
 	}
@@ -227,8 +136,11 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 
 func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Check every flag before touching the data.
-	cfg, err := o.trainConfig()
+	cfg, err := o.modelFlags.config()
 	if err != nil {
+		return err
+	}
+	if err := o.dataFlags.check(flags); err != nil {
 		return err
 	}
 	fractions, fracText, err := clc.ParseFractions(o.fractions)
@@ -238,12 +150,6 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	lrs, err := o.grid(flags)
 	if err != nil {
 		return err
-	}
-	if o.valid == "" && !(o.validFraction > 0 && o.validFraction < 1) {
-		return inputerr.New("--valid-fraction %g must be in (0, 1)", o.validFraction)
-	}
-	if o.valid != "" && flags.Changed("valid-fraction") {
-		return inputerr.New("--valid and --valid-fraction both set the validation rows").WithHint("give one of them")
 	}
 	if o.seeds < 1 {
 		return inputerr.New("--seeds %d must be at least 1", o.seeds)
@@ -255,48 +161,20 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 
-	// Data: read, build the task, split or load validation, scale, shuffle.
+	// Data: read, build the task, split or load validation, scale, then
+	// shuffle once so that fractions are nested prefixes.
 	log := newLogger(stderr, o.quiet)
 	start := time.Now()
-	table, err := o.load(o.data, stdin, o.target)
+	data, err := o.dataFlags.prepare(o.data, o.demo, stdin)
 	if err != nil {
 		return err
 	}
-	name := table.Name
-	full, err := train.NewDataset(table, o.task)
-	if err != nil {
-		return err
-	}
-	info := clc.DatasetInfo{
-		Source: name, SHA256: table.SHA256, Features: full.D, Task: string(full.Task),
-		Classes: full.Classes, Target: full.Target,
-	}
-	var trainSet, validSet *train.Dataset
-	if o.valid != "" {
-		vt, err := o.load(o.valid, stdin, full.Target)
-		if err != nil {
-			return err
-		}
-		if validSet, err = train.NewValidationDataset(vt, full); err != nil {
-			return err
-		}
-		trainSet = full
-		info.Valid, info.ValidSHA256 = vt.Name, vt.SHA256
-	} else {
-		if trainSet, validSet, err = train.SplitValidation(full, o.validFraction, o.splitSeed); err != nil {
-			return err
-		}
-		info.Valid = fmt.Sprintf("split %g seed %d", o.validFraction, o.splitSeed)
-	}
-	info.Rows, info.ValidRows = trainSet.N, validSet.N
-	scaler := train.FitScaler(trainSet)
-	scaler.Apply(trainSet)
-	scaler.Apply(validSet)
+	trainSet, validSet, info := data.train, data.valid, data.info
 	train.Shuffle(trainSet, o.shuffleSeed)
 	log.Printf("data: %s: %d training rows, %d validation rows, %d features, %s%s (%.1fs)",
-		name, trainSet.N, validSet.N, trainSet.D, trainSet.Task, classesText(trainSet), time.Since(start).Seconds())
+		info.Source, trainSet.N, validSet.N, trainSet.D, trainSet.Task, classesText(trainSet), time.Since(start).Seconds())
 
-	plan, err := clc.NewPlan(trainSet.N, fractions, lrs, o.seeds, o.batchSize)
+	plan, err := clc.NewPlan(trainSet.N, fractions, lrs, o.seeds, cfg.BatchSize)
 	if err != nil {
 		return err
 	}
@@ -326,16 +204,16 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		Created: time.Now().UTC().Format(time.RFC3339),
 		Dataset: info,
 		Config: clc.SweepConfig{
-			Model: o.model, Hidden: cfg.Hidden, Activation: o.activation, Optimizer: o.optimizer,
-			Epochs: o.epochs, BatchSize: o.batchSize, Steps: cfg.Steps,
+			Model: string(cfg.Model), Hidden: cfg.Hidden, Activation: string(cfg.Activation), Optimizer: string(cfg.Optimizer),
+			Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps,
 			Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds,
-			SplitSeed: o.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: o.divergence,
+			SplitSeed: o.dataFlags.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: cfg.DivergenceFactor,
 			Bootstrap: o.bootstrap,
 		},
 		Trials: trials,
 	}
-	if o.valid == "" {
-		fit.Config.ValidFraction = o.validFraction
+	if o.dataFlags.valid == "" {
+		fit.Config.ValidFraction = o.dataFlags.validFraction
 	}
 	fit.Optima = clc.EstimateOptima(trials, clc.OptimumOptions{Bootstrap: o.bootstrap})
 	law, err := clc.FitLaw(fit.Optima)
@@ -345,12 +223,12 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	fit.Law = law
 	fit.Constant = clc.AnalyzeConstant(fit.Optima, law)
-	nFull := trainSet.N
-	stepsFull := train.StepsFor(cfg, nFull)
-	lr, lo, hi := law.Predict(float64(nFull))
+	full, err := fit.Estimate(clc.Target{N: trainSet.N})
+	if err != nil {
+		return err
+	}
 	fit.Prediction = clc.Prediction{
-		N: nFull, Steps: stepsFull, LR: lr, LRLow: lo, LRHigh: hi,
-		Constant: fit.Constant.At(law, nFull, stepsFull),
+		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
 	}
 
 	if err := clc.WriteFitFile(o.out, fit); err != nil {
@@ -369,16 +247,6 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	log.Printf("wrote %s", o.out)
 	return nil
-}
-
-// load reads a CSV from a path, "-" (stdin) or, with --demo and no path,
-// the embedded demo dataset.
-func (o *fitOptions) load(path string, stdin io.Reader, target string) (*train.Table, error) {
-	ropt := train.ReadOptions{Target: target}
-	if path == "" && o.demo {
-		return train.ReadCSV(demodata.Open(), demodata.Name, ropt)
-	}
-	return train.LoadCSV(path, stdin, ropt)
 }
 
 func unwrapPathError(err error) error {

@@ -69,19 +69,6 @@ func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 	return r
 }
 
-// At returns the cumulative learning C, in lr·steps, to use for a run of
-// the given steps on n rows: the mean C when it is constant (Holds) or when
-// no law was fitted, else the law's prediction
-//
-//	C(n) = η*(n)·T,  η*(n) = k·n^α.
-func (r ConstantReport) At(law Law, n int, steps int) float64 {
-	if r.Holds || law.Points < 2 {
-		return r.Mean
-	}
-	lr, _, _ := law.Predict(float64(n))
-	return lr * float64(steps)
-}
-
 // fmtF formats v with two decimals and no negative zero.
 func fmtF(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 2, 64)

@@ -45,8 +45,9 @@ func TestAnalyzeConstantHolds(t *testing.T) {
 	if !near(r.Slope, law.Alpha+1, 1e-9) || !near(r.SlopeCI[1]-r.Slope, law.AlphaCI[1]-law.Alpha, 1e-9) {
 		t.Errorf("slope %v CI %v; want α + 1 = %v with the law's half-width", r.Slope, r.SlopeCI, law.Alpha+1)
 	}
-	if c := r.At(law, 1<<20, 12345); c != r.Mean {
-		t.Errorf("At = %v, want the mean %v when C is constant", c, r.Mean)
+	f := &FitFile{Law: law, Constant: r}
+	if e, err := f.Estimate(Target{N: 1 << 20, Steps: 12345}); err != nil || e.Constant != r.Mean || e.ConstantFrom != "mean" {
+		t.Errorf("Estimate = %+v, %v; want the mean %v when C is constant", e, err, r.Mean)
 	}
 }
 
@@ -72,8 +73,9 @@ func TestAnalyzeConstantFails(t *testing.T) {
 	// Not constant: C at a size comes from the law, η*(n)·T.
 	n, steps := 1<<16, 6553
 	lr, _, _ := law.Predict(float64(n))
-	if c := r.At(law, n, steps); !near(c, lr*float64(steps), 1e-12*c) {
-		t.Errorf("At = %v, want η*(n)·T = %v", c, lr*float64(steps))
+	f := &FitFile{Law: law, Constant: r}
+	if e, err := f.Estimate(Target{N: n, Steps: steps}); err != nil || !near(e.Constant, lr*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != "law" {
+		t.Errorf("Estimate = %+v, %v; want η*(n)·T = %v", e, err, lr*float64(steps))
 	}
 	if r.CV < 0.3 {
 		t.Errorf("CV = %v; C varies by a factor √32 ≈ 5.7 across sizes", r.CV)
@@ -95,9 +97,9 @@ func TestAnalyzeConstantTooFew(t *testing.T) {
 	if r.Holds || r.Mean != 12.34 || r.CV != 0 || r.Verdict != "untested: one dataset size only; C = 12.3 lr·steps" {
 		t.Errorf("one optimum: %+v", r)
 	}
-	// Without a law, At falls back to the measured mean.
-	if c := r.At(Law{}, 5000, 100); c != 12.34 {
-		t.Errorf("At without a law = %v, want the mean 12.34", c)
+	// Without a law there is nothing to predict from.
+	if _, err := (&FitFile{Constant: r}).Estimate(Target{N: 5000}); err == nil {
+		t.Error("Estimate without a law succeeded")
 	}
 }
 

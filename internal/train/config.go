@@ -43,9 +43,24 @@ type Config struct {
 	LR       float64
 	Schedule func(step, total int) float64
 	Seed     uint64 // seeds initialization and the per-epoch shuffles
+	// OnEpoch, when set, is called after every epoch (and after the last,
+	// possibly partial, epoch of a Steps budget) with the epoch's mean batch
+	// loss and the validation loss and accuracy at that point. It costs one
+	// validation pass per epoch; sweeps leave it nil.
+	OnEpoch func(EpochStats)
 	// DivergenceFactor: a run diverges when a batch loss is not finite or
 	// exceeds DivergenceFactor × the initial training loss (default 10).
 	DivergenceFactor float64
+}
+
+// EpochStats is one point of a learning curve.
+type EpochStats struct {
+	Epoch         int     // 1-based
+	Steps         int     // optimizer steps taken so far
+	TrainLoss     float64 // mean batch loss over the epoch
+	ValidLoss     float64
+	ValidAccuracy float64 // NaN for regression
+	LR            float64 // the rate of the epoch's last step
 }
 
 // Result is the outcome of one training run. When Diverged is true the run

@@ -258,6 +258,7 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 	}
 
 	step := 0
+	var lastLR float64
 	var epochSum float64
 	var epochSteps int
 	for epoch := 0; step < T; epoch++ {
@@ -295,6 +296,18 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 			if h != nil && h.step != nil {
 				h.step(step-1, loss, tr.m.params)
 			}
+			lastLR = lr
+		}
+		if cfg.OnEpoch != nil && epochSteps > 0 {
+			st := EpochStats{Epoch: epoch + 1, Steps: step, TrainLoss: epochSum / float64(epochSteps),
+				ValidLoss: math.NaN(), ValidAccuracy: math.NaN(), LR: lastLR}
+			if nValid > 0 {
+				st.ValidLoss, st.ValidAccuracy = tr.evaluate(validSet)
+				if trainSet.Task != Classification {
+					st.ValidAccuracy = math.NaN()
+				}
+			}
+			cfg.OnEpoch(st)
 		}
 	}
 	res.TrainLoss = epochSum / float64(epochSteps)

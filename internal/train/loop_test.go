@@ -446,3 +446,51 @@ func BenchmarkStep(b *testing.B) {
 		b.Run(string(opt), func(b *testing.B) { benchStep(b, opt) })
 	}
 }
+
+// TestOnEpochCurve: OnEpoch sees every epoch once, with step counts
+// E·floor(N/B) so far, and its last validation loss is the result's.
+func TestOnEpochCurve(t *testing.T) {
+	ds := curveData(200)
+	var got []EpochStats
+	cfg := Config{Model: MLP, Hidden: []int{8}, Optimizer: Adam, Epochs: 4, BatchSize: 16, LR: 0.01, Seed: 3,
+		OnEpoch: func(s EpochStats) { got = append(got, s) }}
+	res, err := Run(context.Background(), ds, ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d epochs reported, want 4", len(got))
+	}
+	for i, s := range got {
+		if s.Epoch != i+1 || s.Steps != (i+1)*(200/16) || s.LR != 0.01 || math.IsNaN(s.ValidLoss) {
+			t.Errorf("epoch %d: %+v", i+1, s)
+		}
+	}
+	if got[3].ValidLoss != res.ValidLoss || got[3].TrainLoss != res.TrainLoss {
+		t.Errorf("last epoch %+v, result %+v", got[3], res)
+	}
+	// Observing the curve does not change the run.
+	cfg.OnEpoch = nil
+	plain, _ := Run(context.Background(), ds, ds, cfg)
+	if plain.ValidLoss != res.ValidLoss {
+		t.Errorf("OnEpoch changed the result: %v vs %v", plain.ValidLoss, res.ValidLoss)
+	}
+}
+
+// curveData is a small 3-class problem: the class is the sign pattern of
+// two Gaussian features.
+func curveData(n int) *Dataset {
+	r := rand.New(rand.NewPCG(1, 2))
+	ds := &Dataset{N: n, D: 2, Task: Classification, Classes: 3, X: make([]float32, 2*n), Y: make([]float32, n)}
+	for i := 0; i < n; i++ {
+		a, b := r.NormFloat64(), r.NormFloat64()
+		ds.X[2*i], ds.X[2*i+1] = float32(a), float32(b)
+		switch {
+		case a > 0 && b > 0:
+			ds.Y[i] = 2
+		case a > 0:
+			ds.Y[i] = 1
+		}
+	}
+	return ds
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/demodata"
+	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/train"
+)
+
+// dataFlags are the flags that say what the data is and how to split it,
+// shared by clc fit and clc train.
+type dataFlags struct {
+	target        string
+	task          string
+	valid         string
+	validFraction float64
+	splitSeed     uint64
+}
+
+func (d *dataFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&d.target, "target", "", "target column name (default: the last column)")
+	f.StringVar(&d.task, "task", "auto", "auto, classification or regression")
+	f.Float64Var(&d.validFraction, "valid-fraction", 0.1, "share of the rows held out for validation (stratified for classification)")
+	f.StringVar(&d.valid, "valid", "", "validation CSV file (instead of a split)")
+	f.Uint64Var(&d.splitSeed, "split-seed", 0, "seed of the validation split")
+}
+
+// check validates the data flags without reading any data.
+func (d *dataFlags) check(flags *pflag.FlagSet) error {
+	switch d.task {
+	case "auto", string(train.Classification), string(train.Regression):
+	default:
+		return inputerr.New("unknown task %q", d.task).WithHint("use --task auto, classification or regression")
+	}
+	if d.valid != "" && flags.Changed("valid-fraction") {
+		return inputerr.New("--valid and --valid-fraction both set the validation rows").WithHint("give one of them")
+	}
+	if d.valid == "" && !(d.validFraction > 0 && d.validFraction < 1) {
+		return inputerr.New("--valid-fraction %g must be in (0, 1)", d.validFraction)
+	}
+	return nil
+}
+
+// preparedData is a dataset ready for training: scaled training and
+// validation rows and the description that goes into a fit file.
+type preparedData struct {
+	train, valid *train.Dataset
+	info         clc.DatasetInfo
+}
+
+// prepare reads the data (a path, "-" for stdin, or the demo dataset when
+// path is "" and demo is set), builds the task, splits off or loads the
+// validation rows, and z-scores both with the training rows' statistics.
+func (d *dataFlags) prepare(path string, demo bool, stdin io.Reader) (*preparedData, error) {
+	table, err := loadTable(path, demo, stdin, d.target)
+	if err != nil {
+		return nil, err
+	}
+	full, err := train.NewDataset(table, d.task)
+	if err != nil {
+		return nil, err
+	}
+	p := &preparedData{info: clc.DatasetInfo{
+		Source: table.Name, SHA256: table.SHA256, Features: full.D, Task: string(full.Task),
+		Classes: full.Classes, Target: full.Target,
+	}}
+	if d.valid != "" {
+		vt, err := loadTable(d.valid, false, stdin, full.Target)
+		if err != nil {
+			return nil, err
+		}
+		if p.valid, err = train.NewValidationDataset(vt, full); err != nil {
+			return nil, err
+		}
+		p.train = full
+		p.info.Valid, p.info.ValidSHA256 = vt.Name, vt.SHA256
+	} else {
+		if p.train, p.valid, err = train.SplitValidation(full, d.validFraction, d.splitSeed); err != nil {
+			return nil, err
+		}
+		p.info.Valid = fmt.Sprintf("split %g seed %d", d.validFraction, d.splitSeed)
+	}
+	p.info.Rows, p.info.ValidRows = p.train.N, p.valid.N
+	scaler := train.FitScaler(p.train)
+	scaler.Apply(p.train)
+	scaler.Apply(p.valid)
+	return p, nil
+}
+
+// loadTable reads a CSV from a path, "-" (stdin) or, with demo and no path,
+// the embedded demo dataset.
+func loadTable(path string, demo bool, stdin io.Reader, target string) (*train.Table, error) {
+	ropt := train.ReadOptions{Target: target}
+	if path == "" && demo {
+		return train.ReadCSV(demodata.Open(), demodata.Name, ropt)
+	}
+	return train.LoadCSV(path, stdin, ropt)
+}
+
+// modelFlags are the model and training-length flags shared by clc fit and
+// clc train.
+type modelFlags struct {
+	model      string
+	hidden     string
+	activation string
+	optimizer  string
+	epochs     int
+	batchSize  int
+	budget     string
+	steps      int
+	divergence float64
+}
+
+func (m *modelFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&m.model, "model", "mlp", "model: linear or mlp")
+	f.StringVar(&m.hidden, "hidden", "128", "MLP hidden layer widths, comma-separated (e.g. 128,64)")
+	f.StringVar(&m.activation, "activation", "relu", "MLP activation: relu or tanh")
+	f.StringVar(&m.optimizer, "optimizer", "sgd", "optimizer: sgd, momentum (0.9) or adam")
+	f.IntVar(&m.epochs, "epochs", 3, "epochs per run (E)")
+	f.IntVar(&m.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
+	f.StringVar(&m.budget, "budget", "epochs", "training length: epochs (T = E·floor(N/B), grows with N) or steps (fixed T = --steps)")
+	f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
+	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its loss exceeds this × its initial loss (or is not finite)")
+}
+
+// config validates the model and training flags and returns the training
+// configuration (without a rate or seed).
+func (m *modelFlags) config() (train.Config, error) {
+	cfg := train.Config{
+		Model:            train.ModelKind(m.model),
+		Activation:       train.Activation(m.activation),
+		Optimizer:        train.OptimizerKind(m.optimizer),
+		Epochs:           m.epochs,
+		BatchSize:        m.batchSize,
+		DivergenceFactor: m.divergence,
+	}
+	switch cfg.Model {
+	case train.Linear, train.MLP:
+	default:
+		return cfg, inputerr.New("unknown model %q", m.model).WithHint("use --model linear or --model mlp")
+	}
+	switch cfg.Optimizer {
+	case train.SGD, train.Momentum, train.Adam:
+	default:
+		return cfg, inputerr.New("unknown optimizer %q", m.optimizer).WithHint("use --optimizer sgd, momentum or adam")
+	}
+	switch cfg.Activation {
+	case train.ReLU, train.Tanh:
+	default:
+		return cfg, inputerr.New("unknown activation %q", m.activation).WithHint("use --activation relu or tanh")
+	}
+	if cfg.Model == train.MLP {
+		for _, p := range strings.Split(m.hidden, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil || w < 1 {
+				return cfg, inputerr.New("--hidden %q: each width must be a positive integer", m.hidden)
+			}
+			cfg.Hidden = append(cfg.Hidden, w)
+		}
+	}
+	if m.epochs < 1 {
+		return cfg, inputerr.New("--epochs %d must be at least 1", m.epochs)
+	}
+	if m.batchSize < 1 {
+		return cfg, inputerr.New("--batch-size %d must be at least 1", m.batchSize)
+	}
+	switch m.budget {
+	case "epochs":
+		if m.steps != 0 {
+			return cfg, inputerr.New("--steps needs --budget steps")
+		}
+	case "steps":
+		if m.steps < 1 {
+			return cfg, inputerr.New("--budget steps needs --steps ≥ 1")
+		}
+		cfg.Steps = m.steps
+	default:
+		return cfg, inputerr.New("unknown budget %q", m.budget).WithHint("use --budget epochs or --budget steps")
+	}
+	if !(m.divergence > 1) || math.IsInf(m.divergence, 0) {
+		return cfg, inputerr.New("--divergence-factor %g must be a finite number above 1", m.divergence)
+	}
+	return cfg, nil
+}
