@@ -9,6 +9,7 @@ require (
 	github.com/spf13/pflag v1.0.9
 	gonum.org/v1/gonum v0.17.0
 	gopkg.in/yaml.v3 v3.0.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (

@@ -1,0 +1,102 @@
+package schedule
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+func parseFlags(t *testing.T, args ...string) (Spec, Granularity, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	f := RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Spec()
+	if err != nil {
+		return s, "", err
+	}
+	g, err := f.Granularity()
+	return s, g, err
+}
+
+func TestFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want Spec
+		per  Granularity
+	}{
+		{nil, Spec{Shape: Constant}, PerStep},
+		{[]string{"--shape", "cosine", "--min-ratio", "0.1", "--per", "epoch"}, Spec{Shape: Cosine, MinRatio: 0.1}, PerEpoch},
+		{[]string{"--shape", "warmup-cosine"}, Spec{Shape: WarmupCosine, Warmup: 0.05}, PerStep},
+		{[]string{"--shape", "warmup-cosine", "--warmup", "10%"}, Spec{Shape: WarmupCosine, Warmup: 0.1}, PerStep},
+		{[]string{"--shape", "inverse-sqrt", "--warmup", "500"}, Spec{Shape: InverseSqrt, Warmup: 500}, PerStep},
+		{[]string{"--shape", "step"}, Spec{Shape: Step, Milestones: []float64{0.5, 0.75}, Gamma: 0.1}, PerStep},
+		{[]string{"--shape", "step", "--milestones", "30%, 100,0.9", "--gamma", "0.5"}, Spec{Shape: Step, Milestones: []float64{0.3, 100, 0.9}, Gamma: 0.5}, PerStep},
+		{[]string{"--shape", "wsd", "--decay", "1000", "--decay-type", "sqrt"}, Spec{Shape: WSD, Decay: 1000, DecayType: DecaySqrt}, PerStep},
+		{[]string{"--shape", "exponential"}, Spec{Shape: Exponential, MinRatio: 0.01}, PerStep},
+		{[]string{"--shape", "exponential", "--gamma", "0.99"}, Spec{Shape: Exponential, Gamma: 0.99}, PerStep},
+		{[]string{"--shape", "onecycle", "--pct-start", "0.25"}, Spec{Shape: OneCycle, PctStart: 0.25, DivFactor: 25, FinalDivFactor: 1e4}, PerStep},
+	}
+	for _, c := range cases {
+		got, per, err := parseFlags(t, c.args...)
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, c.want) || per != c.per {
+			t.Errorf("%v: %+v per %s, want %+v per %s", c.args, got, per, c.want, c.per)
+		}
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--shape", "ramp"}, `unknown shape "ramp"`},
+		{[]string{"--min-ratio", "0.1"}, "--min-ratio does not apply to --shape constant"},
+		{[]string{"--shape", "cosine", "--warmup", "5%"}, "--warmup does not apply to --shape cosine"},
+		{[]string{"--shape", "warmup-cosine", "--warmup", "0"}, "--warmup 0: --shape warmup-cosine needs a warmup"},
+		{[]string{"--shape", "warmup-cosine", "--warmup", "100%"}, `--warmup "100%" is neither a fraction of the run nor a whole number of steps`},
+		{[]string{"--shape", "warmup-cosine", "--warmup", "2.5"}, "--warmup 2.5 is neither a fraction in (0, 1) nor a whole number of steps"},
+		{[]string{"--shape", "step", "--gamma", "0"}, "--gamma 0 is out of range for --shape step"},
+		{[]string{"--shape", "step", "--milestones", "0.5,,0.7"}, `--milestones: milestone "" is outside the run`},
+		{[]string{"--shape", "step", "--milestones", "0"}, `--milestones: milestone "0" is outside the run`},
+		{[]string{"--shape", "wsd", "--decay", "0"}, "--decay 0 is out of range for --shape wsd"},
+		{[]string{"--shape", "wsd", "--decay-type", "exp"}, `unknown decay type "exp"`},
+		{[]string{"--shape", "exponential", "--min-ratio", "0"}, "--min-ratio 0: an exponential decay never reaches 0"},
+		{[]string{"--shape", "onecycle", "--div-factor", "0"}, "--div-factor 0 is out of range for --shape onecycle"},
+		{[]string{"--per", "batch"}, `unknown granularity "batch"`},
+	}
+	for _, c := range cases {
+		_, _, err := parseFlags(t, c.args...)
+		ie, ok := inputerr.As(err)
+		if !ok || ie.Error() != c.msg {
+			t.Errorf("%v: %v, want input error %q", c.args, err, c.msg)
+		}
+	}
+}
+
+func FuzzParseLength(f *testing.F) {
+	for _, s := range []string{"", "0.1", "10%", "500", "1", "1.5", "100%", "-3", "1e400", "NaN", " 5 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseLength("--warmup", s)
+		if err != nil {
+			if _, ok := inputerr.As(err); !ok {
+				t.Fatalf("%q: %v is not an input error", s, err)
+			}
+			return
+		}
+		if checkLength("--warmup", v) != nil {
+			t.Fatalf("%q parsed to %v, which checkLength rejects", s, v)
+		}
+	})
+}
