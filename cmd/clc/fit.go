@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type fitOptions struct {
 	shuffleSeed  uint64
 	bootstrap    int
 	out          string
+	journal      string
 	json         bool
 	workers      int
 	quiet        bool
@@ -93,6 +95,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
 	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
+	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "trials run in parallel")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
@@ -183,25 +186,12 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := probe.Validate(); err != nil {
 		return inputerr.New("%v", err)
 	}
-	log.Printf("sweep: %s on %d workers; %s", plan, o.workers, describeModel(cfg))
+	log.Printf("plan: %s; %s", plan, describeModel(cfg))
 
-	// Sweep.
-	trainer := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg}
-	specs := plan.Specs()
-	sweepStart := time.Now()
-	progress := log.progress(sweepStart)
-	trials, err := clc.RunSweep(ctx, specs, trainer, o.workers, progress)
-	log.endProgress()
-	if err != nil {
-		return fmt.Errorf("sweep stopped after %d of %d trials: %w", len(trials), len(specs), err)
-	}
-	log.Printf("sweep: %d trials in %.1fs", len(trials), time.Since(sweepStart).Seconds())
-
-	// Optima, law, constant.
+	// The fit file's configuration is also the journal's fingerprint.
 	fit := &clc.FitFile{
 		Version: 1,
 		Tool:    "clc " + version,
-		Created: time.Now().UTC().Format(time.RFC3339),
 		Dataset: info,
 		Config: clc.SweepConfig{
 			Model: string(cfg.Model), Hidden: cfg.Hidden, Activation: string(cfg.Activation), Optimizer: string(cfg.Optimizer),
@@ -210,11 +200,19 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			SplitSeed: o.dataFlags.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: cfg.DivergenceFactor,
 			Bootstrap: o.bootstrap,
 		},
-		Trials: trials,
 	}
 	if o.dataFlags.valid == "" {
 		fit.Config.ValidFraction = o.dataFlags.validFraction
 	}
+
+	// Sweep, resuming from the journal.
+	trainer := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg}
+	trials, err := o.sweep(ctx, log, plan.Specs(), trainer, clc.Fingerprint(info, fit.Config))
+	if err != nil {
+		return err
+	}
+	fit.Trials = trials
+	fit.Created = time.Now().UTC().Format(time.RFC3339)
 	fit.Optima = clc.EstimateOptima(trials, clc.OptimumOptions{Bootstrap: o.bootstrap})
 	law, err := clc.FitLaw(fit.Optima)
 	if err != nil {
@@ -247,6 +245,98 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	log.Printf("wrote %s", o.out)
 	return nil
+}
+
+// journalPath is where the sweep journal lives: --journal, or the fit
+// file's path with its extension replaced by .journal.jsonl; "" when the
+// journal is disabled.
+func (o *fitOptions) journalPath() string {
+	switch o.journal {
+	case "none":
+		return ""
+	case "":
+		return strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".journal.jsonl"
+	}
+	return o.journal
+}
+
+// sweep runs the specs that the journal does not already hold, records each
+// finished trial in the journal as it completes, and returns all trials in
+// spec order.
+func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSpec, trainer clc.Trainer, fp string) ([]clc.Trial, error) {
+	trials := make([]clc.Trial, len(specs))
+	have := make([]bool, len(specs))
+	var journal *clc.Journal
+	path := o.journalPath()
+	if path != "" {
+		var err error
+		if journal, err = clc.OpenJournal(path); err != nil {
+			return nil, err
+		}
+		defer journal.Close()
+		if journal.Torn {
+			log.Printf("journal: dropped a torn last line of %s (a run was stopped mid-write)", path)
+		}
+	}
+	var todo []clc.TrialSpec
+	for i, s := range specs {
+		if journal != nil {
+			if t, ok := journal.Lookup(fp, s); ok {
+				trials[i], have[i] = t, true
+				continue
+			}
+		}
+		todo = append(todo, s)
+	}
+	if journal != nil {
+		reused := len(specs) - len(todo)
+		stale := journal.Len() - reused
+		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, reused, len(specs), len(todo))
+		if stale > 0 {
+			msg += fmt.Sprintf("; %d recorded trials of other data, settings or grid points not used", stale)
+		}
+		log.Printf("%s", msg)
+	}
+	if len(todo) > 0 {
+		log.Printf("sweep: %d trials on %d workers", len(todo), o.workers)
+	}
+	start := time.Now()
+	show := log.progress(start)
+	record := func(t clc.Trial, done, total int) error {
+		if journal != nil {
+			if err := journal.Append(fp, t); err != nil {
+				return err
+			}
+		}
+		if show != nil {
+			return show(t, done, total)
+		}
+		return nil
+	}
+	ran, err := clc.RunSweep(ctx, todo, trainer, o.workers, record)
+	log.endProgress()
+	if err != nil {
+		recorded := len(specs) - len(todo) + len(ran)
+		if journal == nil {
+			return nil, fmt.Errorf("sweep stopped after %d of %d trials: %w", recorded, len(specs), err)
+		}
+		return nil, hintError{
+			err:  fmt.Errorf("sweep stopped with %d of %d trials recorded in %s: %w", recorded, len(specs), path, err),
+			hint: "run the same command again to resume; recorded trials are not run again",
+		}
+	}
+	if len(todo) > 0 {
+		log.Printf("sweep: %d trials in %.1fs", len(ran), time.Since(start).Seconds())
+	}
+	// Merge: RunSweep returns the todo trials in todo order.
+	k := 0
+	for i := range trials {
+		if !have[i] {
+			trials[i] = ran[k]
+			k++
+		}
+	}
+	return trials, nil
 }
 
 func unwrapPathError(err error) error {

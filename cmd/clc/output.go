@@ -46,18 +46,19 @@ func (l *logger) progress(start time.Time) clc.Progress {
 	if l.quiet {
 		return nil
 	}
-	return func(t clc.Trial, done, total int) {
+	return func(t clc.Trial, done, total int) error {
 		elapsed := time.Since(start).Seconds()
 		eta := elapsed / float64(done) * float64(total-done)
 		if l.terminal {
 			fmt.Fprintf(l.w, "\rclc: sweep %d/%d trials, %.0fs elapsed, ~%.0fs left   ", done, total, elapsed, eta)
 			l.open = true
-			return
+			return nil
 		}
 		if tick := done * 10 / total; tick > l.lastTick {
 			l.lastTick = tick
 			fmt.Fprintf(l.w, "clc: sweep %d/%d trials, %.0fs elapsed, ~%.0fs left\n", done, total, elapsed, eta)
 		}
+		return nil
 	}
 }
 
@@ -224,3 +225,5 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
+
+func pow10(x float64) float64 { return math.Pow(10, x) }

@@ -60,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var se signalError
 		if errors.As(cause, &se) {
 			fmt.Fprintf(stderr, "clc: error: %v\n", se)
+			var he hintError
+			if errors.As(err, &he) {
+				fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
+			}
 			if se.sig == syscall.SIGTERM {
 				return exitSIGTERM
 			}
@@ -68,6 +72,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	return reportError(stderr, err)
 }
+
+// hintError is a runtime error (exit code 1) with a hint on what to do next.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e hintError) Error() string { return e.err.Error() }
+func (e hintError) Unwrap() error { return e.err }
 
 // usageError marks command-line mistakes found by cobra or by flag checks.
 type usageError struct{ err error }
@@ -86,6 +99,11 @@ func reportError(stderr io.Writer, err error) int {
 			fmt.Fprintf(stderr, "clc: hint: %s\n", ie.Hint)
 		}
 		return exitUsage
+	}
+	var he hintError
+	if errors.As(err, &he) {
+		fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
+		return exitFailure
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -118,6 +136,9 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newFitCmd(stdin, stdout, stderr))
+	root.AddCommand(newPredictCmd(stdout, stderr))
+	root.AddCommand(newTrainCmd(stdin, stdout, stderr))
+	root.AddCommand(newScheduleCmd(stdin, stdout, stderr))
 	return root
 }
 

@@ -15,32 +15,55 @@ type Target struct {
 	Steps     int // > 0: a fixed step budget T (overrides Epochs and BatchSize)
 }
 
-// Estimate is what a fit predicts for one target run: the optimal constant
-// rate, the steps, the cumulative learning C and their 95% intervals, and
-// how far the target lies outside the sizes the law was fitted on.
+// Estimate is what a fit predicts for one target run: the cumulative
+// learning C the run should carry, the constant rate that carries it over
+// the run's steps, their 95% intervals, and how far the target lies outside
+// the sizes the law was fitted on.
 type Estimate struct {
-	N         int     `json:"n"`
-	Steps     int     `json:"steps"`
-	LR        float64 `json:"lr"` // η*(N) from the law, k·N^α
-	LRLow     float64 `json:"lr_low"`
-	LRHigh    float64 `json:"lr_high"`
-	Constant  float64 `json:"constant"` // the C a schedule for this run must carry
+	N     int `json:"n"`
+	Steps int `json:"steps"` // T of the target run
+	// LR is the constant rate that carries Constant over the target run:
+	// C/T. With the fit's epochs and batch size it is η*(N) itself.
+	LR     float64 `json:"lr"`
+	LRLow  float64 `json:"lr_low"`
+	LRHigh float64 `json:"lr_high"`
+	// LawLR is η*(N) = k·N^α: the optimal constant rate at N for a run with
+	// the fit's epochs and batch size, which take FitSteps steps.
+	LawLR    float64 `json:"law_lr"`
+	FitSteps int     `json:"fit_steps"`
+	// Constant is the C a schedule for this run must carry, in lr·steps.
+	Constant  float64 `json:"constant"`
 	ConstLow  float64 `json:"constant_low"`
 	ConstHigh float64 `json:"constant_high"`
 	// ConstantFrom says where Constant comes from: "mean" (C was found
 	// constant across sizes: the mean of the measured C) or "law"
-	// (η*(N)·T from the fitted law).
+	// (η*(N)·T_fit(N) from the fitted law).
 	ConstantFrom string `json:"constant_from"`
+	// Transferred is true when the target's steps differ from the fit's at
+	// N: the rate then assumes that C carries over to another training
+	// length, which the fit did not measure.
+	Transferred bool `json:"transferred"`
 	// ExtrapolationDecades is log10 of how far N lies outside the fitted
 	// range [NMin, NMax]: 0 inside, log10(N/NMax) above, log10(NMin/N) below.
 	ExtrapolationDecades float64 `json:"extrapolation_decades"`
 }
 
-// Estimate predicts the optimal constant rate and the cumulative learning
-// for the target run t. Steps are T = E·floor(N/B) with the target's (or
-// the fit's) epochs and batch size, or t.Steps. The interval on C is the
-// law's band times T, or, when C is constant, the mean's 95% interval
-// mean·(1 ± 1.96·CV/√n) over the n measured values.
+// Estimate predicts the cumulative learning and the optimal constant rate
+// for the target run t on N rows.
+//
+// The law gives η*(N) = k·N^α for runs like the fit's trials, which take
+// T_fit(N) = E·floor(N/B) steps (the fit's E and B) or the fit's fixed step
+// budget. The cumulative learning at N is
+//
+//	C(N) = mean of the measured C     when C was found constant across sizes,
+//	C(N) = η*(N)·T_fit(N)             otherwise,
+//
+// and the target run of T steps (its own epochs and batch size, or t.Steps;
+// unset fields take the fit's) carries it at the constant rate C(N)/T. When
+// T ≠ T_fit(N) that transfer of C to another training length is an
+// assumption, flagged by Transferred. The 95% interval on C is the law's
+// band times T_fit, or, when C is constant, mean·(1 ± 1.96·CV/√n) over the n
+// measured values.
 func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	if f.Law.Points < 2 || !(f.Law.K > 0) {
 		return Estimate{}, inputerr.New("the fit has no usable law (fewer than 2 optima)").
@@ -49,30 +72,26 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	if t.N < 1 {
 		return Estimate{}, inputerr.New("size %d must be a positive number of rows", t.N)
 	}
-	epochs, batch := t.Epochs, t.BatchSize
-	if epochs == 0 {
-		epochs = f.Config.Epochs
+	fitSteps, err := runSteps(t.N, f.Config.Epochs, f.Config.BatchSize, f.Config.Steps)
+	if err != nil {
+		return Estimate{}, err
 	}
-	if batch == 0 {
-		batch = f.Config.BatchSize
-	}
-	steps := t.Steps
-	if steps == 0 && f.Config.Steps > 0 && t.Epochs == 0 && t.BatchSize == 0 {
-		steps = f.Config.Steps // the fit used a fixed step budget
-	}
-	if steps == 0 {
-		if epochs < 1 || batch < 1 {
-			return Estimate{}, inputerr.New("epochs %d and batch size %d must be at least 1", epochs, batch)
+	steps := fitSteps
+	if t.Steps > 0 || t.Epochs > 0 || t.BatchSize > 0 {
+		epochs, batch := t.Epochs, t.BatchSize
+		if epochs == 0 {
+			epochs = f.Config.Epochs
 		}
-		steps = epochs * (t.N / batch)
-		if steps < 1 {
-			return Estimate{}, inputerr.New("size %d with batch size %d gives no full batch", t.N, batch).
-				WithHint("use a smaller --batch-size")
+		if batch == 0 {
+			batch = f.Config.BatchSize
+		}
+		if steps, err = runSteps(t.N, epochs, batch, t.Steps); err != nil {
+			return Estimate{}, err
 		}
 	}
-	e := Estimate{N: t.N, Steps: steps}
-	e.LR, e.LRLow, e.LRHigh = f.Law.Predict(float64(t.N))
-	T := float64(steps)
+	e := Estimate{N: t.N, Steps: steps, FitSteps: fitSteps, Transferred: steps != fitSteps}
+	var lawLo, lawHi float64
+	e.LawLR, lawLo, lawHi = f.Law.Predict(float64(t.N))
 	if f.Constant.Holds {
 		e.ConstantFrom = "mean"
 		e.Constant = f.Constant.Mean
@@ -80,8 +99,11 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 		e.ConstLow, e.ConstHigh = e.Constant*math.Max(0, 1-half), e.Constant*(1+half)
 	} else {
 		e.ConstantFrom = "law"
-		e.Constant, e.ConstLow, e.ConstHigh = e.LR*T, e.LRLow*T, e.LRHigh*T
+		T := float64(fitSteps)
+		e.Constant, e.ConstLow, e.ConstHigh = e.LawLR*T, lawLo*T, lawHi*T
 	}
+	T := float64(steps)
+	e.LR, e.LRLow, e.LRHigh = e.Constant/T, e.ConstLow/T, e.ConstHigh/T
 	switch n := float64(t.N); {
 	case n > float64(f.Law.NMax):
 		e.ExtrapolationDecades = math.Log10(n / float64(f.Law.NMax))
@@ -89,4 +111,19 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 		e.ExtrapolationDecades = math.Log10(float64(f.Law.NMin) / n)
 	}
 	return e, nil
+}
+
+// runSteps is T = epochs·floor(n/batch), or fixed when fixed > 0.
+func runSteps(n, epochs, batch, fixed int) (int, error) {
+	if fixed > 0 {
+		return fixed, nil
+	}
+	if epochs < 1 || batch < 1 {
+		return 0, inputerr.New("epochs %d and batch size %d must be at least 1", epochs, batch)
+	}
+	if n/batch < 1 {
+		return 0, inputerr.New("size %d with batch size %d gives no full batch", n, batch).
+			WithHint("use a smaller --batch-size")
+	}
+	return epochs * (n / batch), nil
 }

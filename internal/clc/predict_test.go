@@ -18,9 +18,15 @@ func TestEstimate(t *testing.T) {
 	}
 	// T = 3·floor(64000/64) = 3000; η* = 0.5/√64000 = 0.0019764235376052372.
 	wantLR := 0.5 / math.Sqrt(64000)
-	if e.Steps != 3000 || math.Abs(e.LR/wantLR-1) > 1e-12 || e.ConstantFrom != "law" ||
-		math.Abs(e.Constant/(wantLR*3000)-1) > 1e-12 || !(e.ConstLow < e.Constant && e.Constant < e.ConstHigh) {
+	if e.Steps != 3000 || e.FitSteps != 3000 || e.Transferred || math.Abs(e.LR/wantLR-1) > 1e-12 || e.LawLR != e.LR ||
+		e.ConstantFrom != "law" || math.Abs(e.Constant/(wantLR*3000)-1) > 1e-12 || !(e.ConstLow < e.Constant && e.Constant < e.ConstHigh) {
 		t.Errorf("Estimate = %+v", e)
+	}
+	// Ten epochs instead of three: the same C spread over 10000 steps, so
+	// the constant rate is 3/10 of η*.
+	if e10, _ := f.Estimate(Target{N: 64000, Epochs: 10}); e10.Steps != 10000 || !e10.Transferred ||
+		math.Abs(e10.Constant/e.Constant-1) > 1e-12 || math.Abs(e10.LR/(0.3*wantLR)-1) > 1e-12 {
+		t.Errorf("10 epochs: %+v", e10)
 	}
 	// 64000 is 4× above NMax: log10 4 = 0.60206 decades of extrapolation.
 	if math.Abs(e.ExtrapolationDecades-math.Log10(4)) > 1e-12 {
@@ -38,8 +44,8 @@ func TestEstimate(t *testing.T) {
 	if e, _ := f.Estimate(Target{N: 5000}); e.Steps != 777 {
 		t.Errorf("steps budget: %d, want 777", e.Steps)
 	}
-	if e, _ := f.Estimate(Target{N: 5000, Epochs: 2}); e.Steps != 2*(5000/64) {
-		t.Errorf("epochs given: %d, want %d", e.Steps, 2*(5000/64))
+	if e, _ := f.Estimate(Target{N: 5000, Epochs: 2}); e.Steps != 2*(5000/64) || e.FitSteps != 777 {
+		t.Errorf("epochs given: %d (fit %d), want %d (777)", e.Steps, e.FitSteps, 2*(5000/64))
 	}
 	for _, c := range []struct {
 		t    Target

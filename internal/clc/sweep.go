@@ -13,8 +13,10 @@ import (
 )
 
 // Progress receives each finished trial as it completes, with the count of
-// finished and total trials. It is called from one goroutine at a time.
-type Progress func(t Trial, done, total int)
+// finished and total trials. It is called from one goroutine at a time. An
+// error (e.g. the trial could not be recorded) stops the sweep like a
+// trainer error.
+type Progress func(t Trial, done, total int) error
 
 // RunSweep runs every spec on trainer with the given number of workers
 // (≤ 0 means runtime.NumCPU()). Trials start largest-N first so that the
@@ -65,7 +67,10 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, workers i
 				results[i] = &t
 				done++
 				if progress != nil {
-					progress(t, done, len(specs))
+					if err := progress(t, done, len(specs)); err != nil && firstErr == nil {
+						firstErr = err
+						cancel()
+					}
 				}
 				mu.Unlock()
 			}

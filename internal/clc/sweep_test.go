@@ -50,11 +50,12 @@ func TestRunSweepSameResultsForAnyWorkers(t *testing.T) {
 	for _, workers := range []int{1, 2, 7} {
 		calls := 0
 		got, err := RunSweep(context.Background(), p.Specs(), &bowlTrainer{k: 0.5, alpha: -0.5}, workers,
-			func(_ Trial, done, total int) {
+			func(_ Trial, done, total int) error {
 				calls++
 				if done != calls || total != len(p.Specs()) {
 					t.Errorf("progress(%d, %d) on call %d", done, total, calls)
 				}
+				return nil
 			})
 		if err != nil {
 			t.Fatal(err)
@@ -90,10 +91,11 @@ func TestRunSweepStopsOnError(t *testing.T) {
 func TestRunSweepCancelled(t *testing.T) {
 	p, _ := NewPlan(1000, []float64{0.5, 1}, mustGrid(t, 1e-3, 1, 9), 2, 10)
 	ctx, cancel := context.WithCancel(context.Background())
-	got, err := RunSweep(ctx, p.Specs(), &bowlTrainer{k: 0.5, alpha: -0.5}, 2, func(_ Trial, done, _ int) {
+	got, err := RunSweep(ctx, p.Specs(), &bowlTrainer{k: 0.5, alpha: -0.5}, 2, func(_ Trial, done, _ int) error {
 		if done == 3 {
 			cancel()
 		}
+		return nil
 	})
 	if !errors.Is(err, context.Canceled) || len(got) >= len(p.Specs()) {
 		t.Fatalf("cancelled sweep: %d trials, err %v", len(got), err)
@@ -107,4 +109,18 @@ func mustGrid(t *testing.T, lo, hi float64, n int) []float64 {
 		t.Fatal(err)
 	}
 	return g
+}
+
+func TestRunSweepStopsOnProgressError(t *testing.T) {
+	p, _ := NewPlan(1000, []float64{0.5, 1}, mustGrid(t, 1e-3, 1, 9), 2, 10)
+	tr := &bowlTrainer{k: 0.5, alpha: -0.5}
+	got, err := RunSweep(context.Background(), p.Specs(), tr, 1, func(_ Trial, done, _ int) error {
+		if done == 3 {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	if err == nil || err.Error() != "disk full" || len(got) != 3 || tr.calls.Load() != 3 {
+		t.Fatalf("RunSweep = %d trials (%d calls), %v; want 3 and the progress error", len(got), tr.calls.Load(), err)
+	}
 }

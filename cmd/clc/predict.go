@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+// predictOptions holds the flags of clc predict.
+type predictOptions struct {
+	fit       string
+	sizes     string
+	epochs    int
+	batchSize int
+	steps     int
+	json      bool
+}
+
+func newPredictCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &predictOptions{}
+	cmd := &cobra.Command{
+		Use:   "predict --fit FILE --size N[,N...] [flags]",
+		Short: "Optimal rate and cumulative learning for a dataset size, from a fit",
+		Long: `predict evaluates a fit at dataset sizes of your choice: the optimal constant rate
+η*(N) = k·N^α with its 95% band, the steps T of the run, and the cumulative learning
+C that a schedule for that run should carry, with its interval. Sizes outside the
+range the law was fitted on are flagged with the extrapolation distance.`,
+		Example: `  clc predict --fit clc-fit.yaml --size 60000
+  clc predict --fit clc-fit.yaml --size 1e5,1e6 --epochs 10 --batch-size 256 --json`,
+		Args: rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPredict(o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.fit, "fit", "clc-fit.yaml", "fit file written by clc fit")
+	f.StringVar(&o.sizes, "size", "", "dataset sizes N (training rows), comma-separated; default: the fit's n_full")
+	f.IntVar(&o.epochs, "epochs", 0, "epochs of the target run (default: the fit's)")
+	f.IntVar(&o.batchSize, "batch-size", 0, "batch size of the target run (default: the fit's)")
+	f.IntVar(&o.steps, "steps", 0, "a fixed number of steps T for the target run (instead of epochs)")
+	f.BoolVar(&o.json, "json", false, "print JSON on stdout instead of the table")
+	f.SortFlags = false
+	return cmd
+}
+
+// parseSizes reads a comma-separated list of positive row counts; each may be
+// written in exponent form (1e6) but must be a whole number.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || v != float64(int64(v)) || v > 1e15 {
+			return nil, inputerr.New("size %q is not a whole number of rows", p).WithHint("give sizes such as 60000 or 1e6")
+		}
+		if v < 1 {
+			return nil, inputerr.New("size %q must be a positive number of rows", p)
+		}
+		out = append(out, int(v))
+	}
+	return out, nil
+}
+
+func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
+	if o.epochs < 0 || o.batchSize < 0 || o.steps < 0 {
+		return inputerr.New("--epochs, --batch-size and --steps must not be negative")
+	}
+	if o.steps > 0 && (o.epochs > 0 || o.batchSize > 0) {
+		return inputerr.New("--steps fixes T; it cannot be combined with --epochs or --batch-size")
+	}
+	fit, err := clc.ReadFitFile(o.fit)
+	if err != nil {
+		return err
+	}
+	sizes := []int{fit.Prediction.N}
+	if o.sizes != "" {
+		if sizes, err = parseSizes(o.sizes); err != nil {
+			return err
+		}
+	}
+	var estimates []clc.Estimate
+	for _, n := range sizes {
+		e, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
+		if err != nil {
+			return err
+		}
+		estimates = append(estimates, e)
+		if w := extrapolationWarning(fit, e); w != "" {
+			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+		}
+		if n := transferNote(fit, e); n != "" {
+			fmt.Fprintf(stderr, "clc: note: %s\n", n)
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"fit_file": o.fit, "alpha": fit.Law.Alpha, "k": fit.Law.K, "predictions": estimates})
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t")
+	for _, e := range estimates {
+		ext := "inside"
+		if e.ExtrapolationDecades > 0 {
+			ext = fmt.Sprintf("%.2f decades", e.ExtrapolationDecades)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%s\t[%s, %s]\t%s\t[%s, %s]\t%s\t%s\t\n", e.N, e.Steps, g3(e.LR), g3(e.LRLow), g3(e.LRHigh),
+			g3(e.Constant), g3(e.ConstLow), g3(e.ConstHigh), e.ConstantFrom, ext)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nlaw η*(N) = %s·N^%.3f fitted on N %d…%d; %s\n", g3(fit.Law.K), fit.Law.Alpha, fit.Law.NMin, fit.Law.NMax, constantSource(fit))
+	return nil
+}
+
+// constantSource says in words where the C of a prediction comes from.
+func constantSource(fit *clc.FitFile) string {
+	if fit.Constant.Holds {
+		return "C was constant across sizes, so C is their mean"
+	}
+	return "C was not constant across sizes, so C = η*(N)·T from the law"
+}
+
+// extrapolationWarning describes how far e lies outside the fitted sizes.
+func extrapolationWarning(fit *clc.FitFile, e clc.Estimate) string {
+	if e.ExtrapolationDecades <= 0 {
+		return ""
+	}
+	where, edge := "above the largest", fit.Law.NMax
+	if e.N < fit.Law.NMin {
+		where, edge = "below the smallest", fit.Law.NMin
+	}
+	return fmt.Sprintf("N = %d is %.3g× %s fitted size (%d): extrapolating %.2f decades; the interval assumes the law holds there",
+		e.N, pow10(e.ExtrapolationDecades), where, edge, e.ExtrapolationDecades)
+}
+
+// transferNote explains, for a target run whose length differs from the
+// fit's trials at N, that its rate assumes C carries over.
+func transferNote(fit *clc.FitFile, e clc.Estimate) string {
+	if !e.Transferred {
+		return ""
+	}
+	return fmt.Sprintf("at N = %d the fit's runs take %d steps (η* = %s); this run takes %d, so clc spreads the same C over it "+
+		"(rate %s), assuming the cumulative learning carries over to another training length — measure it with clc fit at the new epochs or batch size",
+		e.N, e.FitSteps, g3(e.LawLR), e.Steps, g3(e.LR))
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
+)
+
+// scheduleOptions holds the flags of clc schedule.
+type scheduleOptions struct {
+	fit       string
+	size      int
+	epochs    int
+	batchSize int
+	steps     int
+	format    string
+	out       string
+	shape     *schedule.Flags
+}
+
+func newScheduleCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	o := &scheduleOptions{}
+	cmd := &cobra.Command{
+		Use:   "schedule --fit FILE --shape SHAPE [flags]",
+		Short: "Emit a learning-rate schedule carrying the cumulative-learning constant",
+		Long: `schedule designs a learning-rate schedule for a target run (N rows, E epochs of
+batches of B rows: T = E·floor(N/B) steps, or --steps T) from a fit file. The
+rates η_t = C·s(t)/Σ_u s(u) follow the shape s and sum to C(N), the
+cumulative-learning constant the fit gives for N (in lr·steps), so every
+shape carries the same cumulative learning.
+
+Shapes: constant, linear, cosine (with --min-ratio floor), exponential, step
+(--milestones, --gamma), warmup-cosine (--warmup), wsd (warmup, stable, decay:
+--warmup, --decay, --decay-type), inverse-sqrt (--warmup), onecycle (PyTorch's
+OneCycleLR: --pct-start, --div-factor, --final-div-factor).
+
+Formats: yaml and json (a header and the rates), csv (step,lr), torch (a
+Python snippet building a torch.optim.lr_scheduler), keras (a
+PiecewiseConstantDecay config). Every file carries a SHA-256 checksum. The
+schedule goes to stdout, or atomically to -o FILE (the format then follows
+the extension .yaml, .json, .csv or .py unless --format is given).`,
+		Example: `  clc schedule --fit clc-fit.yaml --shape cosine --min-ratio 0.1
+  clc schedule --fit clc-fit.yaml --size 60000 --shape wsd --decay 20% --decay-type sqrt -o wsd.yaml
+  clc schedule --fit clc-fit.yaml --shape onecycle --format torch -o schedule.py`,
+		Args: rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSchedule(o, cmd.Flags(), stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.fit, "fit", "clc-fit.yaml", "fit file written by clc fit")
+	f.IntVar(&o.size, "size", 0, "training rows N of the target run (default: the fit's n_full)")
+	f.IntVar(&o.epochs, "epochs", 0, "epochs E of the target run (default: the fit's)")
+	f.IntVar(&o.batchSize, "batch-size", 0, "batch size B of the target run (default: the fit's)")
+	f.IntVar(&o.steps, "steps", 0, "a fixed number of optimizer steps T (instead of E·floor(N/B))")
+	o.shape = schedule.RegisterFlags(f)
+	f.Lookup("shape").Usage = "schedule shape (required): " + strings.Join(schedule.Shapes, ", ")
+	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
+	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
+	f.SortFlags = false
+	return cmd
+}
+
+func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Writer) error {
+	// Check every flag before reading the fit.
+	format := o.format
+	if !flags.Changed("format") && o.out != "" {
+		if f, ok := schedule.FormatForPath(o.out); ok {
+			format = f
+		}
+	}
+	if err := schedule.CheckFormat(format); err != nil {
+		return err
+	}
+	if !flags.Changed("shape") {
+		return inputerr.New("no --shape given").
+			WithHint("use --shape %s (constant gives the optimal constant rate)", strings.Join(schedule.Shapes, ", "))
+	}
+	spec, err := o.shape.Spec()
+	if err != nil {
+		return err
+	}
+	per, err := o.shape.Granularity()
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+		what string
+	}{
+		{"size", o.size, "must be a positive number of rows"},
+		{"epochs", o.epochs, "must be at least 1"},
+		{"batch-size", o.batchSize, "must be at least 1"},
+		{"steps", o.steps, "must be at least 1"},
+	} {
+		if flags.Changed(c.name) && c.v < 1 {
+			return inputerr.New("--%s %d %s", c.name, c.v, c.what)
+		}
+	}
+	if o.steps > 0 {
+		for _, name := range []string{"epochs", "batch-size"} {
+			if flags.Changed(name) {
+				return inputerr.New("--steps and --%s both set the length of the run", name).
+					WithHint("give --steps T, or --epochs and --batch-size (T = E·floor(N/B))")
+			}
+		}
+		if per == schedule.PerEpoch {
+			return inputerr.New("--per epoch needs epochs, but --steps fixes the steps").
+				WithHint("give --epochs and --batch-size instead of --steps, or use --per step")
+		}
+	}
+
+	fit, err := clc.ReadFitFile(o.fit)
+	if err != nil {
+		return err
+	}
+	fitBytes, err := os.ReadFile(o.fit)
+	if err != nil {
+		return fmt.Errorf("reading the fit file: %w", err)
+	}
+	sum := sha256.Sum256(fitBytes)
+	n := o.size
+	if n == 0 {
+		n = fit.Prediction.N
+	}
+	if n == 0 {
+		n = fit.Dataset.Rows
+	}
+	est, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
+	if err != nil {
+		return err
+	}
+
+	// The run: epochs and batch size as Estimate used them.
+	epochs, batch := o.epochs, o.batchSize
+	if epochs == 0 {
+		epochs = fit.Config.Epochs
+	}
+	if batch == 0 {
+		batch = fit.Config.BatchSize
+	}
+	stepBudget := o.steps > 0 || (fit.Config.Steps > 0 && o.epochs == 0 && o.batchSize == 0)
+	spe := 0
+	if per == schedule.PerEpoch {
+		if stepBudget || batch < 1 {
+			return inputerr.New("--per epoch needs an epoch budget, but the fit trains a fixed %d steps", est.Steps).
+				WithHint("give --epochs and --batch-size for the target run, or use --per step")
+		}
+		spe = n / batch
+	}
+	if stepBudget {
+		epochs = 0
+	}
+
+	sched, err := schedule.Design(spec, est.Steps, est.Constant, per, spe)
+	if err != nil {
+		return err
+	}
+	if d := est.ExtrapolationDecades; d > 0 {
+		where := fmt.Sprintf("above the largest fitted size (%d)", fit.Law.NMax)
+		if n < fit.Law.NMin {
+			where = fmt.Sprintf("below the smallest fitted size (%d)", fit.Law.NMin)
+		}
+		fmt.Fprintf(stderr, "clc: warning: size %d lies %.2f decades %s; the law is extrapolated there\n", n, d, where)
+	}
+	h := schedule.Header{
+		Tool: "clc " + version, FitFile: o.fit, FitSHA256: hex.EncodeToString(sum[:]),
+		N: n, Epochs: epochs, BatchSize: batch, PredictedLR: est.LR,
+		Constant: est.Constant, ConstantFrom: est.ConstantFrom,
+	}
+	if o.out == "" {
+		return schedule.Write(stdout, sched, format, h)
+	}
+	if err := schedule.WriteFile(o.out, sched, format, h); err != nil {
+		if _, ok := inputerr.As(err); ok {
+			return err
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return inputerr.New("cannot write %s: %v", o.out, err).WithHint("choose another -o")
+	}
+	from := "constant (mean)"
+	if est.ConstantFrom == "law" {
+		from = "law η*(N)·T"
+	}
+	fmt.Fprintf(stderr, "clc: wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from the %s, peak %s, final %s\n",
+		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
+	return nil
+}
+
+func g4(v float64) string { return fmt.Sprintf("%.4g", v) }

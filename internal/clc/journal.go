@@ -1,0 +1,264 @@
+package clc
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"time"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+// JournalVersion is the version of the journal line format.
+const JournalVersion = 1
+
+// maxJournalLine bounds one journal line; a trial's line is ~250 bytes.
+const maxJournalLine = 64 << 10
+
+// Fingerprint identifies everything a trial's result depends on besides its
+// own (N, η, seed): the data and validation bytes, how they were split and
+// shuffled, the task and the training configuration. Two sweeps with the
+// same fingerprint produce bit-identical trials for the same (N, η, seed),
+// so a journal entry can be reused exactly when its fingerprint matches.
+// The grid itself (fractions, rates, seeds, bootstrap) is not part of it:
+// changing the grid reuses the trials the grids share.
+func Fingerprint(d DatasetInfo, c SweepConfig) string {
+	key := struct {
+		Format        string
+		Data          string
+		ValidSHA256   string
+		Rows          int
+		Task, Target  string
+		Model         string
+		Hidden        []int
+		Activation    string
+		Optimizer     string
+		Epochs, Batch int
+		Steps         int
+		ValidFraction float64
+		SplitSeed     uint64
+		ShuffleSeed   uint64
+		Divergence    float64
+		Shape         any
+	}{
+		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
+		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
+		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
+		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
+		Divergence: c.DivergenceFactor, Shape: nil,
+	}
+	b, err := json.Marshal(key)
+	if err != nil {
+		panic("clc: fingerprint: " + err.Error()) // only plain values above
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// journalLine is one line of a journal: a finished trial and the
+// fingerprint of the sweep that ran it. Non-finite losses are null.
+type journalLine struct {
+	V             int      `json:"v"`
+	Fingerprint   string   `json:"fp"`
+	Fraction      float64  `json:"fraction"`
+	N             int      `json:"n"`
+	LR            float64  `json:"lr"`
+	Seed          int      `json:"seed"`
+	Steps         int      `json:"steps"`
+	ValidLoss     *float64 `json:"valid_loss"`
+	TrainLoss     *float64 `json:"train_loss"`
+	ValidAccuracy *float64 `json:"valid_accuracy,omitempty"`
+	Diverged      bool     `json:"diverged"`
+	Seconds       float64  `json:"seconds"`
+}
+
+type journalKey struct {
+	fp   string
+	n    int
+	lr   float64
+	seed int
+}
+
+// Journal is an append-only JSON-lines record of finished trials: each line
+// is written (and flushed to the operating system) as the trial finishes, so
+// a killed sweep loses only the trials that were running. Reopening it with
+// the same fingerprint reuses the recorded trials.
+//
+// A last line without its newline (the process died mid-write) is ignored
+// and cut off; any other malformed line is an input error.
+type Journal struct {
+	path    string
+	f       *os.File
+	entries map[journalKey]Trial
+	// Torn reports that a torn last line was dropped when the journal was
+	// opened.
+	Torn     bool
+	lastSync time.Time
+}
+
+// OpenJournal opens (creating if needed) the journal at path and loads its
+// entries.
+func OpenJournal(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, inputerr.New("cannot open journal %s: %v", path, unwrapPath(err)).
+			WithHint("choose another --journal path")
+	}
+	j := &Journal{path: path, f: f, entries: map[journalKey]Trial{}}
+	good, err := j.load(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	// Drop a torn tail so the next append starts on a fresh line.
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("clc: journal %s: %w", path, err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("clc: journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// load reads every complete line and returns the byte offset after the last
+// complete, valid line.
+func (j *Journal) load(r io.Reader) (int64, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var off int64
+	for lineNo := 1; ; lineNo++ {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull || (len(line) > maxJournalLine) {
+			return 0, inputerr.At(j.path, lineNo, 0, "journal line longer than %d bytes", maxJournalLine).
+				WithHint("this is not a clc journal, or it is damaged: delete it or pass another --journal")
+		}
+		if err == io.EOF {
+			if len(line) > 0 {
+				j.Torn = true // no newline: killed mid-write
+			}
+			return off, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("clc: reading journal %s: %w", j.path, err)
+		}
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) > 0 {
+			var jl journalLine
+			dec := json.NewDecoder(bytes.NewReader(trimmed))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&jl); err != nil || jl.V != JournalVersion || jl.Fingerprint == "" || !validJournalTrial(jl) {
+				if _, peek := br.Peek(1); peek == io.EOF {
+					// A damaged final line can only come from a torn write
+					// followed by a newline from elsewhere; treat as torn.
+					j.Torn = true
+					return off, nil
+				}
+				return 0, inputerr.At(j.path, lineNo, 0, "not a clc journal entry").
+					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another --journal")
+			}
+			t := Trial{
+				TrialSpec: TrialSpec{Fraction: jl.Fraction, N: jl.N, LR: jl.LR, Seed: jl.Seed},
+				Steps:     jl.Steps, ValidLoss: orInf(jl.ValidLoss), TrainLoss: orInf(jl.TrainLoss),
+				Diverged: jl.Diverged, Seconds: jl.Seconds,
+			}
+			if jl.ValidAccuracy != nil {
+				t.ValidAccuracy = *jl.ValidAccuracy
+			}
+			j.entries[journalKey{jl.Fingerprint, jl.N, jl.LR, jl.Seed}] = t
+		}
+		off += int64(len(line))
+	}
+}
+
+func validJournalTrial(jl journalLine) bool {
+	return jl.N > 0 && jl.LR > 0 && !math.IsInf(jl.LR, 0) && jl.Seed >= 0 && jl.Steps >= 0 &&
+		jl.Fraction > 0 && jl.Fraction <= 1 && (jl.ValidLoss != nil || jl.Diverged)
+}
+
+func orInf(p *float64) float64 {
+	if p == nil {
+		return math.Inf(1)
+	}
+	return *p
+}
+
+func finiteOrNil(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Lookup returns the recorded trial for spec under fingerprint fp. A
+// recorded trial keeps its own Fraction only if it equals spec's; the
+// rows it trained on are the same whenever N matches.
+func (j *Journal) Lookup(fp string, spec TrialSpec) (Trial, bool) {
+	t, ok := j.entries[journalKey{fp, spec.N, spec.LR, spec.Seed}]
+	if ok {
+		t.Fraction = spec.Fraction
+	}
+	return t, ok
+}
+
+// Len is the number of distinct recorded trials.
+func (j *Journal) Len() int { return len(j.entries) }
+
+// Append records a finished trial: one line, written with a single write
+// call so a kill leaves at most a torn last line. The file is fsynced at
+// most once a second (and by Close), so a power loss may lose the last
+// second of trials; a killed process loses none.
+func (j *Journal) Append(fp string, t Trial) error {
+	jl := journalLine{
+		V: JournalVersion, Fingerprint: fp, Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed,
+		Steps: t.Steps, ValidLoss: finiteOrNil(t.ValidLoss), TrainLoss: finiteOrNil(t.TrainLoss),
+		Diverged: t.Diverged, Seconds: t.Seconds,
+	}
+	if t.ValidAccuracy != 0 {
+		jl.ValidAccuracy = finiteOrNil(t.ValidAccuracy)
+	}
+	b, err := json.Marshal(jl)
+	if err != nil {
+		return fmt.Errorf("clc: journal %s: %w", j.path, err)
+	}
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("clc: writing journal %s: %w", j.path, err)
+	}
+	j.entries[journalKey{fp, t.N, t.LR, t.Seed}] = t
+	if time.Since(j.lastSync) > time.Second {
+		j.lastSync = time.Now()
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("clc: syncing journal %s: %w", j.path, err)
+		}
+	}
+	return nil
+}
+
+// Close syncs and closes the journal.
+func (j *Journal) Close() error {
+	serr := j.f.Sync()
+	cerr := j.f.Close()
+	if serr != nil {
+		return fmt.Errorf("clc: syncing journal %s: %w", j.path, serr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("clc: closing journal %s: %w", j.path, cerr)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package clc
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+func journalTrials() []Trial {
+	return []Trial{
+		{TrialSpec: TrialSpec{Fraction: 0.25, N: 250, LR: 0.01, Seed: 0}, Steps: 12, ValidLoss: 0.5, TrainLoss: 0.4, ValidAccuracy: 0.8, Seconds: 0.1},
+		{TrialSpec: TrialSpec{Fraction: 0.25, N: 250, LR: 10, Seed: 1}, Steps: 3, ValidLoss: math.Inf(1), TrainLoss: math.Inf(1), Diverged: true, Seconds: 0.01},
+		{TrialSpec: TrialSpec{Fraction: 1, N: 1000, LR: 0.1, Seed: 0}, Steps: 48, ValidLoss: 0.3, TrainLoss: 0.31, Seconds: 0.3},
+	}
+}
+
+func TestJournalRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range journalTrials() {
+		if err := j.Append("fp1", tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, err = OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if j.Torn || j.Len() != 3 {
+		t.Fatalf("reopened: torn %v, %d entries", j.Torn, j.Len())
+	}
+	for _, want := range journalTrials() {
+		got, ok := j.Lookup("fp1", want.TrialSpec)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("Lookup(%+v) = %+v, %v", want.TrialSpec, got, ok)
+		}
+		if _, ok := j.Lookup("fp2", want.TrialSpec); ok {
+			t.Errorf("an entry was found under another fingerprint")
+		}
+	}
+	// The same N under another fraction label is the same rows: reused.
+	if got, ok := j.Lookup("fp1", TrialSpec{Fraction: 0.5, N: 250, LR: 0.01, Seed: 0}); !ok || got.Fraction != 0.5 {
+		t.Errorf("lookup by N: %+v, %v", got, ok)
+	}
+}
+
+func TestJournalTornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, _ := OpenJournal(path)
+	for _, tr := range journalTrials()[:2] {
+		j.Append("fp", tr)
+	}
+	j.Close()
+	// A kill in mid-write leaves part of a line without its newline.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"v":1,"fp":"fp","fraction":1,"n":1000,"lr":0.1,"se`)
+	f.Close()
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !j.Torn || j.Len() != 2 {
+		t.Fatalf("torn %v, %d entries; want the torn line dropped and 2 entries", j.Torn, j.Len())
+	}
+	// Appending after the cut starts on a clean line.
+	if err := j.Append("fp", journalTrials()[2]); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, err = OpenJournal(path)
+	if err != nil || j.Torn || j.Len() != 3 {
+		t.Fatalf("after repair: %v, torn %v, %d entries", err, j != nil && j.Torn, j.Len())
+	}
+	j.Close()
+}
+
+func TestJournalDamaged(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"garbage":  "hello\n{\"v\":1}\n",
+		"version":  `{"v":2,"fp":"x","fraction":1,"n":10,"lr":0.1,"seed":0,"steps":1,"valid_loss":1,"train_loss":1,"diverged":false,"seconds":0}` + "\nmore\n",
+		"unknown":  `{"v":1,"fp":"x","bogus":1}` + "\n\n",
+		"longline": strings.Repeat("x", maxJournalLine+10) + "\n",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(content), 0o644)
+		_, err := OpenJournal(path)
+		ie, ok := inputerr.As(err)
+		if !ok || ie.Line != 1 || ie.Hint == "" {
+			t.Errorf("%s: error %v, want an input error at line 1 with a hint", name, err)
+		}
+	}
+	// A damaged final line (even with a newline) is treated as torn.
+	path := filepath.Join(dir, "lastbad")
+	good := `{"v":1,"fp":"x","fraction":1,"n":10,"lr":0.1,"seed":0,"steps":1,"valid_loss":1,"train_loss":1,"diverged":false,"seconds":0}`
+	os.WriteFile(path, []byte(good+"\n{\"v\":1,\"fp\n"), 0o644)
+	j, err := OpenJournal(path)
+	if err != nil || !j.Torn || j.Len() != 1 {
+		t.Fatalf("damaged last line: %v", err)
+	}
+	j.Close()
+	if _, err := OpenJournal(filepath.Join(dir, "no", "such", "dir", "j")); err == nil {
+		t.Error("opened a journal in a missing directory")
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	d := DatasetInfo{SHA256: "abc", Rows: 1000, Task: "classification", Target: "y", Valid: "split 0.1 seed 0"}
+	c := SweepConfig{Model: "mlp", Hidden: []int{64}, Activation: "relu", Optimizer: "sgd", Epochs: 3, BatchSize: 32,
+		Fractions: []float64{0.5, 1}, LRs: []float64{0.1, 1}, Seeds: 2, ValidFraction: 0.1, DivergenceFactor: 10}
+	fp := Fingerprint(d, c)
+	if len(fp) != 64 || fp != Fingerprint(d, c) {
+		t.Fatalf("fingerprint %q not stable", fp)
+	}
+	// The grid is not part of it ...
+	g := c
+	g.Fractions, g.LRs, g.Seeds, g.Bootstrap = []float64{0.25}, []float64{0.01, 0.1, 1, 10}, 5, 100
+	if Fingerprint(d, g) != fp {
+		t.Error("changing the grid changed the fingerprint")
+	}
+	// ... but the data and every training setting are.
+	changes := map[string]func(*DatasetInfo, *SweepConfig){
+		"data":       func(d *DatasetInfo, _ *SweepConfig) { d.SHA256 = "abd" },
+		"valid file": func(d *DatasetInfo, _ *SweepConfig) { d.ValidSHA256 = "v" },
+		"epochs":     func(_ *DatasetInfo, c *SweepConfig) { c.Epochs = 4 },
+		"batch":      func(_ *DatasetInfo, c *SweepConfig) { c.BatchSize = 64 },
+		"hidden":     func(_ *DatasetInfo, c *SweepConfig) { c.Hidden = []int{65} },
+		"optimizer":  func(_ *DatasetInfo, c *SweepConfig) { c.Optimizer = "adam" },
+		"shuffle":    func(_ *DatasetInfo, c *SweepConfig) { c.ShuffleSeed = 1 },
+		"split":      func(_ *DatasetInfo, c *SweepConfig) { c.SplitSeed = 1 },
+		"divergence": func(_ *DatasetInfo, c *SweepConfig) { c.DivergenceFactor = 5 },
+		"target":     func(d *DatasetInfo, _ *SweepConfig) { d.Target = "z" },
+	}
+	for name, change := range changes {
+		d2, c2 := d, c
+		change(&d2, &c2)
+		if Fingerprint(d2, c2) == fp {
+			t.Errorf("changing the %s kept the fingerprint", name)
+		}
+	}
+}
