@@ -16,6 +16,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -35,6 +36,7 @@ type fitOptions struct {
 	out          string
 	journal      string
 	json         bool
+	shape        *schedule.Flags
 	workers      int
 	quiet        bool
 }
@@ -92,6 +94,9 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
+	o.shape = schedule.RegisterFlags(f)
+	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
+		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
 	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
@@ -160,6 +165,20 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.bootstrap < 0 {
 		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
 	}
+	var shape *schedule.Spec
+	per := schedule.PerStep
+	if o.shape.Changed() {
+		spec, err := o.shape.Spec()
+		if err != nil {
+			return err
+		}
+		if per, err = o.shape.Granularity(); err != nil {
+			return err
+		}
+		if spec.Shape != schedule.Constant {
+			shape = &spec
+		}
+	}
 	if err := checkWritableDir(o.out); err != nil {
 		return err
 	}
@@ -205,8 +224,17 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		fit.Config.ValidFraction = o.dataFlags.validFraction
 	}
 
+	if shape != nil {
+		fit.Config.Schedule, fit.Config.Per = shape, string(per)
+	}
+
 	// Sweep, resuming from the journal.
-	trainer := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg}
+	trainer := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg, Shape: shape, Per: per}
+	for _, n := range plan.Sizes { // shape errors (warmup longer than a run, ...) before any trial
+		if _, err := trainer.Multipliers(n); err != nil {
+			return fmt.Errorf("fraction with N = %d: %w", n, err)
+		}
+	}
 	trials, err := o.sweep(ctx, log, plan.Specs(), trainer, clc.Fingerprint(info, fit.Config))
 	if err != nil {
 		return err

@@ -85,7 +85,11 @@ func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 // the constant's verdict and the prediction at n_full.
 func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "fraction\tN\tsteps\toptimal lr\t95% interval\tval loss\tC (lr·steps)\tbracketed\t")
+	rate := "optimal lr"
+	if fit.Config.Schedule != nil {
+		rate = "optimal mean lr"
+	}
+	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\tval loss\tC (lr·steps)\tbracketed\t\n", rate)
 	for _, o := range fit.Optima {
 		if !o.Usable {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)
@@ -103,6 +107,10 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	l := fit.Law
 	fmt.Fprintln(w)
+	if sp := fit.Config.Schedule; sp != nil {
+		fmt.Fprintf(w, "shape     %s per %s: each trial's rate is the grid value × a multiplier of mean 1, so C = mean rate × T is the optimal area for this shape\n",
+			sp, fit.Config.Per)
+	}
 	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %.3f ± %.3f (95%% CI [%.3f, %.3f]), k = %s, R² = %.3f, %d points, N %d…%d\n",
 		l.Alpha, l.AlphaSE, l.AlphaCI[0], l.AlphaCI[1], g3(l.K), l.R2, l.Points, l.NMin, l.NMax)
 	if e := l.Extrapolation; e != nil {
@@ -181,6 +189,7 @@ type fitJSON struct {
 	StepsFull       int                `json:"steps_full"`
 	PredictedLR     float64            `json:"predicted_lr"`
 	PredictedLRCI   [2]float64         `json:"predicted_lr_ci"`
+	Shape           string             `json:"shape"`
 	Optima          []optimumJSON      `json:"optima"`
 	Warnings        []string           `json:"warnings"`
 	FitFile         string             `json:"fit_file"`
@@ -210,7 +219,10 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		Constant: p.Constant, ConstantMean: c.Mean, ConstantCV: c.CV, ConstantSlope: c.Slope,
 		ConstantSlopeCI: c.SlopeCI, ConstantHolds: c.Holds, ConstantVerdict: c.Verdict,
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
-		Warnings: warnings, FitFile: path,
+		Warnings: warnings, FitFile: path, Shape: "constant",
+	}
+	if fit.Config.Schedule != nil {
+		out.Shape = fit.Config.Schedule.String()
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}

@@ -149,7 +149,7 @@ func transferNote(fit *clc.FitFile, e clc.Estimate) string {
 	if !e.Transferred {
 		return ""
 	}
-	return fmt.Sprintf("at N = %d the fit's runs take %d steps (η* = %s); this run takes %d, so clc spreads the same C over it "+
-		"(rate %s), assuming the cumulative learning carries over to another training length — measure it with clc fit at the new epochs or batch size",
-		e.N, e.FitSteps, g3(e.LawLR), e.Steps, g3(e.LR))
+	return fmt.Sprintf("at N = %d the fit's runs take %d steps; this run takes %d, so clc spreads C = %s lr·steps over it (rate %s), "+
+		"assuming the cumulative learning carries over to another training length — measure it with clc fit at the new epochs or batch size",
+		e.N, e.FitSteps, e.Steps, g3(e.Constant), g3(e.LR))
 }

@@ -168,12 +168,14 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if d := est.ExtrapolationDecades; d > 0 {
-		where := fmt.Sprintf("above the largest fitted size (%d)", fit.Law.NMax)
-		if n < fit.Law.NMin {
-			where = fmt.Sprintf("below the smallest fitted size (%d)", fit.Law.NMin)
-		}
-		fmt.Fprintf(stderr, "clc: warning: size %d lies %.2f decades %s; the law is extrapolated there\n", n, d, where)
+	if w := extrapolationWarning(fit, est); w != "" {
+		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
+	if note := transferNote(fit, est); note != "" {
+		fmt.Fprintf(stderr, "clc: note: %s\n", note)
+	}
+	if note := shapeNote(fit, spec); note != "" {
+		fmt.Fprintf(stderr, "clc: note: %s\n", note)
 	}
 	h := schedule.Header{
 		Tool: "clc " + version, FitFile: o.fit, FitSHA256: hex.EncodeToString(sum[:]),
@@ -203,3 +205,18 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 }
 
 func g4(v float64) string { return fmt.Sprintf("%.4g", v) }
+
+// shapeNote says when a schedule's shape differs from the one the fit
+// measured the optimal area for: carrying C over assumes the area does not
+// depend on the shape.
+func shapeNote(fit *clc.FitFile, spec schedule.Spec) string {
+	measured := schedule.Constant
+	if fit.Config.Schedule != nil {
+		measured = fit.Config.Schedule.Shape
+	}
+	if spec.Shape == measured {
+		return ""
+	}
+	return fmt.Sprintf("C was measured with %s schedules; a %s schedule with the same area assumes the optimal area does not depend on the shape — test it with clc fit --shape %s",
+		measured, spec.Shape, spec.Shape)
+}

@@ -94,7 +94,7 @@ func TestScheduleCarriesConstant(t *testing.T) {
 				if holds {
 					from = "from the constant (mean)"
 				}
-				warned := strings.HasPrefix(stderr.String(), "clc: warning: size")
+				warned := strings.HasPrefix(stderr.String(), "clc: warning: N = ")
 				if !strings.Contains(stderr.String(), from) || warned != (c.target.N > 1000) {
 					t.Errorf("%v: stderr %q", args, stderr.String())
 				}

@@ -8,6 +8,10 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
+// ConstantSlopeTolerance is how far the 95% interval of the slope γ of
+// log10 C against log10 N may reach from 0 for C to be called constant.
+const ConstantSlopeTolerance = 0.25
+
 func optimumConstant(o Optimum) float64 { return o.LR * float64(o.Steps) }
 
 // AnalyzeConstant tests whether the cumulative-learning constant
@@ -23,10 +27,18 @@ func optimumConstant(o Optimum) float64 { return o.LR * float64(o.Steps) }
 //
 // fitted like the law (same weights 1/(LogSE² + σ0²) — log10 T is exact, so
 // log10 C has the error of log10 η* — same Birge-ratio inflation, same
-// t interval). C is called constant (Holds) when the 95% interval of γ
-// contains 0. With fewer than 2 sizes the slope cannot be measured: Holds
-// is false and the verdict says so. law supplies the α quoted in the verdict
-// when C is not constant.
+// t interval). The verdict is one of
+//
+//	constant      the 95% interval of γ lies within ±ConstantSlopeTolerance:
+//	              C changes by less than a factor 10^0.25 ≈ 1.8 per decade
+//	              of N (Holds is true and clc uses the mean);
+//	not constant  the interval excludes 0;
+//	undetermined  the interval holds 0 but is too wide to call C constant.
+//
+// Failing to reject γ = 0 is not evidence that C is constant, so only the
+// first case sets Holds; in the other two clc uses C(N) = η*(N)·T(N) from
+// the law. With fewer than 2 sizes the slope cannot be measured: Holds is
+// false and the verdict says so. law supplies the α quoted in the verdict.
 func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 	ps := fitPoints(optima)
 	var r ConstantReport
@@ -50,17 +62,22 @@ func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 	r.Slope = f.b
 	half := f.quantile * math.Sqrt(f.varB)
 	r.SlopeCI = [2]float64{f.b - half, f.b + half}
-	r.Holds = r.SlopeCI[0] <= 0 && 0 <= r.SlopeCI[1]
+	r.Holds = r.SlopeCI[0] >= -ConstantSlopeTolerance && r.SlopeCI[1] <= ConstantSlopeTolerance
 	if r.Holds {
 		r.Verdict = fmt.Sprintf("constant within uncertainty: C = %s lr·steps (CV %.0f%%), slope %s [%s, %s]",
 			fmtG(r.Mean), 100*r.CV, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
 		return r
 	}
-	trend := "grows"
-	if r.Slope < 0 {
-		trend = "shrinks"
+	if r.SlopeCI[0] <= 0 && 0 <= r.SlopeCI[1] {
+		r.Verdict = fmt.Sprintf("undetermined: C ∝ N^%s with the exponent in [%s, %s], too uncertain to call C constant (CV %.0f%%); ",
+			fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]), 100*r.CV)
+	} else {
+		trend := "grows"
+		if r.Slope < 0 {
+			trend = "shrinks"
+		}
+		r.Verdict = fmt.Sprintf("not constant: C %s as N^%s [%s, %s]; ", trend, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
 	}
-	r.Verdict = fmt.Sprintf("not constant: C %s as N^%s [%s, %s]; ", trend, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
 	if law.Points >= 2 {
 		r.Verdict += fmt.Sprintf("clc uses C(N) = η*(N)·T(N) from the law (α = %s)", fmtF(law.Alpha))
 	} else {

@@ -116,3 +116,21 @@ func TestFmtG(t *testing.T) {
 		t.Errorf("fmtF(-0.001) = %q, want 0.00", got)
 	}
 }
+
+func TestAnalyzeConstantUndetermined(t *testing.T) {
+	// α = −1 (slope of C 0) but only 3 sizes with LogSE = 0.3 decades: the
+	// slope's interval is about ±0.3/(log10 2·√2)·1.96 ≈ ±1.4 wide, far past
+	// ±0.25, so failing to reject 0 must not be called "constant".
+	os := epochOptima(2, -1, 0.3)[:3]
+	law, err := FitLaw(os)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := AnalyzeConstant(os, law)
+	if r.Holds || !strings.HasPrefix(r.Verdict, "undetermined: C ∝ N^") || !strings.Contains(r.Verdict, "clc uses C(N) = η*(N)·T(N) from the law") {
+		t.Errorf("wide interval: holds %v, verdict %q, CI %v", r.Holds, r.Verdict, r.SlopeCI)
+	}
+	if !(r.SlopeCI[0] < -ConstantSlopeTolerance && r.SlopeCI[1] > ConstantSlopeTolerance) {
+		t.Errorf("slope CI %v is not wide; the test needs a wide one", r.SlopeCI)
+	}
+}

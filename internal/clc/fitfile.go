@@ -12,11 +12,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/google/renameio/v2"
 	"gopkg.in/yaml.v3"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 )
 
 // FitVersion is the version of the fit file format this package writes and
@@ -77,6 +79,13 @@ type SweepConfig struct {
 	ShuffleSeed      uint64    `yaml:"shuffle_seed"`
 	DivergenceFactor float64   `yaml:"divergence_factor"`
 	Bootstrap        int       `yaml:"bootstrap"`
+	// Schedule is the shape the trials trained with (clc fit --shape), with
+	// the grid value as the schedule's mean rate; nil for constant rates.
+	// The optima are then optimal mean rates, and C = mean rate × T is the
+	// optimal area for that shape.
+	Schedule *schedule.Spec `yaml:"schedule,omitempty"`
+	// Per is the schedule's granularity: "step" or "epoch".
+	Per string `yaml:"per,omitempty"`
 }
 
 // Prediction is the law evaluated at the full dataset: the rate to use on
@@ -281,31 +290,101 @@ func WriteFitFile(path string, f *FitFile) error {
 	return nil
 }
 
+// MaxFitFileSize is the size in bytes of the largest fit file ReadFitFile
+// and UnmarshalFit accept: 32 MiB. A fit file takes about 230 bytes per
+// trial, so this holds some 140,000 trials: a sweep of 100,000 trials
+// writes 23 MB, which reads in about 5 s. The limit bounds the memory a
+// wrong path (a dataset, a disk image) or a hostile file can take: yaml.v3
+// builds a node of about 150 bytes for every value, and the densest YAML at
+// the limit (a flow list of 16 million one-digit numbers) takes about 5 GB
+// and 20 s to reject. Aliases, which could expand a small file
+// exponentially, are rejected outright (see UnmarshalFit).
+const MaxFitFileSize = 32 << 20
+
 // ReadFitFile reads and checks the fit file at path (see UnmarshalFit). A
-// missing file is an *inputerr.Error.
+// missing, unreadable, directory or oversized (above MaxFitFileSize) path is
+// an *inputerr.Error; so is every problem with the contents.
 func ReadFitFile(path string) (*FitFile, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, (&inputerr.Error{File: path, Msg: "fit file not found", Err: err}).
-			WithHint("create one with clc fit, or pass the right path with --fit")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fitOpenError(path, err)
 	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("clc: reading fit file: %w", err)
 	}
+	if st.IsDir() {
+		return nil, (&inputerr.Error{File: path, Msg: "is a directory, not a fit file"}).
+			WithHint("pass the path of a file written by clc fit")
+	}
+	if st.Mode().IsRegular() && st.Size() > MaxFitFileSize {
+		return nil, tooLargeError(path, st.Size())
+	}
+	// The size of a pipe or device is unknown: read one byte more than the
+	// limit to detect an oversized stream.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFitFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("clc: reading fit file: %w", err)
+	}
+	if len(data) > MaxFitFileSize {
+		return nil, tooLargeError(path, -1)
+	}
 	return UnmarshalFit(data, path)
+}
+
+// fitOpenError turns an error from os.Open into an input error where the
+// path is at fault.
+func fitOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return (&inputerr.Error{File: path, Msg: "fit file not found", Err: err}).
+			WithHint("create one with clc fit, or pass the right path with --fit")
+	case errors.Is(err, fs.ErrPermission):
+		return (&inputerr.Error{File: path, Msg: "permission denied", Err: err}).
+			WithHint("check the file's permissions")
+	case errors.Is(err, syscall.ENOTDIR):
+		return (&inputerr.Error{File: path, Msg: "fit file not found: a component of the path is not a directory", Err: err}).
+			WithHint("check the path")
+	}
+	return fmt.Errorf("clc: reading fit file: %w", err)
+}
+
+// tooLargeError reports a fit file above MaxFitFileSize; size is its size
+// in bytes, or -1 when only a prefix of a stream was read.
+func tooLargeError(name string, size int64) error {
+	msg := fmt.Sprintf("fit file is larger than the %d MiB limit", MaxFitFileSize>>20)
+	if size >= 0 {
+		msg += fmt.Sprintf(" (%d bytes)", size)
+	}
+	return (&inputerr.Error{File: name, Msg: msg}).
+		WithHint("check the path: clc fit writes about 230 bytes per trial")
 }
 
 const fitHint = "the file looks damaged or truncated; re-create it with clc fit"
 
 // UnmarshalFit decodes a fit file; name is used in error messages. Every
 // problem with the data is an *inputerr.Error naming name and, where known,
-// the line: a YAML syntax error, a missing or unsupported version, a
+// the line: more than MaxFitFileSize bytes, a YAML syntax error, a YAML
+// anchor, alias or merge key (clc never writes them, and expanding them can
+// take exponential time and memory), a missing or unsupported version, a
 // missing key (a truncated file), an unknown key or a value of the wrong
 // type.
 func UnmarshalFit(data []byte, name string) (*FitFile, error) {
+	if len(data) > MaxFitFileSize {
+		return nil, tooLargeError(name, int64(len(data)))
+	}
+	// The file is parsed once, into a node tree: the checks below walk it,
+	// and the fit is decoded from it.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlInputError(name, err)
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return nil, yamlInputError(name, err, nil)
+	}
+	// The node tree keeps aliases unexpanded; reject them before decoding
+	// would expand them (a "billion laughs" bomb).
+	if err := checkNoAliases(&doc, name); err != nil {
+		return nil, err
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, (&inputerr.Error{File: name, Msg: "fit file is empty"}).WithHint(fitHint)
@@ -318,28 +397,197 @@ func UnmarshalFit(data []byte, name string) (*FitFile, error) {
 	if err := checkVersion(root, name); err != nil {
 		return nil, err
 	}
-	if err := checkRequired(root, reflect.TypeFor[FitFile](), "", name); err != nil {
+	if err := checkKeys(root, reflect.TypeFor[FitFile](), "", name); err != nil {
 		return nil, err
-	}
-
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f FitFile
-	if err := dec.Decode(&f); err != nil {
-		return nil, yamlInputError(name, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
-		line := extra.Line
 		if err != nil {
-			return nil, yamlInputError(name, err)
+			return nil, yamlInputError(name, err, nil)
 		}
-		return nil, inputerr.At(name, line, 0, "more than one YAML document").WithHint(fitHint)
+		return nil, inputerr.At(name, extra.Line, 0, "more than one YAML document").WithHint(fitHint)
+	}
+	var f FitFile
+	if err := doc.Decode(&f); err != nil {
+		return nil, yamlInputError(name, err, root)
 	}
 	if err := checkFinite(reflect.ValueOf(f), "fit"); err != nil {
 		return nil, (&inputerr.Error{File: name, Msg: err.Error(), Err: err}).WithHint(fitHint)
 	}
+	if err := checkValues(&f, root, name); err != nil {
+		return nil, err
+	}
 	return &f, nil
+}
+
+// checkValues rejects values that clc fit never writes and that would make
+// predictions and schedules meaningless: negative counts, a batch size or
+// training length below 1, fractions outside (0, 1], rates that are not
+// positive, and a law with a negative k or a size range that runs
+// backwards (a fit without a usable law, fewer than 2 points and k = 0, is
+// allowed: commands that need the law say so). The error names the key
+// and its line.
+func checkValues(f *FitFile, root *yaml.Node, name string) error {
+	fail := func(v any, rule string, path ...any) error {
+		n, p := lookupNode(root, path)
+		return inputerr.At(name, n.Line, n.Column, "%s is %v; %s", p, v, rule).
+			WithHint("the file was edited or damaged; re-create it with clc fit")
+	}
+	ints := []struct {
+		v    int
+		path []any
+	}{
+		{f.Dataset.Rows, []any{"dataset", "rows"}}, {f.Dataset.Features, []any{"dataset", "features"}},
+		{f.Dataset.Classes, []any{"dataset", "classes"}}, {f.Dataset.ValidRows, []any{"dataset", "valid_rows"}},
+		{f.Config.Epochs, []any{"config", "epochs"}}, {f.Config.Steps, []any{"config", "steps"}},
+		{f.Config.Seeds, []any{"config", "seeds"}}, {f.Config.Bootstrap, []any{"config", "bootstrap"}},
+		{f.Law.Points, []any{"law", "points"}}, {f.Law.DoF, []any{"law", "dof"}},
+		{f.Law.NMin, []any{"law", "n_min"}}, {f.Law.NMax, []any{"law", "n_max"}},
+		{f.Prediction.N, []any{"prediction", "n"}}, {f.Prediction.Steps, []any{"prediction", "steps"}},
+	}
+	for i, w := range f.Config.Hidden {
+		ints = append(ints, struct {
+			v    int
+			path []any
+		}{w, []any{"config", "hidden", i}})
+	}
+	for _, c := range ints {
+		if c.v < 0 {
+			return fail(c.v, "it must not be negative", c.path...)
+		}
+	}
+	if f.Config.BatchSize < 1 {
+		return fail(f.Config.BatchSize, "it must be at least 1", "config", "batch_size")
+	}
+	if f.Config.Epochs < 1 && f.Config.Steps < 1 {
+		return fail(f.Config.Epochs, "it must be at least 1 (or config.steps must be)", "config", "epochs")
+	}
+	fraction := func(v float64, path ...any) error {
+		if !(v > 0 && v <= 1) {
+			return fail(num(v), "a fraction must be in (0, 1]", path...)
+		}
+		return nil
+	}
+	rate := func(v float64, path ...any) error {
+		if !(v > 0) {
+			return fail(num(v), "a learning rate must be positive", path...)
+		}
+		return nil
+	}
+	for i, v := range f.Config.Fractions {
+		if err := fraction(v, "config", "fractions", i); err != nil {
+			return err
+		}
+	}
+	for i, v := range f.Config.LRs {
+		if err := rate(v, "config", "lrs", i); err != nil {
+			return err
+		}
+	}
+	for i, t := range f.Trials {
+		if err := fraction(t.Fraction, "trials", i, "fraction"); err != nil {
+			return err
+		}
+		if err := rate(t.LR, "trials", i, "lr"); err != nil {
+			return err
+		}
+		if t.N < 0 || t.Steps < 0 {
+			key, v := "n", t.N
+			if t.N >= 0 {
+				key, v = "steps", t.Steps
+			}
+			return fail(v, "it must not be negative", "trials", i, key)
+		}
+	}
+	for i, o := range f.Optima {
+		if err := fraction(o.Fraction, "optima", i, "fraction"); err != nil {
+			return err
+		}
+		if o.N < 0 || o.Steps < 0 {
+			key, v := "n", o.N
+			if o.N >= 0 {
+				key, v = "steps", o.Steps
+			}
+			return fail(v, "it must not be negative", "optima", i, key)
+		}
+	}
+	if f.Law.K < 0 {
+		return fail(num(f.Law.K), "the law's k must be positive", "law", "k")
+	}
+	if f.Law.NMin > f.Law.NMax {
+		return fail(f.Law.NMin, fmt.Sprintf("it must not exceed law.n_max (%d)", f.Law.NMax), "law", "n_min")
+	}
+	if f.Law.Points >= 2 {
+		if !(f.Law.K > 0) {
+			return fail(num(f.Law.K), fmt.Sprintf("a law fitted on %d points has a positive k", f.Law.Points), "law", "k")
+		}
+		if f.Law.NMin < 1 {
+			return fail(f.Law.NMin, fmt.Sprintf("a law fitted on %d points spans sizes of at least 1 row", f.Law.Points), "law", "n_min")
+		}
+	}
+	return nil
+}
+
+// num formats a float for a message in shortest form.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// lookupNode returns the node at path (mapping keys and sequence indexes)
+// under root, or the deepest node on the way when a key is absent, and the
+// path in dotted form ("trials[3].lr").
+func lookupNode(root *yaml.Node, path []any) (*yaml.Node, string) {
+	n := root
+	var b strings.Builder
+	found := true
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+			if found && n.Kind == yaml.MappingNode {
+				found = false
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == p {
+						n, found = n.Content[i+1], true
+						break
+					}
+				}
+			} else {
+				found = false
+			}
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+			if found && n.Kind == yaml.SequenceNode && p < len(n.Content) {
+				n = n.Content[p]
+			} else {
+				found = false
+			}
+		}
+	}
+	return n, b.String()
+}
+
+// checkNoAliases rejects the first anchor (&a), alias (*a) or merge key
+// (<<) under n, in document order.
+func checkNoAliases(n *yaml.Node, name string) error {
+	switch {
+	case n.Kind == yaml.AliasNode:
+		return inputerr.At(name, n.Line, n.Column, "YAML alias *%s: a fit file has no anchors or aliases", n.Value).
+			WithHint("clc fit never writes them; re-create the file with clc fit, or write the values out in full")
+	case n.Anchor != "":
+		return inputerr.At(name, n.Line, n.Column, "YAML anchor &%s: a fit file has no anchors or aliases", n.Anchor).
+			WithHint("clc fit never writes them; re-create the file with clc fit, or write the values out in full")
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!merge":
+		return inputerr.At(name, n.Line, n.Column, "YAML merge key <<: a fit file has no merge keys").
+			WithHint("clc fit never writes them; re-create the file with clc fit, or write the values out in full")
+	}
+	for _, c := range n.Content {
+		if err := checkNoAliases(c, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkVersion accepts only `version: 1`.
@@ -369,92 +617,171 @@ func checkVersion(root *yaml.Node, name string) error {
 
 var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
-// checkRequired reports the first key of t (a struct type) missing from the
-// mapping n, or present with a null value, recursively (a truncated file
-// loses its last keys or values). Fields tagged omitempty are optional; types with
-// their own UnmarshalYAML check themselves. Nodes of the wrong kind are
-// left to the decoder.
-func checkRequired(n *yaml.Node, t reflect.Type, path, name string) error {
+// checkKeys checks the node n against t, the Go type it decodes into, before
+// anything is decoded, and reports the first problem in document order: a
+// node of the wrong kind (a mapping where a number belongs), a key that is
+// not a plain scalar, unknown or given twice, and a key of a struct missing
+// or present with a null value (a truncated file loses its last keys or
+// values); fields tagged omitempty are optional. A Trial is checked as its
+// stored form, trialWire. The decoder then only meets mappings of known,
+// distinct keys (yaml.v3 compares the keys of every mapping pairwise, which
+// takes quadratic time), and values of the right kind.
+func checkKeys(n *yaml.Node, t reflect.Type, path, name string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		return nil
+	if t == reflect.TypeFor[Trial]() {
+		t = reflect.TypeFor[trialWire]()
+	}
+	where := "at the top level"
+	if path != "" {
+		where = "in " + path
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return nil
+			return kindError(n, t, path, name)
 		}
-		vals := map[string]*yaml.Node{}
+		fields := structFields(t)
+		vals := make(map[string]*yaml.Node, len(n.Content)/2)
+		keyLines := make(map[string]int, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			vals[n.Content[i].Value] = n.Content[i+1]
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return inputerr.At(name, k.Line, k.Column, "a key %s must be a plain name", where).WithHint(fitHint)
+			}
+			if _, ok := fields[k.Value]; !ok {
+				return inputerr.At(name, k.Line, k.Column, "unknown key %q %s", k.Value, where).WithHint(fitHint)
+			}
+			if _, dup := vals[k.Value]; dup {
+				return inputerr.At(name, k.Line, k.Column, "key %q is given twice %s (first at line %d)", k.Value, where, keyLines[k.Value]).
+					WithHint(fitHint)
+			}
+			vals[k.Value] = n.Content[i+1]
+			keyLines[k.Value] = k.Line
 		}
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
-				continue
-			}
-			key, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
-			if key == "-" {
-				continue
-			}
-			if strings.Contains(opts, "inline") {
-				if err := checkRequired(n, sf.Type, path, name); err != nil {
-					return err
-				}
-				continue
-			}
-			if key == "" {
-				key = strings.ToLower(sf.Name)
-			}
-			v, ok := vals[key]
+		for _, f := range fieldOrder(t) {
+			v, ok := vals[f.key]
 			if !ok {
-				if strings.Contains(opts, "omitempty") {
+				if f.optional {
 					continue
 				}
-				where := "at the top level"
-				if path != "" {
-					where = "in " + path
-				}
-				return inputerr.At(name, n.Line, n.Column, "missing key %q %s", key, where).WithHint(fitHint)
+				return inputerr.At(name, n.Line, n.Column, "missing key %q %s", f.key, where).WithHint(fitHint)
 			}
-			p := key
+			p := f.key
 			if path != "" {
-				p = path + "." + key
+				p = path + "." + f.key
 			}
-			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" && !strings.Contains(opts, "omitempty") {
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				if f.optional {
+					continue
+				}
 				return inputerr.At(name, v.Line, v.Column, "key %q has no value", p).WithHint(fitHint)
 			}
-			if err := checkRequired(v, sf.Type, p, name); err != nil {
+			if err := checkKeys(v, f.typ, p, name); err != nil {
 				return err
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
-			return nil
+			return kindError(n, t, path, name)
 		}
 		for i, e := range n.Content {
-			if err := checkRequired(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), name); err != nil {
+			if err := checkKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), name); err != nil {
 				return err
 			}
+		}
+	default:
+		if n.Kind != yaml.ScalarNode {
+			return kindError(n, t, path, name)
 		}
 	}
 	return nil
 }
 
+// kindError reports a node of the wrong kind for t.
+func kindError(n *yaml.Node, t reflect.Type, path, name string) error {
+	got := "a mapping"
+	switch n.Kind {
+	case yaml.SequenceNode:
+		got = "a list"
+	case yaml.ScalarNode:
+		got = quoteValue(n.Value)
+	}
+	what := path
+	if what == "" {
+		what = "the value"
+	}
+	return inputerr.At(name, n.Line, n.Column, "%s must be %s, not %s", what, describeGoType(goTypeName(t)), got).
+		WithHint(fitHint)
+}
+
+// goTypeName names t as yaml.v3's type errors do ("int", "[]float64",
+// "clc.Law").
+func goTypeName(t reflect.Type) string { return t.String() }
+
+// quoteValue quotes a scalar for a message, shortening a long one.
+func quoteValue(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:37] + "...")
+	}
+	return strconv.Quote(s)
+}
+
+// field is a YAML key of a struct type.
+type field struct {
+	key      string
+	typ      reflect.Type
+	optional bool // tagged omitempty
+}
+
+// fieldOrder lists the keys of the struct type t in declaration order,
+// with the fields of inline structs in place.
+func fieldOrder(t reflect.Type) []field {
+	var out []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		key, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		switch {
+		case key == "-":
+		case strings.Contains(opts, "inline"):
+			out = append(out, fieldOrder(sf.Type)...)
+		default:
+			if key == "" {
+				key = strings.ToLower(sf.Name)
+			}
+			out = append(out, field{key: key, typ: sf.Type, optional: strings.Contains(opts, "omitempty")})
+		}
+	}
+	return out
+}
+
+// structFields indexes fieldOrder(t) by key.
+func structFields(t reflect.Type) map[string]field {
+	m := map[string]field{}
+	for _, f := range fieldOrder(t) {
+		m[f.key] = f
+	}
+	return m
+}
+
 var (
 	syntaxErrRE  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	typeErrRE    = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unmarshalRE  = regexp.MustCompile("^cannot unmarshal !!(\\w+) (?:`(.*)` )?into (.+)$")
 	unknownKeyRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 )
 
 // yamlInputError turns a yaml.v3 error into an *inputerr.Error at the line
-// it names.
-func yamlInputError(name string, err error) error {
+// it names. With root, the document's top mapping, a type error names the
+// key whose value is at that line.
+func yamlInputError(name string, err error, root *yaml.Node) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		line, msg := 0, te.Errors[0]
+		line, col, msg := 0, 0, te.Errors[0]
 		if m := typeErrRE.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
@@ -462,10 +789,16 @@ func yamlInputError(name string, err error) error {
 		if m := unknownKeyRE.FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf("unknown key %q", m[1])
 		}
-		if k := len(te.Errors) - 1; k > 0 {
-			msg += fmt.Sprintf(" (and %d more problems)", k)
+		if m := unmarshalRE.FindStringSubmatch(msg); m != nil && root != nil && line > 0 {
+			if path, v := valueAtLine(root, line, m[1], m[2], ""); v != nil {
+				col = v.Column
+				msg = fmt.Sprintf("%s must be %s, not %s", path, describeGoType(m[3]), describeYAML(m[1], m[2]))
+			}
 		}
-		e := inputerr.At(name, line, 0, "%s", msg).WithHint(fitHint)
+		if k := len(te.Errors) - 1; k > 0 {
+			msg += fmt.Sprintf(" (and %d more %s)", k, map[bool]string{true: "problem", false: "problems"}[k == 1])
+		}
+		e := inputerr.At(name, line, col, "%s", msg).WithHint(fitHint)
 		e.Err = err
 		return e
 	}
@@ -480,4 +813,100 @@ func yamlInputError(name string, err error) error {
 	e := inputerr.At(name, line, 0, "invalid YAML: %s", msg).WithHint(fitHint)
 	e.Err = err
 	return e
+}
+
+// valueAtLine returns the path ("config.lrs[2]", "trials[3].lr") and the
+// node of the first value under n that starts at line and matches what a
+// yaml.v3 type error says of it: its tag ("seq", "map") for a collection,
+// else its text (shortened by yaml.v3 to 7 bytes and "..." when longer
+// than 10).
+func valueAtLine(n *yaml.Node, line int, tag, text, path string) (string, *yaml.Node) {
+	var children []*yaml.Node
+	var paths []string
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			children = append(children, n.Content[i+1])
+			paths = append(paths, p)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			children = append(children, c)
+			paths = append(paths, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+	for i, c := range children {
+		if c.Line > line {
+			break
+		}
+		if c.Line == line && matchesTypeError(c, tag, text) {
+			return paths[i], c
+		}
+		if p, v := valueAtLine(c, line, tag, text, paths[i]); v != nil {
+			return p, v
+		}
+	}
+	return "", nil
+}
+
+func matchesTypeError(n *yaml.Node, tag, text string) bool {
+	switch tag {
+	case "seq":
+		return n.Kind == yaml.SequenceNode
+	case "map":
+		return n.Kind == yaml.MappingNode
+	}
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	if len(text) == 10 && strings.HasSuffix(text, "...") {
+		return len(n.Value) > 10 && strings.HasPrefix(n.Value, text[:7])
+	}
+	return n.Value == text
+}
+
+// describeGoType names a Go type of the fit file's fields in words.
+func describeGoType(t string) string {
+	switch t {
+	case "int":
+		return "an integer"
+	case "uint64":
+		return "a non-negative integer"
+	case "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "[]int":
+		return "a list of integers"
+	case "[]float64":
+		return "a list of numbers"
+	case "[]string":
+		return "a list of strings"
+	case "[2]float64":
+		return "a list of 2 numbers"
+	}
+	if strings.HasPrefix(t, "[]") {
+		return "a list"
+	}
+	return "a mapping of keys"
+}
+
+// describeYAML names a YAML value in an error message: a scalar by its
+// text (as yaml.v3 shortened it), a collection by its kind.
+func describeYAML(tag, value string) string {
+	switch tag {
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "null":
+		return "empty"
+	}
+	return strconv.Quote(value)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 )
 
 // JournalVersion is the version of the journal line format.
@@ -47,13 +48,14 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		SplitSeed     uint64
 		ShuffleSeed   uint64
 		Divergence    float64
-		Shape         any
+		Shape         *schedule.Spec
+		Per           string
 	}{
 		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
-		Divergence: c.DivergenceFactor, Shape: nil,
+		Divergence: c.DivergenceFactor, Shape: c.Schedule, Per: c.Per,
 	}
 	b, err := json.Marshal(key)
 	if err != nil {

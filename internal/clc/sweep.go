@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -114,18 +115,46 @@ func trialFrom(spec TrialSpec, r train.Result) Trial {
 // BuiltinTrainer trains trials with clc's pure-Go engine. TrainSet holds all
 // training rows in their sweep order (shuffled once), so a trial with N rows
 // trains on the view TrainSet.Rows(N); ValidSet is the same for every trial.
+//
+// With a Shape, a trial's grid value η is the schedule's mean rate: step t
+// trains at η·m_t, where the multipliers m_t follow the shape and average
+// 1 over the run's T steps, so the trial's area is Σ_t η·m_t = η·T.
 type BuiltinTrainer struct {
 	TrainSet *train.Dataset
 	ValidSet *train.Dataset
-	Config   train.Config // LR and Seed are set per trial
+	Config   train.Config // LR, Seed and Schedule are set per trial
+	Shape    *schedule.Spec
+	Per      schedule.Granularity
 }
 
-// Train runs one trial: the first spec.N training rows, rate spec.LR, seed
-// spec.Seed.
+// Multipliers returns the shape's per-step multipliers m_t (mean 1) for a
+// trial on n rows, or nil without a Shape.
+func (b *BuiltinTrainer) Multipliers(n int) ([]float64, error) {
+	if b.Shape == nil {
+		return nil, nil
+	}
+	steps := train.StepsFor(b.Config, n)
+	s, err := schedule.Design(*b.Shape, steps, float64(steps), b.Per, n/b.Config.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	return s.Rates, nil
+}
+
+// Train runs one trial: the first spec.N training rows, rate spec.LR (the
+// mean rate with a Shape), seed spec.Seed.
 func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (train.Result, error) {
 	cfg := b.Config
 	cfg.LR = spec.LR
 	cfg.Seed = uint64(spec.Seed)
+	m, err := b.Multipliers(spec.N)
+	if err != nil {
+		return train.Result{}, err
+	}
+	if m != nil {
+		lr := spec.LR
+		cfg.Schedule = func(t, _ int) float64 { return lr * m[t] }
+	}
 	start := time.Now()
 	res, err := train.Run(ctx, b.TrainSet.Rows(spec.N), b.ValidSet, cfg)
 	if res.Seconds == 0 {
