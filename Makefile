@@ -21,8 +21,11 @@ lint: ## gofmt, go vet
 	$(GO) vet ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	for t in $$($(GO) test -list '^Fuzz' ./internal/train/ | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./internal/train/ || exit 1; done
-	for t in $$($(GO) test -list '^Fuzz' ./internal/clc/ | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./internal/clc/ || exit 1; done
+	for pkg in ./internal/train/ ./internal/clc/ ./internal/schedule/; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin

@@ -22,8 +22,6 @@ import (
 
 // fitOptions holds the flags of clc fit.
 type fitOptions struct {
-	data         string
-	demo         bool
 	dataFlags    dataFlags
 	modelFlags   modelFlags
 	fractions    string
@@ -70,22 +68,13 @@ is the last column unless --target names another. The fit is written to --out.`,
   zcat data.csv.gz | clc fit - --target price --task regression --json`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.data = args[0]
-			}
-			if o.demo {
-				if o.data != "" {
-					return usageError{fmt.Errorf("--demo takes no data file (got %q)", o.data)}
-				}
-				applyDemoDefaults(cmd.Flags())
-			} else if o.data == "" {
-				return inputerr.New("no data file given").WithHint("run 'clc fit DATA.csv', 'clc fit -' for stdin, or 'clc fit --demo'")
+			if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc fit DATA.csv', 'clc fit -' for stdin, or 'clc fit --demo'"); err != nil {
+				return err
 			}
 			return runFit(cmd.Context(), o, cmd.Flags(), stdin, stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.demo, "demo", false, "run on the embedded demo dataset (8,000 downsampled Fashion-MNIST images)")
 	o.dataFlags.register(f)
 	o.modelFlags.register(f)
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
@@ -106,14 +95,6 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.SortFlags = false
 	return cmd
-}
-
-func applyDemoDefaults(f *pflag.FlagSet) {
-	for name, v := range demoDefaults {
-		if !f.Changed(name) {
-			_ = f.Set(name, v)
-		}
-	}
 }
 
 // grid returns the learning-rate grid from --lrs or the log-grid flags.
@@ -187,7 +168,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	// shuffle once so that fractions are nested prefixes.
 	log := newLogger(stderr, o.quiet)
 	start := time.Now()
-	data, err := o.dataFlags.prepare(o.data, o.demo, stdin)
+	data, err := o.dataFlags.prepare(stdin)
 	if err != nil {
 		return err
 	}

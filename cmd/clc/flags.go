@@ -18,6 +18,8 @@ import (
 // dataFlags are the flags that say what the data is and how to split it,
 // shared by clc fit and clc train.
 type dataFlags struct {
+	path          string // DATA.csv argument: a file, "-" for stdin
+	demo          bool
 	target        string
 	task          string
 	valid         string
@@ -26,11 +28,37 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(f *pflag.FlagSet) {
+	f.BoolVar(&d.demo, "demo", false, "use the embedded demo dataset (8,000 downsampled Fashion-MNIST images)")
 	f.StringVar(&d.target, "target", "", "target column name (default: the last column)")
 	f.StringVar(&d.task, "task", "auto", "auto, classification or regression")
 	f.Float64Var(&d.validFraction, "valid-fraction", 0.1, "share of the rows held out for validation (stratified for classification)")
 	f.StringVar(&d.valid, "valid", "", "validation CSV file (instead of a split)")
 	f.Uint64Var(&d.splitSeed, "split-seed", 0, "seed of the validation split")
+}
+
+// takeArgs reads the optional DATA.csv argument: a data file or --demo (whose
+// defaults then apply to flags the user did not set) must be given.
+func (d *dataFlags) takeArgs(flags *pflag.FlagSet, args []string, noDataHint string) error {
+	if len(args) == 1 {
+		d.path = args[0]
+	}
+	if d.demo {
+		if d.path != "" {
+			return usageError{fmt.Errorf("--demo takes no data file (got %q)", d.path)}
+		}
+		for name, v := range demoDefaults {
+			if flags.Lookup(name) != nil && !flags.Changed(name) {
+				if err := flags.Set(name, v); err != nil {
+					panic("clc: demo default " + name + ": " + err.Error())
+				}
+			}
+		}
+		return nil
+	}
+	if d.path == "" {
+		return inputerr.New("no data file given").WithHint("%s", noDataHint)
+	}
+	return nil
 }
 
 // check validates the data flags without reading any data.
@@ -56,11 +84,11 @@ type preparedData struct {
 	info         clc.DatasetInfo
 }
 
-// prepare reads the data (a path, "-" for stdin, or the demo dataset when
-// path is "" and demo is set), builds the task, splits off or loads the
-// validation rows, and z-scores both with the training rows' statistics.
-func (d *dataFlags) prepare(path string, demo bool, stdin io.Reader) (*preparedData, error) {
-	table, err := loadTable(path, demo, stdin, d.target)
+// prepare reads the data (a path, "-" for stdin, or the demo dataset),
+// builds the task, splits off or loads the validation rows, and z-scores
+// both with the training rows' statistics.
+func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
+	table, err := loadTable(d.path, d.demo, stdin, d.target)
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,6 @@ import (
 
 // trainOptions holds the flags of clc train.
 type trainOptions struct {
-	data       string
-	demo       bool
 	dataFlags  dataFlags
 	modelFlags modelFlags
 	lr         float64
@@ -44,22 +42,13 @@ classification). --curve adds the loss after every epoch.`,
   clc schedule --fit clc-fit.yaml --shape cosine -o cosine.yaml && clc train data.csv --schedule cosine.yaml --curve`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.data = args[0]
-			}
-			if o.demo {
-				if o.data != "" {
-					return usageError{fmt.Errorf("--demo takes no data file (got %q)", o.data)}
-				}
-				applyDemoDefaults(cmd.Flags())
-			} else if o.data == "" {
-				return inputerr.New("no data file given").WithHint("run 'clc train DATA.csv --lr X', or 'clc train --demo --lr X'")
+			if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc train DATA.csv --lr X', or 'clc train --demo --lr X'"); err != nil {
+				return err
 			}
 			return runTrain(cmd.Context(), o, cmd.Flags(), stdin, stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.demo, "demo", false, "train on the embedded demo dataset")
 	o.dataFlags.register(f)
 	o.modelFlags.register(f)
 	f.Float64Var(&o.lr, "lr", 0, "constant learning rate")
@@ -127,7 +116,7 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 			return err
 		}
 	}
-	data, err := o.dataFlags.prepare(o.data, o.demo, stdin)
+	data, err := o.dataFlags.prepare(stdin)
 	if err != nil {
 		return err
 	}
