@@ -254,7 +254,11 @@ func checkFinite(v reflect.Value, path string) error {
 			if !t.Field(i).IsExported() {
 				continue
 			}
-			if err := checkFinite(v.Field(i), path+"."+yamlName(t.Field(i))); err != nil {
+			p := path
+			if n := yamlName(t.Field(i)); n != "" {
+				p += "." + n
+			}
+			if err := checkFinite(v.Field(i), p); err != nil {
 				return err
 			}
 		}
@@ -361,7 +365,12 @@ func tooLargeError(name string, size int64) error {
 		WithHint("check the path: clc fit writes about 230 bytes per trial")
 }
 
-const fitHint = "the file looks damaged or truncated; re-create it with clc fit"
+// Hints for damaged fit files: fitHint where content is missing, editHint
+// where content was changed.
+const (
+	fitHint  = "the file looks damaged or truncated; re-create it with clc fit"
+	editHint = "the file was edited or damaged; re-create it with clc fit"
+)
 
 // UnmarshalFit decodes a fit file; name is used in error messages. Every
 // problem with the data is an *inputerr.Error naming name and, where known,
@@ -411,8 +420,15 @@ func UnmarshalFit(data []byte, name string) (*FitFile, error) {
 	if err := doc.Decode(&f); err != nil {
 		return nil, yamlInputError(name, err, root)
 	}
-	if err := checkFinite(reflect.ValueOf(f), "fit"); err != nil {
-		return nil, (&inputerr.Error{File: name, Msg: err.Error(), Err: err}).WithHint(fitHint)
+	if err := checkFinite(reflect.ValueOf(f), ""); err != nil {
+		e := &inputerr.Error{File: name, Msg: err.Error(), Err: err, Hint: editHint}
+		var nf *nonFiniteError
+		if errors.As(err, &nf) {
+			n, p := lookupNode(root, splitPath(nf.path))
+			e.Line, e.Col = n.Line, n.Column
+			e.Msg = fmt.Sprintf("%s is %v; a fit file holds finite numbers only", p, nf.v)
+		}
+		return nil, e
 	}
 	if err := checkValues(&f, root, name); err != nil {
 		return nil, err
@@ -430,8 +446,7 @@ func UnmarshalFit(data []byte, name string) (*FitFile, error) {
 func checkValues(f *FitFile, root *yaml.Node, name string) error {
 	fail := func(v any, rule string, path ...any) error {
 		n, p := lookupNode(root, path)
-		return inputerr.At(name, n.Line, n.Column, "%s is %v; %s", p, v, rule).
-			WithHint("the file was edited or damaged; re-create it with clc fit")
+		return inputerr.At(name, n.Line, n.Column, "%s is %v; %s", p, v, rule).WithHint(editHint)
 	}
 	ints := []struct {
 		v    int
@@ -526,6 +541,26 @@ func checkValues(f *FitFile, root *yaml.Node, name string) error {
 		}
 	}
 	return nil
+}
+
+// splitPath splits a path of checkFinite (".law.alpha_ci[1]") into the
+// keys and indexes of lookupNode.
+func splitPath(p string) []any {
+	var out []any
+	for _, part := range strings.Split(strings.TrimPrefix(p, "."), ".") {
+		key, rest, _ := strings.Cut(part, "[")
+		out = append(out, key)
+		for rest != "" {
+			idx, after, _ := strings.Cut(rest, "]")
+			i, err := strconv.Atoi(idx)
+			if err != nil {
+				break
+			}
+			out = append(out, i)
+			rest = strings.TrimPrefix(after, "[")
+		}
+	}
+	return out
 }
 
 // num formats a float for a message in shortest form.
@@ -648,14 +683,15 @@ func checkKeys(n *yaml.Node, t reflect.Type, path, name string) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode {
-				return inputerr.At(name, k.Line, k.Column, "a key %s must be a plain name", where).WithHint(fitHint)
+				return inputerr.At(name, k.Line, k.Column, "a key %s must be a plain name", where).WithHint(editHint)
 			}
 			if _, ok := fields[k.Value]; !ok {
-				return inputerr.At(name, k.Line, k.Column, "unknown key %q %s", k.Value, where).WithHint(fitHint)
+				return inputerr.At(name, k.Line, k.Column, "unknown key %q %s", k.Value, where).
+					WithHint("the file was edited, or written by a newer clc; re-create it with clc fit")
 			}
 			if _, dup := vals[k.Value]; dup {
 				return inputerr.At(name, k.Line, k.Column, "key %q is given twice %s (first at line %d)", k.Value, where, keyLines[k.Value]).
-					WithHint(fitHint)
+					WithHint(editHint)
 			}
 			vals[k.Value] = n.Content[i+1]
 			keyLines[k.Value] = k.Line
@@ -686,6 +722,10 @@ func checkKeys(n *yaml.Node, t reflect.Type, path, name string) error {
 		if n.Kind != yaml.SequenceNode {
 			return kindError(n, t, path, name)
 		}
+		if t.Kind() == reflect.Array && len(n.Content) != t.Len() {
+			return inputerr.At(name, n.Line, n.Column, "%s must be %s, not a list of %d", path, describeGoType(t.String()), len(n.Content)).
+				WithHint(editHint)
+		}
 		for i, e := range n.Content {
 			if err := checkKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), name); err != nil {
 				return err
@@ -712,13 +752,11 @@ func kindError(n *yaml.Node, t reflect.Type, path, name string) error {
 	if what == "" {
 		what = "the value"
 	}
-	return inputerr.At(name, n.Line, n.Column, "%s must be %s, not %s", what, describeGoType(goTypeName(t)), got).
-		WithHint(fitHint)
+	// t.String() names the type as yaml.v3's type errors do ("int",
+	// "[]float64", "clc.Law").
+	return inputerr.At(name, n.Line, n.Column, "%s must be %s, not %s", what, describeGoType(t.String()), got).
+		WithHint(editHint)
 }
-
-// goTypeName names t as yaml.v3's type errors do ("int", "[]float64",
-// "clc.Law").
-func goTypeName(t reflect.Type) string { return t.String() }
 
 // quoteValue quotes a scalar for a message, shortening a long one.
 func quoteValue(s string) string {
@@ -781,7 +819,7 @@ var (
 func yamlInputError(name string, err error, root *yaml.Node) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		line, col, msg := 0, 0, te.Errors[0]
+		line, col, msg, hint := 0, 0, te.Errors[0], fitHint
 		if m := typeErrRE.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
@@ -793,12 +831,15 @@ func yamlInputError(name string, err error, root *yaml.Node) error {
 			if path, v := valueAtLine(root, line, m[1], m[2], ""); v != nil {
 				col = v.Column
 				msg = fmt.Sprintf("%s must be %s, not %s", path, describeGoType(m[3]), describeYAML(m[1], m[2]))
+				hint = editHint
 			}
 		}
-		if k := len(te.Errors) - 1; k > 0 {
-			msg += fmt.Sprintf(" (and %d more %s)", k, map[bool]string{true: "problem", false: "problems"}[k == 1])
+		if k := len(te.Errors) - 1; k == 1 {
+			msg += " (and 1 more problem)"
+		} else if k > 1 {
+			msg += fmt.Sprintf(" (and %d more problems)", k)
 		}
-		e := inputerr.At(name, line, col, "%s", msg).WithHint(fitHint)
+		e := inputerr.At(name, line, col, "%s", msg).WithHint("%s", hint)
 		e.Err = err
 		return e
 	}

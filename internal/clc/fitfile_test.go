@@ -3,12 +3,17 @@ package clc
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
 )
@@ -137,12 +142,25 @@ func TestFitFileNonFinite(t *testing.T) {
 	if _, err := MarshalFit(f); err == nil || !strings.Contains(err.Error(), "fit.law.alpha is NaN") {
 		t.Errorf("MarshalFit with NaN alpha: err = %v", err)
 	}
+	// Inside a trial, the path names the trial.
+	f = sampleFit()
+	f.Trials[1].LR = math.Inf(1)
+	if _, err := MarshalFit(f); err == nil || !strings.Contains(err.Error(), "fit.trials[1].lr is +Inf") {
+		t.Errorf("MarshalFit with an infinite rate: err = %v", err)
+	}
 	// And a hand-edited .nan is an input error on reading.
 	data, _ = MarshalFit(sampleFit())
 	bad := strings.Replace(string(data), "mean: 2.1234567890123457", "mean: .nan", 1)
 	_, err = UnmarshalFit([]byte(bad), "fit.yaml")
-	if ie, ok := inputerr.As(err); !ok || !strings.Contains(ie.Msg, "fit.constant.mean is NaN") {
+	if ie, ok := inputerr.As(err); !ok || ie.Error() != fmt.Sprintf("fit.yaml:%d:9: constant.mean is NaN; a fit file holds finite numbers only",
+		lineOf(bad, "mean: .nan")) {
 		t.Errorf("reading .nan: err = %v", err)
+	}
+	bad = strings.Replace(string(data), "lrs: [0.001, ", "lrs: [-.inf, ", 1)
+	_, err = UnmarshalFit([]byte(bad), "fit.yaml")
+	if ie, ok := inputerr.As(err); !ok || ie.Error() != fmt.Sprintf("fit.yaml:%d:9: config.lrs[0] is -Inf; a fit file holds finite numbers only",
+		lineOf(bad, "lrs: [")) {
+		t.Errorf("reading -.inf: err = %v", err)
 	}
 }
 
@@ -172,9 +190,35 @@ func TestFitFileErrors(t *testing.T) {
 		{"unknown trial key", strings.Replace(text, "    diverged: true", "    diverged: true\n    colour: red", 1),
 			lineOf(text, "    diverged: true") + 1, `unknown key "colour"`, "", false},
 		{"trial missing key", strings.Replace(text, "    seconds: 5e-324\n", "", 1), lineOf(text, "    seconds: 5e-324") - 7,
-			`trial is missing "seconds"`, "", false},
+			`missing key "seconds" in trials[1]`, "", true},
 		{"wrong type", strings.Replace(text, "  rows: 135", "  rows: many", 1), lineOf(text, "  rows: 135"),
-			"cannot unmarshal !!str `many` into int", "", false},
+			`dataset.rows must be an integer, not "many"`, "re-create", true},
+		{"wrong type: a list", strings.Replace(text, "  alpha: -0.5333333333333333", "  alpha: [1, 2]", 1), lineOf(text, "  alpha: "),
+			"law.alpha must be a number, not a list", "", true},
+		{"wrong type: a list element", strings.Replace(text, "lrs: [0.001, ", "lrs: [0.001, fast, ", 1), lineOf(text, "  lrs: "),
+			`config.lrs[1] must be a number, not "fast"`, "", true},
+		{"wrong type: a long value", strings.Replace(text, "  seeds: 2", "  seeds: twentythree", 1), lineOf(text, "  seeds: "),
+			`config.seeds must be an integer, not "twentyt..."`, "", true},
+		{"wrong type: negative seed", strings.Replace(text, "  split_seed: 0", "  split_seed: -1", 1), lineOf(text, "  split_seed: "),
+			`config.split_seed must be a non-negative integer, not "-1"`, "", true},
+		{"wrong type: a mapping", strings.Replace(text, "  hidden: [128, 64]", "  hidden: {a: 1}", 1), lineOf(text, "  hidden: "),
+			"config.hidden must be a list of integers, not a mapping", "", true},
+		{"wrong type in a trial", strings.Replace(text, "    \"n\": 34\n    lr: 0.001", "    \"n\": 34\n    lr: high", 1), lineOf(text, "    lr: 0.001"),
+			`trials[0].lr must be a number, not "high"`, "", true},
+		{"duplicate key", strings.Replace(text, "  rows: 135", "  rows: 135\n  rows: 136", 1), lineOf(text, "  rows: 135") + 1,
+			`key "rows" is given twice in dataset (first at line 7)`, "", true},
+		{"duplicate trial key", strings.Replace(text, "    seconds: 0.012\n", "    seconds: 0.012\n    seconds: 0.012\n", 1),
+			lineOf(text, "    seconds: 0.012") + 1, fmt.Sprintf(`key "seconds" is given twice in trials[0] (first at line %d)`, lineOf(text, "    seconds: 0.012")), "", true},
+		{"mapping where a number belongs", strings.Replace(text, "  k: 1.2915496650148839", "  k: {a: 1, b: 2}", 1), lineOf(text, "  k: "),
+			"law.k must be a number, not a mapping", "", true},
+		{"list where a mapping belongs", text[:strings.Index(text, "prediction:")] + "prediction: [1]\n", lineOf(text, "prediction:"),
+			"prediction must be a mapping of keys, not a list", "", true},
+		{"array of the wrong length", strings.Replace(text, "  alpha_ci: [-2.2, 1.1]", "  alpha_ci: [-2.2, 0, 1.1]", 1), lineOf(text, "  alpha_ci: "),
+			"law.alpha_ci must be a list of 2 numbers, not a list of 3", "edited", true},
+		{"complex key", strings.Replace(text, "  rows: 135", "  [rows]: 135", 1), lineOf(text, "  rows: 135"),
+			"a key in dataset must be a plain name", "", true},
+		{"trials not a list", text[:strings.Index(text, "trials:")] + "trials: 3\n" + text[strings.Index(text, "optima:"):], lineOf(text, "trials:"),
+			`trials must be a list, not "3"`, "", true},
 		{"syntax", strings.Replace(text, "  task: classification", "  task: [classification", 1), 0, "invalid YAML", "", false},
 		{"two documents", text + "---\nversion: 1\n", lineOf(text, "") + 1, "more than one YAML document", "", false},
 		{"missing nested key", strings.Replace(text, "  lr_high: 1.7976931348623157e+308\n", "", 1), lineOf(text, "prediction:") + 1,
@@ -187,7 +231,8 @@ func TestFitFileErrors(t *testing.T) {
 			t.Errorf("%s: error %v is not an input error", tc.name, err)
 			continue
 		}
-		if ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(ie.Hint, tc.hint) {
+		if ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(ie.Hint, tc.hint) ||
+			tc.exact && ie.Msg != tc.msg {
 			t.Errorf("%s: got %q (hint %q), want file fit.yaml, message containing %q, hint containing %q",
 				tc.name, ie.Error(), ie.Hint, tc.msg, tc.hint)
 		}
@@ -275,6 +320,221 @@ func TestWriteReadFitFile(t *testing.T) {
 	}
 }
 
+// aliasBomb returns a "billion laughs" YAML document: levels anchors, each a
+// sequence of 10 aliases of the one before, so the last expands to
+// 10^levels scalars. With inFit the anchors follow the version line of the
+// valid fit file good, whose config.fraction_text is the last alias, so
+// that decoding would expand it.
+func aliasBomb(good []byte, levels int, inFit bool) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nlaughs:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	if !inFit {
+		return []byte(b.String())
+	}
+	s := strings.TrimPrefix(string(good), "version: 1\n")
+	i := strings.Index(s, "  fraction_text: ")
+	j := i + strings.IndexByte(s[i:], '\n')
+	return []byte(b.String() + s[:i] + fmt.Sprintf("  fraction_text: *a%d", levels) + s[j:])
+}
+
+func TestUnmarshalFitRejectsAliases(t *testing.T) {
+	good, err := MarshalFit(sampleFit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(good)
+	cases := []struct {
+		name, data, want string
+	}{
+		{"bomb", string(aliasBomb(good, 9, false)), `^fit.yaml:3:7: YAML anchor &a0: a fit file has no anchors or aliases$`},
+		{"bomb after a valid file", string(aliasBomb(good, 9, true)), `^fit.yaml:3:7: YAML anchor &a0: a fit file has no anchors or aliases$`},
+		{"anchor", strings.Replace(s, "tool: clc v0.1.0", "tool: &t clc v0.1.0", 1), `^fit.yaml:2:7: YAML anchor &t: `},
+		{"alias", strings.Replace(s, "  target: species", "  target: &t species", 1) +
+			"x: *t\n", `^fit.yaml:\d+:11: YAML anchor &t: `},
+		{"merge key", "version: 1\nconfig:\n  <<: {model: mlp}\n", `^fit.yaml:3:3: YAML merge key <<: a fit file has no merge keys$`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := UnmarshalFit([]byte(c.data), "fit.yaml")
+			if d := time.Since(start); d > 200*time.Millisecond {
+				t.Errorf("took %v", d)
+			}
+			ie, ok := inputerr.As(err)
+			if !ok {
+				t.Fatalf("err = %v, want an input error", err)
+			}
+			if !regexp.MustCompile(c.want).MatchString(ie.Error()) {
+				t.Errorf("error %q, want %s", ie.Error(), c.want)
+			}
+			if !strings.Contains(ie.Hint, "clc fit never writes them") {
+				t.Errorf("hint %q", ie.Hint)
+			}
+		})
+	}
+}
+
+func TestFitFileValues(t *testing.T) {
+	good, err := MarshalFit(sampleFit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(good)
+	const hint = "the file was edited or damaged; re-create it with clc fit"
+	tests := []struct{ name, old, new, want string }{
+		{"negative rows", "  rows: 135", "  rows: -135", "fit.yaml:7:9: dataset.rows is -135; it must not be negative"},
+		{"batch size 0", "  batch_size: 32", "  batch_size: 0", "fit.yaml:20:15: config.batch_size is 0; it must be at least 1"},
+		{"no training length", "  epochs: 20", "  epochs: 0", "fit.yaml:19:11: config.epochs is 0; it must be at least 1 (or config.steps must be)"},
+		{"negative hidden width", "  hidden: [128, 64]", "  hidden: [128, -64]",
+			"fit.yaml:16:17: config.hidden[1] is -64; it must not be negative"},
+		{"fraction above 1", "  fractions: [0.25, 0.5, 1]", "  fractions: [0.25, 1.5, 1]",
+			"fit.yaml:22:21: config.fractions[1] is 1.5; a fraction must be in (0, 1]"},
+		{"zero rate", "  lrs: [0.001, ", "  lrs: [0, ", "fit.yaml:24:9: config.lrs[0] is 0; a learning rate must be positive"},
+		{"negative trial rate", "    lr: 0.001\n", "    lr: -0.001\n", "fit.yaml:34:9: trials[0].lr is -0.001; a learning rate must be positive"},
+		{"negative trial steps", "    steps: 20\n", "    steps: -20\n", "fit.yaml:36:12: trials[0].steps is -20; it must not be negative"},
+		{"optimum fraction 0", "  - fraction: 0.25\n    \"n\": 34\n    steps: 20\n    lr: 0.012",
+			"  - fraction: 0\n    \"n\": 34\n    steps: 20\n    lr: 0.012", "fit.yaml:51:15: optima[0].fraction is 0; a fraction must be in (0, 1]"},
+		{"negative k", "  k: 1.2915496650148839", "  k: -1", "fit.yaml:96:6: law.k is -1; the law's k must be positive"},
+		{"zero k", "  k: 1.2915496650148839", "  k: 0", "fit.yaml:96:6: law.k is 0; a law fitted on 3 points has a positive k"},
+		{"sizes backwards", "  n_max: 135", "  n_max: 30", "fit.yaml:103:10: law.n_min is 34; it must not exceed law.n_max (30)"},
+		{"n_min 0", "  n_min: 34", "  n_min: 0", "fit.yaml:103:10: law.n_min is 0; a law fitted on 3 points spans sizes of at least 1 row"},
+	}
+	for _, tc := range tests {
+		data := strings.Replace(text, tc.old, tc.new, 1)
+		if data == text {
+			t.Fatalf("%s: %q not found", tc.name, tc.old)
+		}
+		_, err := UnmarshalFit([]byte(data), "fit.yaml")
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != tc.want || ie.Hint != hint {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// A fit without a usable law (clc fit does not write one, but tests
+	// and older tools may): k = 0 with fewer than 2 points is accepted, and
+	// commands that need the law say it has none.
+	f := sampleFit()
+	f.Law = Law{Points: 1}
+	data, err := MarshalFit(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UnmarshalFit(data, "fit.yaml"); err != nil {
+		t.Errorf("fit without a law: %v", err)
+	}
+}
+
+// TestUnmarshalFitManyKeysFast guards against quadratic time: yaml.v3
+// compares the keys of every mapping it decodes pairwise, so 100,000
+// repeated keys in one trial took minutes before UnmarshalFit learned to
+// reject repeated keys, and values of the wrong kind, first.
+func TestUnmarshalFitManyKeysFast(t *testing.T) {
+	good, err := MarshalFit(sampleFit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(good)
+	i := strings.Index(s, "    seconds: 0.012\n")
+	cases := []struct{ name, data, want string }{
+		{"repeated trial key", s[:i] + strings.Repeat("    seed: 0\n", 100000) + s[i:],
+			fmt.Sprintf(`fit.yaml:%d:5: key "seed" is given twice in trials[0] (first at line %d)`, lineOf(s, "    seconds: 0.012"), lineOf(s, "    seed: 0"))},
+		{"repeated top-level key", s + strings.Repeat("tool: a\n", 100000),
+			fmt.Sprintf(`fit.yaml:%d:1: key "tool" is given twice at the top level (first at line 2)`, lineOf(s, "")+1)},
+		{"big mapping for a number", s[:i] + "    seconds: {" + strings.Repeat("a: 0, ", 100000) + "}\n" + s[i+len("    seconds: 0.012\n"):],
+			fmt.Sprintf("fit.yaml:%d:14: trials[0].seconds must be a number, not a mapping", lineOf(s, "    seconds: 0.012"))},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		_, err := UnmarshalFit([]byte(c.data), "fit.yaml")
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: took %v", c.name, d)
+		}
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != c.want {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestFitFileSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	// A sparse file one byte over the limit: rejected from its size,
+	// without reading it.
+	big := filepath.Join(dir, "big.yaml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxFitFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = ReadFitFile(big)
+	want := big + ": fit file is larger than the 32 MiB limit (33554433 bytes)"
+	if ie, ok := inputerr.As(err); !ok || ie.Error() != want || !strings.Contains(ie.Hint, "check the path") {
+		t.Errorf("oversized file: err = %v, want %q", err, want)
+	}
+	// The same bytes in memory.
+	_, err = UnmarshalFit(make([]byte, MaxFitFileSize+1), "mem.yaml")
+	if ie, ok := inputerr.As(err); !ok || ie.Error() != "mem.yaml: fit file is larger than the 32 MiB limit (33554433 bytes)" {
+		t.Errorf("oversized data: err = %v", err)
+	}
+	// A stream whose size is unknown (a named pipe) is cut at the limit.
+	if runtime.GOOS != "windows" {
+		fifo := filepath.Join(dir, "fifo.yaml")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		go func() {
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			defer w.Close()
+			chunk := bytes.Repeat([]byte("# padding\n"), 1<<16)
+			for written := 0; written <= MaxFitFileSize; written += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+		_, err = ReadFitFile(fifo)
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != fifo+": fit file is larger than the 32 MiB limit" {
+			t.Errorf("oversized stream: err = %v", err)
+		}
+	}
+}
+
+func TestReadFitFilePathErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		path, want string
+	}{
+		{dir, dir + ": is a directory, not a fit file"},
+		{filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "missing.yaml") + ": fit file not found"},
+	}
+	file := filepath.Join(dir, "file.yaml")
+	if err := os.WriteFile(file, []byte("version: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct{ path, want string }{filepath.Join(file, "x.yaml"),
+		filepath.Join(file, "x.yaml") + ": fit file not found: a component of the path is not a directory"})
+	if os.Geteuid() != 0 {
+		locked := filepath.Join(dir, "locked.yaml")
+		if err := os.WriteFile(locked, []byte("version: 1\n"), 0o000); err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, struct{ path, want string }{locked, locked + ": permission denied"})
+	}
+	for _, c := range cases {
+		_, err := ReadFitFile(c.path)
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != c.want || ie.Hint == "" {
+			t.Errorf("ReadFitFile(%s): err = %v, want %q with a hint", c.path, err, c.want)
+		}
+	}
+}
+
 func FuzzUnmarshalFit(f *testing.F) {
 	good, err := MarshalFit(sampleFit())
 	if err != nil {
@@ -282,6 +542,13 @@ func FuzzUnmarshalFit(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add([]byte("version: 1\n"))
+	f.Add(aliasBomb(good, 9, false))
+	f.Add(aliasBomb(good, 3, true))
+	f.Add([]byte("version: 1\nconfig:\n  <<: {model: mlp}\n"))
+	f.Add([]byte("version: 2\n"))
+	f.Add([]byte("version: 1\nversion: 1\ntool: a\ntool: b\n"))
+	f.Add([]byte(strings.Replace(string(good), "  rows: 135", "  rows: {a: 1, a: 1}", 1)))
+	f.Add([]byte(strings.Repeat("[", 10001) + strings.Repeat("]", 10001)))
 	f.Add([]byte("version: 1\ntrials:\n  - {fraction: 1, n: 2, lr: 0.1, seed: 0, steps: 1, diverged: true, seconds: 0}\n"))
 	f.Add(good[:len(good)/2])
 	f.Fuzz(func(t *testing.T, data []byte) {

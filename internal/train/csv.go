@@ -180,6 +180,8 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 				e.Hint = "quote fields that contain commas, e.g. \"1,5\""
 			} else if len(rec) == 1 {
 				e.Hint = "check for a stray line, or a separator other than a comma"
+			} else {
+				e.Hint = fmt.Sprintf("every row needs %d comma-separated values; one may be missing, or the row cut short", ncol)
 			}
 			return nil, e
 		}
@@ -391,16 +393,31 @@ func cellError(name string, line, col int, f, column string, target bool, err er
 			WithHint("rescale the column, e.g. change its unit")
 	default:
 		e = inputerr.At(name, line, col, "cell %s in column %q is not a number", quoteCell(f), column)
-		switch {
-		case missingMarkers[strings.ToLower(strings.Trim(f, csvSpace))]:
-			e.Hint = "missing values are not supported; drop or impute the rows that have them"
-		case target:
-			e.Hint = "class labels must be numbers: encode them as integers 0..K-1"
-		default:
-			e.Hint = "every column must be numeric (decimal notation); encode categorical columns as numbers (e.g. one-hot) or drop them"
-		}
+		e.Hint = notNumberHint(f, target)
 	}
 	return e
+}
+
+// notNumberHint says what to do about a cell f that is not a number.
+func notNumberHint(f string, target bool) string {
+	trimmed := strings.Trim(f, csvSpace)
+	switch {
+	case strings.ContainsAny(trimmed, "\n\r"):
+		return fmt.Sprintf("the quoted cell spans %d lines, and a number has no line break; check for a misplaced quote",
+			strings.Count(f, "\n")+1)
+	case missingMarkers[strings.ToLower(trimmed)]:
+		return "missing values are not supported; drop or impute the rows that have them"
+	}
+	if strings.Count(trimmed, ",") == 1 && !strings.Contains(trimmed, ".") && len(trimmed) <= 24 {
+		dot := strings.Replace(trimmed, ",", ".", 1)
+		if _, err := parseCell(dot); err == nil {
+			return "decimal commas are not supported; write the number with a point, e.g. " + dot
+		}
+	}
+	if target {
+		return "class labels must be numbers: encode them as integers 0..K-1"
+	}
+	return "every column must be numeric (decimal notation); encode categorical columns as numbers (e.g. one-hot) or drop them"
 }
 
 // readError converts an error from csv.Reader.Read.

@@ -169,7 +169,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"semicolons", "a;b;y\n1;2;3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "';'"},
 		{"tabs", "a\tb\ty\n1\t2\t3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "tabs"},
 		// Fields of "1,2" start at columns 1 and 3; the missing third has none.
-		{"ragged short", "a,b,c\n1,2,3\n1,2\n", ReadOptions{}, "t.csv:3: row has 2 fields, expected 3 like the header", ""},
+		{"ragged short", "a,b,c\n1,2,3\n1,2\n", ReadOptions{}, "t.csv:3: row has 2 fields, expected 3 like the header",
+			"every row needs 3 comma-separated values; one may be missing, or the row cut short"},
 		{"ragged one field", "a,b,c\n1,2,3\n \n", ReadOptions{}, "t.csv:3: row has 1 field, expected 3 like the header", "stray line"},
 		// The first extra field "3" starts at byte 5 of "1,2,3".
 		{"ragged long", "a,b\n1,2,3\n", ReadOptions{}, "t.csv:2:5: row has 3 fields, expected 2 like the header", "quote fields"},
@@ -178,6 +179,15 @@ func TestReadCSVErrors(t *testing.T) {
 		{"missing marker", "a,b,y\n1,NA,0\n", ReadOptions{}, `t.csv:2:3: cell "NA" in column "b" is not a number`, "missing values"},
 		{"hex float", "a,y\n0x1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x1p3" in column "a" is not a number`, ""},
 		{"underscore", "a,y\n0x_1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x_1p3" in column "a" is not a number`, ""},
+		// A quoted cell spanning lines 2-3 in a numeric column.
+		{"newline in a number", "a,y\n\"1\n2\",0\n", ReadOptions{}, `t.csv:2:1: cell "1\n2" in column "a" is not a number`,
+			"the quoted cell spans 2 lines, and a number has no line break; check for a misplaced quote"},
+		{"decimal comma", "a,y\n\"1,5\",0\n", ReadOptions{}, `t.csv:2:1: cell "1,5" in column "a" is not a number`,
+			"decimal commas are not supported; write the number with a point, e.g. 1.5"},
+		{"decimal comma in target", "a,y\n1,\"-2,25e3\"\n", ReadOptions{}, `t.csv:2:3: cell "-2,25e3" in column "y" is not a number`,
+			"e.g. -2.25e3"},
+		{"comma, not a decimal", "a,y\n\"1,2.5\",0\n", ReadOptions{}, `t.csv:2:1: cell "1,2.5" in column "a" is not a number`, "categorical"},
+		{"comma in a label", "a,y\n1,\"a,b\"\n", ReadOptions{}, `t.csv:2:3: cell "a,b" in column "y" is not a number`, "class labels"},
 		{"two dots", "a,y\n1,2.3.4\n", ReadOptions{}, `t.csv:2:3: cell "2.3.4" in column "y" is not a number`, ""},
 		{"NaN", "a,b\n1,NaN\n", ReadOptions{}, `t.csv:2:3: cell "NaN" in column "b" is NaN`, "missing values"},
 		{"nan feature", "a,b\nnan,1\n", ReadOptions{}, `t.csv:2:1: cell "nan" in column "a" is NaN`, ""},

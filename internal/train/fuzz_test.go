@@ -32,6 +32,8 @@ func FuzzReadCSV(f *testing.F) {
 	}
 	f.Add([]byte("a,b,y\n1,2,3\n"), "a")
 	f.Add([]byte("\ufeffa,\"b\nc\",y\r\n1,\"2\",3\r\n"), "b\nc")
+	f.Add([]byte("a,y\n\"1,5\",0\n\"2\n5\",1\n"), "")
+	f.Add([]byte("a,b,y\n1,2,0\n1,2\n"), "")
 	f.Fuzz(func(t *testing.T, data []byte, target string) {
 		tab, err := ReadCSV(bytes.NewReader(data), "fuzz.csv", ReadOptions{Target: target})
 		if err != nil {
