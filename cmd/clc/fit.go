@@ -97,6 +97,12 @@ is the last column unless --target names another. The fit is written to --out.`,
 	return cmd
 }
 
+// Bounds on the sweep's size: beyond them a typo, not a plan, is likely.
+const (
+	maxSeeds    = 1000
+	maxLRPoints = 1000
+)
+
 // grid returns the learning-rate grid from --lrs or the log-grid flags.
 func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 	if o.lrs != "" {
@@ -120,6 +126,9 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 			hi = 0.1
 		}
 	}
+	if o.lrPoints > maxLRPoints {
+		return nil, inputerr.New("--lr-points %d is too many (at most %d)", o.lrPoints, maxLRPoints)
+	}
 	return clc.LogGrid(lo, hi, o.lrPoints)
 }
 
@@ -140,8 +149,14 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err != nil {
 		return err
 	}
-	if o.seeds < 1 {
-		return inputerr.New("--seeds %d must be at least 1", o.seeds)
+	if o.seeds < 1 || o.seeds > maxSeeds {
+		return inputerr.New("--seeds %d must be between 1 and %d", o.seeds, maxSeeds)
+	}
+	if o.workers < 1 {
+		return inputerr.New("--workers %d must be at least 1", o.workers)
+	}
+	if len(fractions) < 2 {
+		return inputerr.New("--fractions has one fraction; the law needs at least 2 dataset sizes").WithHint("give several, e.g. --fractions 1/32,1/16,1/8,1/4")
 	}
 	if o.bootstrap < 0 {
 		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
@@ -359,6 +374,12 @@ func unwrapPathError(err error) error {
 // checkWritableDir fails early when the fit file's directory does not exist
 // or is not writable, so a long sweep is not lost at the end.
 func checkWritableDir(path string) error {
+	if path == "" {
+		return inputerr.New("--out is empty").WithHint("name the fit file, e.g. -o clc-fit.yaml")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return inputerr.New("cannot write %s: it is a directory", path).WithHint("choose another --out, e.g. -o %s", filepath.Join(path, "clc-fit.yaml"))
+	}
 	dir := "."
 	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
 		dir = path[:i+1]

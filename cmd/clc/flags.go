@@ -71,6 +71,9 @@ func (d *dataFlags) check(flags *pflag.FlagSet) error {
 	if d.valid != "" && flags.Changed("valid-fraction") {
 		return inputerr.New("--valid and --valid-fraction both set the validation rows").WithHint("give one of them")
 	}
+	if d.valid == "-" && d.path == "-" {
+		return inputerr.New("the data and --valid cannot both be read from standard input").WithHint("give --valid a file")
+	}
 	if d.valid == "" && !(d.validFraction > 0 && d.validFraction < 1) {
 		return inputerr.New("--valid-fraction %g must be in (0, 1)", d.validFraction)
 	}
@@ -102,6 +105,9 @@ func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
 	}}
 	if d.valid != "" {
 		vt, err := loadTable(d.valid, false, stdin, full.Target)
+		if ie, ok := inputerr.As(err); ok && strings.HasPrefix(ie.Msg, "no column named") {
+			ie.Hint = fmt.Sprintf("the validation file needs the training file's columns, including the target %q", full.Target)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +138,10 @@ func loadTable(path string, demo bool, stdin io.Reader, target string) (*train.T
 	}
 	return train.LoadCSV(path, stdin, ropt)
 }
+
+// maxHidden bounds a hidden layer's width (a 784-65536 layer alone holds
+// 51M parameters).
+const maxHidden = 1 << 16
 
 // modelFlags are the model and training-length flags shared by clc fit and
 // clc train.
@@ -188,8 +198,8 @@ func (m *modelFlags) config() (train.Config, error) {
 	if cfg.Model == train.MLP {
 		for _, p := range strings.Split(m.hidden, ",") {
 			w, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil || w < 1 {
-				return cfg, inputerr.New("--hidden %q: each width must be a positive integer", m.hidden)
+			if err != nil || w < 1 || w > maxHidden {
+				return cfg, inputerr.New("--hidden %q: each width must be an integer from 1 to %d", m.hidden, maxHidden)
 			}
 			cfg.Hidden = append(cfg.Hidden, w)
 		}

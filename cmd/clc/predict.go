@@ -90,7 +90,7 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 	for _, n := range sizes {
 		e, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
 		if err != nil {
-			return err
+			return inFitFile(o.fit, err)
 		}
 		estimates = append(estimates, e)
 		if w := extrapolationWarning(fit, e); w != "" {
@@ -152,4 +152,13 @@ func transferNote(fit *clc.FitFile, e clc.Estimate) string {
 	return fmt.Sprintf("at N = %d the fit's runs take %d steps; this run takes %d, so clc spreads C = %s lr·steps over it (rate %s), "+
 		"assuming the cumulative learning carries over to another training length — measure it with clc fit at the new epochs or batch size",
 		e.N, e.FitSteps, e.Steps, g3(e.Constant), g3(e.LR))
+}
+
+// inFitFile names the fit file in an input error about its content that
+// has no file of its own, e.g. "FILE: the fit has no usable law".
+func inFitFile(path string, err error) error {
+	if ie, ok := inputerr.As(err); ok && ie.File == "" && strings.HasPrefix(ie.Msg, "the ") {
+		ie.File = path
+	}
+	return err
 }

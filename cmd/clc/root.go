@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -134,7 +135,7 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{plainFlagError(err)} })
 	root.AddCommand(newFitCmd(stdin, stdout, stderr))
 	root.AddCommand(newPredictCmd(stdout, stderr))
 	root.AddCommand(newTrainCmd(stdin, stdout, stderr))
@@ -142,12 +143,42 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	return root
 }
 
-// exactArgs is cobra.RangeArgs reported as a usage error.
+// rangeArgs is cobra.RangeArgs with a message that names the arguments.
 func rangeArgs(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
-			return usageError{err}
+		switch {
+		case len(args) > max && max == 0:
+			return usageError{fmt.Errorf("clc %s takes no arguments, got %s", cmd.Name(), strings.Join(args, " "))}
+		case len(args) > max:
+			return usageError{fmt.Errorf("clc %s takes one data file, got %d (%s)", cmd.Name(), len(args), strings.Join(args, ", "))}
+		case len(args) < min:
+			return usageError{fmt.Errorf("clc %s needs %d arguments, got %d", cmd.Name(), min, len(args))}
 		}
 		return nil
 	}
+}
+
+// flagValueError matches pflag's message for a value that does not parse.
+var flagValueError = regexp.MustCompile(`^invalid argument "(.*)" for "(.*?)" flag: (?:strconv\.\w+: parsing ".*": )?(.*)$`)
+
+// plainFlagError rewrites pflag's parse errors in clc's words, e.g.
+// --epochs "three" is not a whole number.
+func plainFlagError(err error) error {
+	m := flagValueError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	value, flag, why := m[1], m[2], m[3]
+	if i := strings.LastIndex(flag, "--"); i >= 0 {
+		flag = flag[i:]
+	}
+	switch {
+	case why == "invalid syntax" && strings.Contains(err.Error(), "ParseFloat"):
+		return fmt.Errorf("%s %q is not a number", flag, value)
+	case why == "invalid syntax":
+		return fmt.Errorf("%s %q is not a whole number", flag, value)
+	case why == "value out of range":
+		return fmt.Errorf("%s %q is out of range", flag, value)
+	}
+	return fmt.Errorf("%s %q: %s", flag, value, why)
 }

@@ -140,7 +140,7 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	est, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
 	if err != nil {
-		return err
+		return inFitFile(o.fit, err)
 	}
 
 	// The run: epochs and batch size as Estimate used them.

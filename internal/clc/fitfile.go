@@ -45,7 +45,7 @@ type FitFile struct {
 
 // DatasetInfo describes the data a fit was measured on.
 type DatasetInfo struct {
-	Source   string `yaml:"source"` // file path, "-" for stdin or "demo"
+	Source   string `yaml:"source"` // file path, "<stdin>", or "demo:..." for the embedded dataset
 	SHA256   string `yaml:"sha256"` // of the source bytes
 	Rows     int    `yaml:"rows"`   // N_full: training rows
 	Features int    `yaml:"features"`

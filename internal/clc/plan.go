@@ -1,6 +1,7 @@
 package clc
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -15,6 +16,12 @@ import (
 // duplicates. It returns the values and their text as given, sorted ascending.
 func ParseFractions(s string) ([]float64, []string, error) {
 	parts := splitList(s)
+	if len(parts) > 0 && len(parts) != len(strings.Split(s, ",")) {
+		return nil, nil, inputerr.New("--fractions %q has an empty item", s).WithHint("separate fractions with single commas, e.g. 1/8,1/4")
+	}
+	if len(parts) > maxListItems {
+		return nil, nil, inputerr.New("--fractions has %d items (at most %d)", len(parts), maxListItems)
+	}
 	if len(parts) == 0 {
 		return nil, nil, inputerr.New("--fractions is empty").WithHint("give a list such as 1/32,1/16,1/8,1/4")
 	}
@@ -68,14 +75,23 @@ func parseRatio(p string) (float64, bool) {
 // and returns them sorted ascending, without duplicates.
 func ParseRates(s string) ([]float64, error) {
 	parts := splitList(s)
+	if len(parts) > 0 && len(parts) != len(strings.Split(s, ",")) {
+		return nil, inputerr.New("--lrs %q has an empty item", s).WithHint("separate rates with single commas, e.g. 0.01,0.03,0.1")
+	}
+	if len(parts) > maxListItems {
+		return nil, inputerr.New("--lrs has %d items (at most %d)", len(parts), maxListItems)
+	}
 	if len(parts) == 0 {
 		return nil, inputerr.New("--lrs is empty")
 	}
 	var lrs []float64
 	for _, p := range parts {
 		v, err := strconv.ParseFloat(p, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, inputerr.New("learning rate %q is out of range", p)
+		}
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, inputerr.New("learning rate %q is not a number", p)
+			return nil, inputerr.New("learning rate %q is not a finite number", p)
 		}
 		if v <= 0 {
 			return nil, inputerr.New("learning rate %q is not positive", p)
@@ -101,9 +117,9 @@ func ParseRates(s string) ([]float64, error) {
 func LogGrid(lo, hi float64, points int) ([]float64, error) {
 	switch {
 	case !(lo > 0) || math.IsInf(lo, 0):
-		return nil, inputerr.New("--lr-min %g must be a positive number", lo)
+		return nil, inputerr.New("--lr-min %g must be a finite positive number", lo)
 	case !(hi > 0) || math.IsInf(hi, 0):
-		return nil, inputerr.New("--lr-max %g must be a positive number", hi)
+		return nil, inputerr.New("--lr-max %g must be a finite positive number", hi)
 	case lo >= hi:
 		return nil, inputerr.New("--lr-min %g is not below --lr-max %g", lo, hi).WithHint("the grid runs from --lr-min up to --lr-max, e.g. --lr-min 1e-4 --lr-max 1")
 	case points < 3:
@@ -117,6 +133,9 @@ func LogGrid(lo, hi float64, points int) ([]float64, error) {
 	g[0], g[points-1] = lo, hi
 	return g, nil
 }
+
+// maxListItems bounds the items of --fractions and --lrs.
+const maxListItems = 1000
 
 func splitList(s string) []string {
 	var out []string
@@ -171,7 +190,13 @@ func (p Plan) Specs() []TrialSpec {
 	return specs
 }
 
-func fmtFrac(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+// fmtFrac writes a fraction as 1/k when it is one, else as a decimal.
+func fmtFrac(f float64) string {
+	if k := math.Round(1 / f); k >= 1 && 1/k == f {
+		return "1/" + strconv.FormatFloat(k, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', 6, 64)
+}
 
 // String describes the plan in one line.
 func (p Plan) String() string {

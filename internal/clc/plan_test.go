@@ -25,6 +25,8 @@ func TestParseFractions(t *testing.T) {
 		{in: "abc", err: `fraction "abc" is not a number or ratio`},
 		{in: "1/0", err: `fraction "1/0" is not a number or ratio`},
 		{in: " , ", err: "--fractions is empty"},
+		{in: ",1/2", err: `--fractions ",1/2" has an empty item`},
+		{in: "", err: "--fractions is empty"},
 	}
 	for _, c := range cases {
 		vals, texts, err := ParseFractions(c.in)
@@ -48,8 +50,10 @@ func TestParseRates(t *testing.T) {
 	for in, want := range map[string]string{
 		"0.1,0.01":       "needs at least 3",
 		"0.1,0,0.2":      `"0" is not positive`,
-		"0.1,x,0.2":      `"x" is not a number`,
-		"0.1,NaN,0.2":    `"NaN" is not a number`,
+		"0.1,x,0.2":      `"x" is not a finite number`,
+		"0.1,NaN,0.2":    `"NaN" is not a finite number`,
+		"0.1,1e400,0.2":  `"1e400" is out of range`,
+		"0.1,,0.2":       "has an empty item",
 		"0.1,0.1,0.2":    "appears twice",
 		"0.1,-0.5,0.2,1": "not positive",
 	} {
@@ -78,9 +82,9 @@ func TestLogGrid(t *testing.T) {
 	}{
 		{1, 0.1, 5, "is not below"},
 		{0.1, 0.1, 5, "is not below"},
-		{0, 1, 5, "--lr-min 0 must be a positive number"},
+		{0, 1, 5, "--lr-min 0 must be a finite positive number"},
 		{1e-3, 1, 2, "too few"},
-		{1e-3, math.Inf(1), 5, "--lr-max +Inf must be a positive number"},
+		{1e-3, math.Inf(1), 5, "--lr-max +Inf must be a finite positive number"},
 	} {
 		if _, err := LogGrid(c.lo, c.hi, c.n); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LogGrid(%g, %g, %d) error = %v, want %q", c.lo, c.hi, c.n, err, c.want)
@@ -105,7 +109,7 @@ func TestNewPlan(t *testing.T) {
 		t.Errorf("spec order: first %+v last %+v", specs[0], specs[17])
 	}
 	if _, err := NewPlan(1000, []float64{1.0 / 128}, []float64{0.1, 1, 2}, 1, 16); err == nil ||
-		!strings.Contains(err.Error(), "fraction 0.0078125 leaves 8 of 1000 training rows, fewer than one batch of 16") {
+		!strings.Contains(err.Error(), "fraction 1/128 leaves 8 of 1000 training rows, fewer than one batch of 16") {
 		t.Errorf("small fraction error = %v", err)
 	}
 	if _, err := NewPlan(10, []float64{0.5, 0.51}, []float64{0.1, 1, 2}, 1, 1); err == nil || !strings.Contains(err.Error(), "both give 5 rows") {

@@ -104,6 +104,12 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	}
 	T := float64(steps)
 	e.LR, e.LRLow, e.LRHigh = e.Constant/T, e.ConstLow/T, e.ConstHigh/T
+	for _, v := range []float64{e.LR, e.LRLow, e.LRHigh, e.Constant, e.ConstLow, e.ConstHigh} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return Estimate{}, inputerr.New("the law gives a non-finite rate at N = %d (α = %g, k = %g)", t.N, f.Law.Alpha, f.Law.K).
+				WithHint("the fit file is damaged, or N is too far outside the fitted sizes %d…%d", f.Law.NMin, f.Law.NMax)
+		}
+	}
 	switch n := float64(t.N); {
 	case n > float64(f.Law.NMax):
 		e.ExtrapolationDecades = math.Log10(n / float64(f.Law.NMax))
