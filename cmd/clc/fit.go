@@ -241,6 +241,11 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	law, err := clc.FitLaw(fit.Optima)
 	if err != nil {
 		reportOptima(stderr, fit)
+		if ie, ok := inputerr.As(err); ok {
+			if h := lawHint(fit); h != "" {
+				ie.Hint = h
+			}
+		}
 		return err
 	}
 	fit.Law = law
@@ -269,6 +274,32 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	log.Printf("wrote %s", o.out)
 	return nil
+}
+
+// lawHint says how to move the grid when too few optima were usable: down
+// when every rate diverged, up or down when the optima sit on one edge.
+func lawHint(fit *clc.FitFile) string {
+	lrs := fit.Config.LRs
+	var diverged, high, low int
+	for _, o := range fit.Optima {
+		switch {
+		case !o.Usable:
+			diverged++
+		case !o.Bracketed && o.Edge == "high":
+			high++
+		case !o.Bracketed && o.Edge == "low":
+			low++
+		}
+	}
+	switch n := len(fit.Optima); {
+	case diverged == n:
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+	case high+diverged == n:
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+	case low+diverged == n:
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+	}
+	return ""
 }
 
 // journalPath is where the sweep journal lives: --journal, or the fit

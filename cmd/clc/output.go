@@ -81,6 +81,16 @@ func fractionLabel(fit *clc.FitFile, f float64) string {
 
 func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
+// flagNum writes v with 3 significant digits as a user would type it on a
+// command line: 1000 and 0.0004 rather than 1e+03 and 4e-04.
+func flagNum(v float64) string {
+	r, _ := strconv.ParseFloat(g3(v), 64)
+	if a := math.Abs(r); a >= 1e-4 && a < 1e6 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return g3(v)
+}
+
 // writeFitTable prints the optima table, the law, the extrapolation check,
 // the constant's verdict and the prediction at n_full.
 func writeFitTable(w io.Writer, fit *clc.FitFile) error {
@@ -159,10 +169,10 @@ func unbracketedWarnings(fit *clc.FitFile) []string {
 		}
 		if o.Edge == "low" {
 			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), g3(lrs[0]/10)))
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[0]/10)))
 		} else {
 			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), g3(lrs[len(lrs)-1]*10)))
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[len(lrs)-1]*10)))
 		}
 	}
 	return out

@@ -151,3 +151,43 @@ func TestFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJournal: opening any file as a journal either fails with an input
+// error or loads entries that all look like finished trials; a reopened
+// journal holds the same entries (loading is idempotent after the repair
+// of a torn tail).
+func FuzzJournal(f *testing.F) {
+	good := `{"v":1,"fp":"x","fraction":1,"n":10,"lr":0.1,"seed":0,"steps":1,"valid_loss":1,"train_loss":1,"diverged":false,"seconds":0}`
+	for _, s := range []string{"", good + "\n", good + "\n" + good[:40], "garbage\n", good + "\n\n" + good + "\n",
+		`{"v":1,"fp":"x","fraction":0.5,"n":5,"lr":10,"seed":1,"steps":0,"valid_loss":null,"train_loss":null,"diverged":true,"seconds":0}` + "\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "j.jsonl")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		j, err := OpenJournal(path)
+		if err != nil {
+			if _, ok := inputerr.As(err); !ok {
+				t.Fatalf("non-input error %v", err)
+			}
+			return
+		}
+		n := j.Len()
+		for k, tr := range j.entries {
+			if tr.N != k.n || !(tr.LR > 0) || (!tr.Diverged && math.IsInf(tr.ValidLoss, 0)) {
+				t.Fatalf("entry %+v under key %+v", tr, k)
+			}
+		}
+		j.Close()
+		j, err = OpenJournal(path)
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		if j.Len() != n || j.Torn {
+			t.Fatalf("reopen: %d entries (had %d), torn %v", j.Len(), n, j.Torn)
+		}
+		j.Close()
+	})
+}
