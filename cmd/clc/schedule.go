@@ -217,6 +217,6 @@ func shapeNote(fit *clc.FitFile, spec schedule.Spec) string {
 	if spec.Shape == measured {
 		return ""
 	}
-	return fmt.Sprintf("C was measured with %s schedules; a %s schedule with the same area assumes the optimal area does not depend on the shape — test it with clc fit --shape %s",
+	return fmt.Sprintf("C was measured with %s schedules; a %s schedule with the same area assumes the optimal area does not depend on the shape — measure its own with clc fit --shape %s and schedule from that fit",
 		measured, spec.Shape, spec.Shape)
 }
