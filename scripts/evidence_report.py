@@ -26,7 +26,9 @@ for opt in ("sgd", "adam"):
     small_samples, small_sec, small_n = cost(f"fit-{opt}.yaml", 0.25)
     full_samples, full_sec, full_n = cost(f"full-{opt}.yaml")
     rows = {"a": "(a) predicted constant rate", "b": "(b) cosine carrying C(N)", "c": "(c) WSD carrying C(N)",
-            "d": "(d) best rate of a full-size sweep", "e": "(e) best rate at 1/4, unchanged"}
+            "d": "(d) best rate of a full-size sweep", "e": "(e) best rate at 1/4, unchanged",
+            "f": "(f) cosine carrying the cosine fit's area", "g": "(g) WSD carrying the WSD fit's area"}
+    shape_samples = {k: cost(f"shapefit-{s}-{opt}.yaml")[:2] for k, s in (("f", "cosine"), ("g", "wsd"))}
     res = {}
     for k in rows:
         runs = [J(f"run-{opt}-{k}-{s}.json") for s in range(3)]
@@ -34,13 +36,17 @@ for opt in ("sgd", "adam"):
         res[k] = (st.mean(losses), st.stdev(losses) if all(map(math.isfinite, losses)) else math.nan,
                   runs[0].get("lr") or None, runs[0]["area"], st.mean([r.get("valid_accuracy") or 0 for r in runs]))
     d = res["d"][0]
-    print("| approach | rate / schedule | area (lr·steps) | val loss (3 seeds) | accuracy | regret vs (d) | sweep cost |")
+    print("| approach | rate / schedule | area (lr·steps) | val loss (3 seeds) | accuracy | regret vs (d) | sweep cost (samples, trial-seconds) |")
     print("|---|---|---|---|---|---|---|")
     for k, name in rows.items():
         m, s, lr, area, acc = res[k]
-        how = f"{lr:.4g}" if lr else f"{k == 'b' and 'cosine' or 'wsd'} schedule"
-        c = (f"{small_samples/1e6:.1f}M samples, {small_sec:.0f} s" if k in "abce"
-             else f"{full_samples/1e6:.1f}M samples, {full_sec:.0f} s")
+        how = f"{lr:.4g}" if lr else ("cosine" if k in "bf" else "wsd") + " schedule"
+        if k in "abce":
+            c = f"{small_samples/1e6:.1f}M, {small_sec:.0f} s"
+        elif k == "d":
+            c = f"{full_samples/1e6:.1f}M, {full_sec:.0f} s"
+        else:
+            c = f"{shape_samples[k][0]/1e6:.1f}M, {shape_samples[k][1]:.0f} s (its own sweep)"
         print(f"| {name} | {how} | {area:.4g} | {m:.4f} ± {s:.4f} | {100*acc:.2f}% | {m - d:+.4f} | {c} |")
     print()
     # Shape invariance of the optimal area.

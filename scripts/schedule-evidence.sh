@@ -6,11 +6,13 @@
 #   (b) a cosine and (c) a WSD schedule carrying C(N_full),
 #   (d) the best constant rate of a full-size sweep (the expensive answer),
 #   (e) the best rate of the largest fraction, used unchanged (the naive answer),
+#   (f) a cosine and (g) a WSD schedule carrying the optimal area measured for
+#       that shape by clc fit --shape (instead of the constant-rate C),
 # each with 3 seeds; then compare the optimal area of constant, cosine and WSD
 # schedules per fraction with clc fit --shape. Prints a Markdown report.
 #
 # Usage: scripts/schedule-evidence.sh [OUT_DIR]   (default /tmp/clc-evidence)
-# Needs Go and Debian's dataset-fashion-mnist (installed on demand). ~15 min on 2 cores.
+# Needs Go, Debian's dataset-fashion-mnist (installed on demand) and python3-yaml. ~20 min on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${CLC_BENCH:-$here/../../shared/bench}
@@ -36,6 +38,7 @@ for opt in sgd adam; do
     "$clc" schedule --fit "$out/fit-$opt.yaml" --shape "$shape" -o "$out/$shape-$opt.yaml"
     "$clc" fit "$train" "${sweep[@]}" --fractions 1/32,1/16,1/8,1/4 --shape "$shape" --json \
       --journal "$out/journal-$opt-$shape.jsonl" -o "$out/shapefit-$shape-$opt.yaml" >"$out/shapefit-$shape-$opt.json"
+    "$clc" schedule --fit "$out/shapefit-$shape-$opt.yaml" --shape "$shape" -o "$out/$shape-own-$opt.yaml"
   done
   pred=$(python3 -c "import json; print(json.load(open('$out/fit-$opt.json'))['predicted_lr'])")
   best=$(python3 -c "import json; print([o for o in json.load(open('$out/full-$opt.json'))['optima'] if o['fraction'] == 1][0]['lr'])")
@@ -46,6 +49,8 @@ for opt in sgd adam; do
     "$clc" train "$train" "${common[@]}" --seed $seed --schedule "$out/wsd-$opt.yaml" --json >"$out/run-$opt-c-$seed.json"
     "$clc" train "$train" "${common[@]}" --seed $seed --lr "$best" --json >"$out/run-$opt-d-$seed.json"
     "$clc" train "$train" "${common[@]}" --seed $seed --lr "$naive" --json >"$out/run-$opt-e-$seed.json"
+    "$clc" train "$train" "${common[@]}" --seed $seed --schedule "$out/cosine-own-$opt.yaml" --json >"$out/run-$opt-f-$seed.json"
+    "$clc" train "$train" "${common[@]}" --seed $seed --schedule "$out/wsd-own-$opt.yaml" --json >"$out/run-$opt-g-$seed.json"
   done
 done
 python3 "$here/evidence_report.py" "$out"
