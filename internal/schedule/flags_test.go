@@ -100,3 +100,44 @@ func FuzzParseLength(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMilestones: any --milestones list is either refused with an input
+// error, or gives a step schedule whose rates are finite, non-negative,
+// non-increasing, and drop by exactly γ at each milestone inside the run.
+func FuzzMilestones(f *testing.F) {
+	for _, s := range []string{"0.5,0.75", "10,20", "0.3", "", ",", "0.5,0.5", "0.75,0.5", "1e9", "50%,90%", "0,1", "-1", "NaN"} {
+		f.Add(s, 100)
+	}
+	f.Fuzz(func(t *testing.T, milestones string, steps int) {
+		if steps < 1 || steps > 5000 {
+			return
+		}
+		fs := pflag.NewFlagSet("fuzz", pflag.ContinueOnError)
+		fl := RegisterFlags(fs)
+		if err := fs.Parse([]string{"--shape", "step", "--milestones", milestones, "--gamma", "0.5"}); err != nil {
+			return // pflag refuses it: not the parser under test
+		}
+		spec, err := fl.Spec()
+		if err == nil {
+			err = spec.Validate(steps)
+		}
+		if err != nil {
+			if _, ok := inputerr.As(err); !ok {
+				t.Fatalf("%q over %d steps: %v is not an input error", milestones, steps, err)
+			}
+			return
+		}
+		w, err := spec.Weights(steps)
+		if err != nil {
+			t.Fatalf("%q: validated but Weights failed: %v", milestones, err)
+		}
+		for i, v := range w {
+			if !(v >= 0) || (i > 0 && v > w[i-1]) {
+				t.Fatalf("%q over %d steps: weights %v not non-increasing and non-negative", milestones, steps, w)
+			}
+			if i > 0 && v != w[i-1] && v != w[i-1]*0.5 {
+				t.Fatalf("%q over %d steps: drop %v → %v is not by γ = 0.5", milestones, steps, w[i-1], v)
+			}
+		}
+	})
+}
