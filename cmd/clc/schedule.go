@@ -143,25 +143,13 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		return inFitFile(o.fit, err)
 	}
 
-	// The run: epochs and batch size as Estimate used them.
-	epochs, batch := o.epochs, o.batchSize
-	if epochs == 0 {
-		epochs = fit.Config.Epochs
-	}
-	if batch == 0 {
-		batch = fit.Config.BatchSize
-	}
-	stepBudget := o.steps > 0 || (fit.Config.Steps > 0 && o.epochs == 0 && o.batchSize == 0)
 	spe := 0
 	if per == schedule.PerEpoch {
-		if stepBudget || batch < 1 {
+		if est.Epochs == 0 {
 			return inputerr.New("--per epoch needs an epoch budget, but the fit trains a fixed %d steps", est.Steps).
 				WithHint("give --epochs and --batch-size for the target run, or use --per step")
 		}
-		spe = n / batch
-	}
-	if stepBudget {
-		epochs = 0
+		spe = n / est.BatchSize
 	}
 
 	sched, err := schedule.Design(spec, est.Steps, est.Constant, per, spe)
@@ -179,7 +167,7 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	h := schedule.Header{
 		Tool: "clc " + version, FitFile: o.fit, FitSHA256: hex.EncodeToString(sum[:]),
-		N: n, Epochs: epochs, BatchSize: batch, PredictedLR: est.LR,
+		N: n, Epochs: est.Epochs, BatchSize: est.BatchSize, PredictedLR: est.LR,
 		Constant: est.Constant, ConstantFrom: est.ConstantFrom,
 	}
 	if o.out == "" {

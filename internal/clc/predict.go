@@ -1,6 +1,7 @@
 package clc
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/clc-tools/clc/internal/inputerr"
@@ -22,6 +23,10 @@ type Target struct {
 type Estimate struct {
 	N     int `json:"n"`
 	Steps int `json:"steps"` // T of the target run
+	// Epochs and BatchSize describe the target run as resolved (the
+	// target's, else the fit's); Epochs is 0 for a fixed step budget.
+	Epochs    int `json:"epochs"`
+	BatchSize int `json:"batch_size"`
 	// LR is the constant rate that carries Constant over the target run:
 	// C/T. With the fit's epochs and batch size it is η*(N) itself.
 	LR     float64 `json:"lr"`
@@ -76,20 +81,21 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	if err != nil {
 		return Estimate{}, err
 	}
-	steps := fitSteps
+	steps, epochs, batch := fitSteps, f.Config.Epochs, f.Config.BatchSize
+	if f.Config.Steps > 0 {
+		epochs = 0
+	}
 	if t.Steps > 0 || t.Epochs > 0 || t.BatchSize > 0 {
-		epochs, batch := t.Epochs, t.BatchSize
-		if epochs == 0 {
-			epochs = f.Config.Epochs
-		}
-		if batch == 0 {
-			batch = f.Config.BatchSize
-		}
+		epochs = cmp.Or(t.Epochs, f.Config.Epochs)
+		batch = cmp.Or(t.BatchSize, f.Config.BatchSize)
 		if steps, err = runSteps(t.N, epochs, batch, t.Steps); err != nil {
 			return Estimate{}, err
 		}
+		if t.Steps > 0 {
+			epochs = 0
+		}
 	}
-	e := Estimate{N: t.N, Steps: steps, FitSteps: fitSteps, Transferred: steps != fitSteps}
+	e := Estimate{N: t.N, Steps: steps, Epochs: epochs, BatchSize: batch, FitSteps: fitSteps, Transferred: steps != fitSteps}
 	var lawLo, lawHi float64
 	e.LawLR, lawLo, lawHi = f.Law.Predict(float64(t.N))
 	if f.Constant.Holds {

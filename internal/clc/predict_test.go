@@ -33,7 +33,10 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("extrapolation %v decades, want log10 4", e.ExtrapolationDecades)
 	}
 	// Other epochs and batch size; a size inside the range; below the range.
-	if e, _ := f.Estimate(Target{N: 5000, Epochs: 10, BatchSize: 100}); e.Steps != 500 || e.ExtrapolationDecades != 0 {
+	if e.Epochs != 3 || e.BatchSize != 64 {
+		t.Errorf("resolved run: %d epochs, batch %d; want the fit's 3 and 64", e.Epochs, e.BatchSize)
+	}
+	if e, _ := f.Estimate(Target{N: 5000, Epochs: 10, BatchSize: 100}); e.Steps != 500 || e.ExtrapolationDecades != 0 || e.Epochs != 10 || e.BatchSize != 100 {
 		t.Errorf("inside: %+v", e)
 	}
 	if e, _ := f.Estimate(Target{N: 100}); math.Abs(e.ExtrapolationDecades-1) > 1e-12 {
@@ -41,7 +44,7 @@ func TestEstimate(t *testing.T) {
 	}
 	// A fit with a step budget keeps it unless the target sets its own.
 	f.Config.Steps = 777
-	if e, _ := f.Estimate(Target{N: 5000}); e.Steps != 777 {
+	if e, _ := f.Estimate(Target{N: 5000}); e.Steps != 777 || e.Epochs != 0 {
 		t.Errorf("steps budget: %d, want 777", e.Steps)
 	}
 	if e, _ := f.Estimate(Target{N: 5000, Epochs: 2}); e.Steps != 2*(5000/64) || e.FitSteps != 777 {
