@@ -35,6 +35,7 @@ type fitOptions struct {
 	journal      string
 	json         bool
 	shape        *schedule.Flags
+	prune        bool
 	workers      int
 	quiet        bool
 }
@@ -92,6 +93,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "trials run in parallel")
+	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.SortFlags = false
 	return cmd
@@ -213,7 +215,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps,
 			Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds,
 			SplitSeed: o.dataFlags.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: cfg.DivergenceFactor,
-			Bootstrap: o.bootstrap,
+			Bootstrap: o.bootstrap, Prune: o.prune,
 		},
 	}
 	if o.dataFlags.valid == "" {
@@ -358,7 +360,7 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 	start := time.Now()
 	show := log.progress(start)
 	record := func(t clc.Trial, done, total int) error {
-		if journal != nil {
+		if journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
 			if err := journal.Append(fp, t); err != nil {
 				return err
 			}
@@ -368,7 +370,7 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 		}
 		return nil
 	}
-	ran, err := clc.RunSweep(ctx, todo, trainer, o.workers, record)
+	ran, err := clc.RunSweep(ctx, todo, trainer, clc.SweepOptions{Workers: o.workers, Prune: o.prune, Progress: record})
 	log.endProgress()
 	if err != nil {
 		recorded := len(specs) - len(todo) + len(ran)

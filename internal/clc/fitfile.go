@@ -86,6 +86,9 @@ type SweepConfig struct {
 	Schedule *schedule.Spec `yaml:"schedule,omitempty"`
 	// Per is the schedule's granularity: "step" or "epoch".
 	Per string `yaml:"per,omitempty"`
+	// Prune: rates above one that diverged at the same N and seed were
+	// recorded as diverged without training.
+	Prune bool `yaml:"prune,omitempty"`
 }
 
 // Prediction is the law evaluated at the full dataset: the rate to use on
@@ -108,6 +111,7 @@ type trialWire struct {
 	TrainLoss     *float64 `yaml:"train_loss,omitempty"`
 	ValidAccuracy *float64 `yaml:"valid_accuracy,omitempty"`
 	Diverged      bool     `yaml:"diverged"`
+	Pruned        bool     `yaml:"pruned,omitempty"`
 	Seconds       float64  `yaml:"seconds"`
 }
 
@@ -136,6 +140,7 @@ func (t Trial) MarshalYAML() (any, error) {
 		TrainLoss:     finitePtr(t.TrainLoss),
 		ValidAccuracy: finitePtr(t.ValidAccuracy),
 		Diverged:      t.Diverged,
+		Pruned:        t.Pruned,
 		Seconds:       t.Seconds,
 	}, nil
 }
@@ -144,7 +149,7 @@ func (t Trial) MarshalYAML() (any, error) {
 var trialKeys = map[string]bool{
 	"fraction": true, "n": true, "lr": true, "seed": true, "steps": true,
 	"valid_loss": false, "train_loss": false, "valid_accuracy": false,
-	"diverged": true, "seconds": true,
+	"diverged": true, "pruned": false, "seconds": true,
 }
 
 // UnmarshalYAML reads a trial written by MarshalYAML: a missing or null
@@ -182,6 +187,7 @@ func (t *Trial) UnmarshalYAML(n *yaml.Node) error {
 		TrainLoss:     valueOr(w.TrainLoss, math.Inf(1)),
 		ValidAccuracy: valueOr(w.ValidAccuracy, math.NaN()),
 		Diverged:      w.Diverged,
+		Pruned:        w.Pruned,
 		Seconds:       w.Seconds,
 	}
 	return nil

@@ -17,7 +17,7 @@ func TestPipelineRecoversLaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trials, err := RunSweep(context.Background(), p.Specs(), &bowlTrainer{k: 0.5, alpha: -0.5}, 2, nil)
+	trials, err := RunSweep(context.Background(), p.Specs(), &bowlTrainer{k: 0.5, alpha: -0.5}, SweepOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,68 +19,96 @@ import (
 // trainer error.
 type Progress func(t Trial, done, total int) error
 
-// RunSweep runs every spec on trainer with the given number of workers
-// (≤ 0 means runtime.NumCPU()). Trials start largest-N first so that the
-// longest ones do not straggle at the end; the returned trials are in the
-// order of specs, whatever the number of workers. A trainer error stops the
-// sweep: no new trials start and the first error is returned together with
-// the trials finished so far (in spec order, unfinished ones omitted).
-func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, workers int, progress Progress) ([]Trial, error) {
+// SweepOptions configures RunSweep.
+type SweepOptions struct {
+	// Workers is how many trials run at once (≤ 0: runtime.NumCPU()).
+	Workers int
+	// Prune skips the rates above one that diverged at the same N and seed:
+	// they are recorded as diverged (Pruned, no steps) without training.
+	// The rates of each (N, seed) then run in ascending order on one worker,
+	// so what is pruned does not depend on the number of workers.
+	Prune bool
+	// Progress, when set, receives every finished (or pruned) trial.
+	Progress Progress
+}
+
+// RunSweep runs every spec on trainer. Trials start largest-N first so that
+// the longest ones do not straggle at the end; the returned trials are in
+// the order of specs, whatever the number of workers. A trainer or Progress
+// error stops the sweep: no new trials start and the first error is
+// returned together with the trials finished so far (in spec order,
+// unfinished ones omitted).
+func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt SweepOptions) ([]Trial, error) {
+	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	order := make([]int, len(specs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return specs[order[a]].N > specs[order[b]].N })
+	chains := sweepChains(specs, opt.Prune)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]*Trial, len(specs))
-	jobs := make(chan int)
+	jobs := make(chan []int)
 	var (
 		mu       sync.Mutex
 		firstErr error
 		done     int
 		wg       sync.WaitGroup
 	)
+	// finish records a trial; it reports false when the sweep must stop.
+	finish := func(i int, t Trial) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = &t
+		done++
+		if opt.Progress != nil {
+			if err := opt.Progress(t, done, len(specs)); err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+		}
+		return firstErr == nil
+	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				if ctx.Err() != nil {
-					continue // stopping: drain without starting trials
-				}
-				spec := specs[i]
-				res, err := trainer.Train(ctx, spec)
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = fmt.Errorf("clc: trial fraction %g lr %g seed %d: %w", spec.Fraction, spec.LR, spec.Seed, err)
-						cancel()
+			for chain := range jobs {
+				diverged := false
+				for _, i := range chain {
+					if ctx.Err() != nil {
+						break // stopping: start no more trials
 					}
-					mu.Unlock()
-					continue
-				}
-				t := trialFrom(spec, res)
-				results[i] = &t
-				done++
-				if progress != nil {
-					if err := progress(t, done, len(specs)); err != nil && firstErr == nil {
-						firstErr = err
-						cancel()
+					spec := specs[i]
+					if diverged {
+						if !finish(i, prunedTrial(spec)) {
+							break
+						}
+						continue
+					}
+					res, err := trainer.Train(ctx, spec)
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = fmt.Errorf("clc: trial fraction %g lr %g seed %d: %w", spec.Fraction, spec.LR, spec.Seed, err)
+							cancel()
+						}
+						mu.Unlock()
+						break
+					}
+					t := trialFrom(spec, res)
+					diverged = opt.Prune && t.Diverged
+					if !finish(i, t) {
+						break
 					}
 				}
-				mu.Unlock()
 			}
 		}()
 	}
 feed:
-	for _, i := range order {
+	for _, c := range chains {
 		select {
-		case jobs <- i:
+		case jobs <- c:
 		case <-ctx.Done():
 			break feed
 		}
@@ -98,6 +126,40 @@ feed:
 		firstErr = ctx.Err()
 	}
 	return out, firstErr
+}
+
+// sweepChains groups spec indices into units of work, largest N first.
+// Without pruning each trial is its own unit; with pruning a unit is every
+// rate of one (N, seed), in ascending order of rate.
+func sweepChains(specs []TrialSpec, prune bool) [][]int {
+	type key struct{ n, seed int }
+	var chains [][]int
+	at := map[key]int{}
+	for i, s := range specs {
+		if !prune {
+			chains = append(chains, []int{i})
+			continue
+		}
+		k := key{s.N, s.Seed}
+		c, ok := at[k]
+		if !ok {
+			c = len(chains)
+			at[k] = c
+			chains = append(chains, nil)
+		}
+		chains[c] = append(chains[c], i)
+	}
+	for _, c := range chains {
+		sort.SliceStable(c, func(a, b int) bool { return specs[c[a]].LR < specs[c[b]].LR })
+	}
+	sort.SliceStable(chains, func(a, b int) bool { return specs[chains[a][0]].N > specs[chains[b][0]].N })
+	return chains
+}
+
+// prunedTrial records a trial skipped because a smaller rate at the same N
+// and seed diverged.
+func prunedTrial(spec TrialSpec) Trial {
+	return Trial{TrialSpec: spec, ValidLoss: math.Inf(1), TrainLoss: math.Inf(1), Diverged: true, Pruned: true}
 }
 
 func trialFrom(spec TrialSpec, r train.Result) Trial {

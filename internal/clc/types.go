@@ -34,7 +34,10 @@ type Trial struct {
 	TrainLoss     float64 `yaml:"train_loss" json:"train_loss"`
 	ValidAccuracy float64 `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
 	Diverged      bool    `yaml:"diverged" json:"diverged"`
-	Seconds       float64 `yaml:"seconds" json:"seconds"`
+	// Pruned marks a trial that did not run because a smaller rate at the
+	// same N and seed diverged (clc fit --prune); it counts as diverged.
+	Pruned  bool    `yaml:"pruned,omitempty" json:"pruned,omitempty"`
+	Seconds float64 `yaml:"seconds" json:"seconds"`
 }
 
 // Trainer runs one trial. Implementations must be safe for concurrent use and
