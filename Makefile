@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: build test bench demo lint fuzz clean
+.PHONY: build test bench bench-peer demo lint fuzz clean
 
 build: ## build ./bin/clc
 	$(GO) build -o bin/clc ./cmd/clc
@@ -12,6 +12,9 @@ test: ## run every test (the PyTorch reference tests run where python3-torch is 
 
 bench: ## Go benchmarks of the training kernels, the step and the CSV reader
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+bench-peer: ## clc vs pandas.read_csv (CSV load) and PyTorch (training step), side by side; RUNS=3
+	scripts/bench-peer.sh
 
 demo: ## the whole pipeline on the embedded demo dataset
 	$(GO) run ./cmd/clc fit --demo -o /tmp/clc-demo-fit.yaml

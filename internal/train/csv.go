@@ -135,84 +135,44 @@ func openError(path string, err error) error {
 //     target keeps float64 precision. Empty cells (missing values) are
 //     errors.
 //
+// Plain rows (no quotes or spaces, short decimals) are split and parsed on
+// all cores in chunks as the input streams (see csvfast.go); anything else
+// goes through encoding/csv, with the same results and errors either way.
+//
 // Every problem with the data is an *inputerr.Error naming the file and,
 // where it has one, the 1-based line and byte column of the offending field's
 // start (or of the offending character, for quoting errors). I/O errors are
 // returned wrapped, and are not input errors.
 func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	return readCSV(r, name, opt, readConfig{})
+}
+
+// readConfig selects the reader's strategy; the zero value is ReadCSV's.
+type readConfig struct {
+	slow    bool // read with encoding/csv only (the reference path)
+	chunk   int  // fast path: bytes per chunk (0: fastChunkSize)
+	workers int  // fast path: parsing goroutines (0: GOMAXPROCS, at most 8)
+}
+
+func readCSV(r io.Reader, name string, opt ReadOptions, cfg readConfig) (*Table, error) {
+	size := sizeHint(r) // before openStream reads ahead
 	hash := sha256.New()
 	hashed := io.TeeReader(r, hash)
-	src, err := openStream(hashed, name)
+	src, gz, err := openStream(hashed, name)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(src)
-	cr.FieldsPerRecord = -1 // checked here, to report expected vs got
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &inputerr.Error{File: name, Msg: "file is empty; expected a header row of column names",
-			Hint: "the first line must name the columns, e.g. x1,x2,y"}
+	var t *Table
+	if cfg.slow {
+		t, err = readSlow(src, name, opt)
+	} else {
+		if gz {
+			size = gzipSizeHint(r)
+		}
+		t, err = readFast(src, name, opt, cfg, size)
 	}
-	if err != nil {
-		return nil, readError(name, err)
-	}
-	t, ti, err := parseHeader(cr, header, name, opt)
 	if err != nil {
 		return nil, err
-	}
-	ncol := len(t.columns)
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, readError(name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != ncol {
-			e := inputerr.At(name, line, 0, "row has %d %s, expected %d like the header",
-				len(rec), pluralize(len(rec), "field", "fields"), ncol)
-			if len(rec) > ncol {
-				_, e.Col = cr.FieldPos(ncol)
-				e.Hint = "quote fields that contain commas, e.g. \"1,5\""
-			} else if len(rec) == 1 {
-				e.Hint = "check for a stray line, or a separator other than a comma"
-			} else {
-				e.Hint = fmt.Sprintf("every row needs %d comma-separated values; one may be missing, or the row cut short", ncol)
-			}
-			return nil, e
-		}
-		for j, f := range rec {
-			v, err := parseCell(f)
-			if err != nil {
-				l, c := cr.FieldPos(j)
-				return nil, cellError(name, l, c, f, t.columns[j], j == ti, err)
-			}
-			if j == ti {
-				t.Y = append(t.Y, v)
-				continue
-			}
-			x := float32(v)
-			if math.IsInf(float64(x), 0) {
-				l, c := cr.FieldPos(j)
-				return nil, inputerr.At(name, l, c, "cell %s in column %q is too large for a float32 (largest magnitude 3.4e38)",
-					quoteCell(f), t.columns[j]).WithHint("rescale the column, e.g. change its unit")
-			}
-			t.X = append(t.X, x)
-		}
-		tl, tc := cr.FieldPos(ti)
-		if tl != line {
-			if t.targetLines == nil {
-				t.targetLines = make(map[int]int32)
-			}
-			t.targetLines[t.Rows] = clamp32(tl)
-		}
-		t.Lines = append(t.Lines, clamp32(line))
-		t.TargetCols = append(t.TargetCols, clamp32(tc))
-		t.Rows++
 	}
 	if t.Rows == 0 {
 		return nil, &inputerr.Error{File: name, Msg: "no data rows below the header",
@@ -225,6 +185,100 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 	}
 	t.SHA256 = hex.EncodeToString(hash.Sum(nil))
 	return t, nil
+}
+
+// readSlow reads the header and every row from r with encoding/csv.
+func readSlow(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	cr := newCSVReader(r)
+	t, ti, err := readHeader(cr, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := readRows(t, ti, cr, name, 0); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func newCSVReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // checked here, to report expected vs got
+	cr.ReuseRecord = true
+	return cr
+}
+
+// readHeader reads the first record of cr and checks it as the header.
+func readHeader(cr *csv.Reader, name string, opt ReadOptions) (*Table, int, error) {
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, 0, &inputerr.Error{File: name, Msg: "file is empty; expected a header row of column names",
+			Hint: "the first line must name the columns, e.g. x1,x2,y"}
+	}
+	if err != nil {
+		return nil, 0, readError(name, err, 0)
+	}
+	return parseHeader(cr, header, name, opt)
+}
+
+// readRows appends the data rows read by cr to t, whose target is column
+// ti. The first byte cr reads is at the start of line off+1 of the file.
+func readRows(t *Table, ti int, cr *csv.Reader, name string, off int) error {
+	ncol := len(t.columns)
+	pos := func(j int) (int, int) {
+		l, c := cr.FieldPos(j)
+		return l + off, c
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return readError(name, err, off)
+		}
+		line, _ := pos(0)
+		if len(rec) != ncol {
+			e := inputerr.At(name, line, 0, "row has %d %s, expected %d like the header",
+				len(rec), pluralize(len(rec), "field", "fields"), ncol)
+			if len(rec) > ncol {
+				_, e.Col = pos(ncol)
+				e.Hint = "quote fields that contain commas, e.g. \"1,5\""
+			} else if len(rec) == 1 {
+				e.Hint = "check for a stray line, or a separator other than a comma"
+			} else {
+				e.Hint = fmt.Sprintf("every row needs %d comma-separated values; one may be missing, or the row cut short", ncol)
+			}
+			return e
+		}
+		for j, f := range rec {
+			v, err := parseCell(f)
+			if err != nil {
+				l, c := pos(j)
+				return cellError(name, l, c, f, t.columns[j], j == ti, err)
+			}
+			if j == ti {
+				t.Y = append(t.Y, v)
+				continue
+			}
+			x := float32(v)
+			if math.IsInf(float64(x), 0) {
+				l, c := pos(j)
+				return inputerr.At(name, l, c, "cell %s in column %q is too large for a float32 (largest magnitude 3.4e38)",
+					quoteCell(f), t.columns[j]).WithHint("rescale the column, e.g. change its unit")
+			}
+			t.X = append(t.X, x)
+		}
+		tl, tc := pos(ti)
+		if tl != line {
+			if t.targetLines == nil {
+				t.targetLines = make(map[int]int32)
+			}
+			t.targetLines[t.Rows] = clamp32(tl)
+		}
+		t.Lines = append(t.Lines, clamp32(line))
+		t.TargetCols = append(t.TargetCols, clamp32(tc))
+		t.Rows++
+	}
 }
 
 // parseHeader checks the header record and returns a table with its columns
@@ -420,13 +474,16 @@ func notNumberHint(f string, target bool) string {
 	return "every column must be numeric (decimal notation); encode categorical columns as numbers (e.g. one-hot) or drop them"
 }
 
-// readError converts an error from csv.Reader.Read.
-func readError(name string, err error) error {
+// readError converts an error from csv.Reader.Read; the reader started at
+// the beginning of line off+1 of the file.
+func readError(name string, err error, off int) error {
 	if ie, ok := inputerr.As(err); ok {
 		return ie
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		pe.StartLine += off
+		pe.Line += off
 		e := &inputerr.Error{File: name, Line: pe.Line, Col: pe.Column, Err: err}
 		switch {
 		case errors.Is(pe.Err, csv.ErrBareQuote):
@@ -446,27 +503,30 @@ func readError(name string, err error) error {
 	return fmt.Errorf("train: read %s: %w", name, err)
 }
 
-// openStream sniffs the first bytes of r: it decompresses gzip, skips a UTF-8
-// byte order mark and rejects formats that are not CSV text.
-func openStream(r io.Reader, name string) (*bufio.Reader, error) {
+// openStream sniffs the first bytes of r: it decompresses gzip (and says
+// so), skips a UTF-8 byte order mark and rejects formats that are not CSV
+// text.
+func openStream(r io.Reader, name string) (*bufio.Reader, bool, error) {
 	raw := &errRecorder{r: r}
 	br := bufio.NewReaderSize(raw, 64<<10)
 	head, err := br.Peek(10)
 	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("train: read %s: %w", name, err)
+		return nil, false, fmt.Errorf("train: read %s: %w", name, err)
 	}
 	var fmtName, tool string
+	gz := false
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		z, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, gzipError(name, raw, err)
+			return nil, false, gzipError(name, raw, err)
 		}
 		z.Multistream(false)
+		gz = true
 		br = bufio.NewReaderSize(&gzipReader{z: z, src: br, raw: raw, name: name}, 64<<10)
 		head, err = br.Peek(3)
 		if err != nil && err != io.EOF {
-			return nil, readError(name, err)
+			return nil, false, readError(name, err, 0)
 		}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		fmtName, tool = "a zip archive", "unzip"
@@ -479,17 +539,17 @@ func openStream(r io.Reader, name string) (*bufio.Reader, error) {
 		fmtName, tool = "bzip2-compressed", "bzip2 -d"
 	}
 	if fmtName != "" {
-		return nil, &inputerr.Error{File: name, Msg: "file is " + fmtName + ", not CSV text",
+		return nil, false, &inputerr.Error{File: name, Msg: "file is " + fmtName + ", not CSV text",
 			Hint: fmt.Sprintf("decompress it first (%s); clc reads plain or gzip-compressed CSV", tool)}
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
-		return nil, &inputerr.Error{File: name, Msg: "file is UTF-16 text",
+		return nil, false, &inputerr.Error{File: name, Msg: "file is UTF-16 text",
 			Hint: "save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8"}
 	}
-	return br, nil
+	return br, gz, nil
 }
 
 // errRecorder remembers the last non-EOF error of the underlying reader, so

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -499,5 +502,98 @@ func BenchmarkReadCSV(b *testing.B) {
 		if _, err := ReadCSV(bytes.NewReader(data), "bench.csv", ReadOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadCSVFastMatchesSlow compares the fast path with the encoding/csv
+// path (readConfig.slow) on edge inputs, the testdata files and a generated
+// table with rare irregular cells, for many chunk sizes: tables must be
+// identical bit for bit, errors identical in text, hint and position.
+func TestReadCSVFastMatchesSlow(t *testing.T) {
+	inputs := slices.Clone(fastSlowCorpus)
+	files, _ := filepath.Glob("testdata/*.csv")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(data))
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	odd := []string{"\"7\"", " 7", "7 ", "1e2", "-0", "0.000000000000000000001", "1234567890123456789", "NA", "", "1e39", "\"1\n2\""}
+	for k := range 6 {
+		var b strings.Builder
+		b.WriteString("a,b,c,y\n")
+		for i := range 300 {
+			for j := range 4 {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				if r.IntN(400) == 0 && (k > 0 || j == 3) {
+					b.WriteString(odd[r.IntN(len(odd))])
+				} else {
+					b.WriteString(strconv.FormatFloat(r.NormFloat64()*math.Pow(10, float64(r.IntN(12)-6)), 'g', r.IntN(17)+1, 64))
+				}
+			}
+			if i%50 == 7 {
+				b.WriteString("\r")
+			}
+			b.WriteByte('\n')
+		}
+		inputs = append(inputs, b.String())
+	}
+	for i, in := range inputs {
+		for _, target := range []string{"", "a"} {
+			opt := ReadOptions{Target: target}
+			// A stream hides the size: the features then collect in blocks.
+			for _, form := range []string{"plain", "gzip", "stream", "gzip stream"} {
+				data := []byte(in)
+				if strings.HasPrefix(form, "gzip") {
+					data = gzipBytes(t, in)
+				}
+				open := func() io.Reader {
+					if strings.HasSuffix(form, "stream") {
+						return struct{ io.Reader }{bytes.NewReader(data)}
+					}
+					return bytes.NewReader(data)
+				}
+				want, werr := readCSV(open(), "t.csv", opt, readConfig{slow: true})
+				for _, chunk := range []int{1, 2, 3, 5, 8, 13, 64, 1000, 0} {
+					got, gerr := readCSV(open(), "t.csv", opt, readConfig{chunk: chunk, workers: 1 + chunk%3})
+					t.Run(fmt.Sprintf("input%d/target%q/%s/chunk%d", i, target, form, chunk), func(t *testing.T) {
+						checkSameRead(t, got, gerr, want, werr)
+					})
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkLoadCSVFile reads the file named by $CLC_BENCH_CSV (skipped when
+// unset) as clc fit does: MB/s of the file's bytes. $CLC_BENCH_SLOW=1 reads
+// it with the encoding/csv path instead. scripts/bench-peer.sh runs it next
+// to pandas.read_csv.
+func BenchmarkLoadCSVFile(b *testing.B) {
+	path := os.Getenv("CLC_BENCH_CSV")
+	if path == "" {
+		b.Skip("set CLC_BENCH_CSV to a CSV file")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := readConfig{slow: os.Getenv("CLC_BENCH_SLOW") == "1"}
+	cfg.workers, _ = strconv.Atoi(os.Getenv("CLC_BENCH_WORKERS"))
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := readCSV(f, path, ReadOptions{}, cfg); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
 	}
 }

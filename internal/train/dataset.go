@@ -314,7 +314,11 @@ func labelList(labels []string, max int) string {
 // stays in training), so both sides keep the class proportions. round
 // rounds half away from zero. An empty side is an error.
 //
-// Both results are new datasets (rows copied) that keep d's row order.
+// The split reorders d's rows in place — training rows first, then
+// validation rows, each in d's order — and returns views of the two parts,
+// so no row is copied beyond the validation rows' temporary buffer. d (and
+// any Table sharing its memory) must not be used afterwards except through
+// the returned sets.
 func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, validSet *Dataset, err error) {
 	if !(fraction > 0 && fraction < 1) {
 		return nil, nil, inputerr.New("validation fraction %g is not between 0 and 1", fraction).
@@ -364,31 +368,32 @@ func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, valid
 		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d rows in all)", fraction, side, d.N).
 			WithHint("the dataset is too small to split; pass a separate --valid file or add rows")
 	}
-	trainSet, validSet = emptyLike(d, d.N-nv), emptyLike(d, nv)
+	// Partition in place, stably: copy the validation rows aside, move the
+	// training rows forward over them, then put the validation rows at the
+	// end. Only the validation rows are ever held twice.
+	D := d.D
+	vx, vy := make([]float32, 0, nv*D), make([]float32, 0, nv)
+	w := 0
 	for i := 0; i < d.N; i++ {
-		s := trainSet
 		if valid[i] {
-			s = validSet
+			vx = append(vx, d.Row(i)...)
+			vy = append(vy, d.Y[i])
+			continue
 		}
-		s.X = append(s.X, d.Row(i)...)
-		s.Y = append(s.Y, d.Y[i])
-		s.N++
+		if w != i {
+			copy(d.X[w*D:(w+1)*D], d.X[i*D:(i+1)*D])
+			d.Y[w] = d.Y[i]
+		}
+		w++
 	}
+	copy(d.X[w*D:], vx)
+	copy(d.Y[w:], vy)
+	trainSet = d.Rows(w)
+	validSet = d.Rows(d.N)
+	validSet.X = d.X[w*D : d.N*D : d.N*D]
+	validSet.Y = d.Y[w:d.N:d.N]
+	validSet.N = nv
 	return trainSet, validSet, nil
-}
-
-// emptyLike returns a dataset with d's description, no rows and room for n.
-func emptyLike(d *Dataset, n int) *Dataset {
-	return &Dataset{
-		X:        make([]float32, 0, n*d.D),
-		Y:        make([]float32, 0, n),
-		D:        d.D,
-		Task:     d.Task,
-		Classes:  d.Classes,
-		Features: slices.Clone(d.Features),
-		Target:   d.Target,
-		Labels:   slices.Clone(d.Labels),
-	}
 }
 
 // Shuffle permutes the rows of d in place with a Fisher–Yates shuffle driven

@@ -298,7 +298,7 @@ func TestSplitValidationStratified(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.counts, tt.fraction), func(t *testing.T) {
 			d := classDataset(tt.counts...)
-			tr, va, err := SplitValidation(d, tt.fraction, 1)
+			tr, va, err := splitOf(d, tt.fraction, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,14 +339,37 @@ func checkSplit(t *testing.T, d, tr, va *Dataset) {
 			}
 		}
 	}
-	if &tr.X[0] == &d.X[0] {
-		t.Error("split does not copy")
+}
+
+// splitOf splits a copy of d, leaving d as the reference for checkSplit.
+func splitOf(d *Dataset, fraction float64, seed uint64) (*Dataset, *Dataset, error) {
+	c := *d
+	c.X, c.Y = slices.Clone(d.X), slices.Clone(d.Y)
+	return SplitValidation(&c, fraction, seed)
+}
+
+// TestSplitValidationInPlace: the split reorders the input's rows — training
+// rows first, validation rows last — and returns views of its memory.
+func TestSplitValidationInPlace(t *testing.T) {
+	ref := classDataset(40, 60, 25)
+	d := *ref
+	d.X, d.Y = slices.Clone(ref.X), slices.Clone(ref.Y)
+	tr, va, err := SplitValidation(&d, 0.2, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSplit(t, ref, tr, va)
+	if &tr.X[0] != &d.X[0] || &va.X[0] != &d.X[tr.N*d.D] || &va.Y[0] != &d.Y[tr.N] {
+		t.Error("the split copied rows instead of reordering them in place")
+	}
+	if cap(tr.X) != len(tr.X) || cap(va.X) != len(va.X) {
+		t.Error("a view can grow into its neighbour")
 	}
 }
 
 func TestSplitValidationRegression(t *testing.T) {
 	d := regressionDataset(10)
-	tr, va, err := SplitValidation(d, 0.25, 3)
+	tr, va, err := splitOf(d, 0.25, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +379,7 @@ func TestSplitValidationRegression(t *testing.T) {
 	}
 	checkSplit(t, d, tr, va)
 	// A tiny fraction still gives one validation row: round(0.01·10) = 0 → 1.
-	_, va, err = SplitValidation(d, 0.01, 3)
+	_, va, err = splitOf(d, 0.01, 3)
 	if err != nil || va.N != 1 {
 		t.Errorf("fraction 0.01: %v, %d rows", err, va.N)
 	}
@@ -365,12 +388,12 @@ func TestSplitValidationRegression(t *testing.T) {
 func TestSplitValidationDeterminism(t *testing.T) {
 	for _, d := range []*Dataset{classDataset(40, 60, 25), regressionDataset(100)} {
 		t.Run(string(d.Task), func(t *testing.T) {
-			_, va1, err := SplitValidation(d, 0.2, 7)
+			_, va1, err := splitOf(d, 0.2, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, va2, _ := SplitValidation(d, 0.2, 7)
-			_, va3, _ := SplitValidation(d, 0.2, 8)
+			_, va2, _ := splitOf(d, 0.2, 7)
+			_, va3, _ := splitOf(d, 0.2, 8)
 			if !slices.Equal(rowIDs(va1), rowIDs(va2)) {
 				t.Error("same seed, different splits")
 			}

@@ -2,9 +2,12 @@ package train
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -179,7 +182,7 @@ func FuzzSplitValidation(f *testing.F) {
 			d.Y = append(d.Y, float32(c))
 			d.N++
 		}
-		tr, va, err := SplitValidation(d, fraction, seed)
+		tr, va, err := splitOf(d, fraction, seed)
 		if err != nil {
 			checkInputError(t, err)
 			return
@@ -200,9 +203,125 @@ func FuzzSplitValidation(f *testing.F) {
 			}
 		}
 		checkSplit(t, d, tr, va)
-		_, va2, _ := SplitValidation(d, fraction, seed)
+		_, va2, _ := splitOf(d, fraction, seed)
 		if !slices.Equal(rowIDs(va), rowIDs(va2)) {
 			t.Fatal("split not deterministic")
 		}
 	})
+}
+
+// FuzzReadCSVFastSlow is the differential test of the fast path: on every
+// input, ReadCSV with small chunks (so that lines, fallbacks and the end of
+// the input fall anywhere) must give exactly the table of the encoding/csv
+// path, bit for bit, or exactly its error.
+func FuzzReadCSVFastSlow(f *testing.F) {
+	files, err := filepath.Glob("testdata/*.csv")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed files: %v", err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, "", uint16(7))
+		f.Add(gzipBytes(f, string(data)), "y", uint16(100))
+	}
+	for _, s := range fastSlowCorpus {
+		f.Add([]byte(s), "", uint16(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, target string, chunk uint16) {
+		opt := ReadOptions{Target: target}
+		want, werr := readCSV(bytes.NewReader(data), "fuzz.csv", opt, readConfig{slow: true})
+		var r io.Reader = bytes.NewReader(data)
+		if chunk&1024 != 0 {
+			r = struct{ io.Reader }{r} // size unknown
+		}
+		got, gerr := readCSV(r, "fuzz.csv", opt, readConfig{chunk: 1 + int(chunk%512), workers: 2})
+		checkSameRead(t, got, gerr, want, werr)
+	})
+}
+
+// fastSlowCorpus holds inputs at the edges of the fast path.
+var fastSlowCorpus = []string{
+	"a,b,y\n1,2,3\n4,5,6\n",
+	"a,b\r\n1,2\r\n\r\n3,4\r\n",
+	"\n\r\na,b\n\n1,2\n\n",
+	"a,b\n1,2\r",
+	"a,b\n1,2\r3\n",
+	"a,b\r\r\n1,2\n",
+	"\r\r\na,b\n1,2\n",
+	"a,b\n-0,+.5\n5.,1e3\n0.1234567890123456,123456789012345678\n",
+	"a,b\n1,2\n3,\"4\"\n5,6\n",
+	"a,b\n1,2\n3,4,5\n",
+	"a,b\n1,2\n3\n",
+	"a,b\n1,2\n3,\n",
+	"a,b\n1,2\n3,",
+	"a,b\n1,2\n3",
+	"a,b\n1, 2\n",
+	"a,b\n1,\ufeff2\n",
+	"a,b\n1e39,2\n",
+	"a,b\n1,1e400\n",
+	"a,b\n1,0x10\n",
+	"a,b\n1,NaN\n",
+	"a,b\n.,1\n",
+	"a,b\n-,1\n",
+	"\"a\",b\n1,2\n",
+	"a,\"b\nc\",y\n1,2,3\n",
+	"a,b\n1,\"2\n3\",4\n",
+	"a,b\n1,2\"\n",
+	"a,b",
+	"a,b\n",
+	"",
+	"\n\n",
+	"a\n1\n",
+	"a,a\n1,2\n",
+}
+
+// checkSameRead asserts that two reads gave identical tables (floats
+// compared bit for bit) or identical errors.
+func checkSameRead(t *testing.T, got *Table, gerr error, want *Table, werr error) {
+	t.Helper()
+	if (gerr != nil) != (werr != nil) {
+		t.Fatalf("fast error %v, encoding/csv error %v", gerr, werr)
+	}
+	if werr != nil {
+		gi, gok := inputerr.As(gerr)
+		wi, wok := inputerr.As(werr)
+		if gerr.Error() != werr.Error() || gok != wok || gok && (gi.Hint != wi.Hint || gi.Line != wi.Line || gi.Col != wi.Col) {
+			t.Fatalf("fast error %q (%+v), encoding/csv error %q (%+v)", gerr, gi, werr, wi)
+		}
+		return
+	}
+	if len(got.X) != len(want.X) || len(got.Y) != len(want.Y) {
+		t.Fatalf("fast %d features %d targets, encoding/csv %d %d", len(got.X), len(got.Y), len(want.X), len(want.Y))
+	}
+	for i := range want.X {
+		if math.Float32bits(got.X[i]) != math.Float32bits(want.X[i]) {
+			t.Fatalf("X[%d] = %v fast, %v encoding/csv", i, got.X[i], want.X[i])
+		}
+	}
+	for i := range want.Y {
+		if math.Float64bits(got.Y[i]) != math.Float64bits(want.Y[i]) {
+			t.Fatalf("Y[%d] = %v fast, %v encoding/csv", i, got.Y[i], want.Y[i])
+		}
+	}
+	g, w := *got, *want
+	g.X, g.Y, w.X, w.Y = nil, nil, nil, nil
+	if len(g.Lines) == 0 {
+		g.Lines, g.TargetCols = nil, nil
+	}
+	if len(w.Lines) == 0 {
+		w.Lines, w.TargetCols = nil, nil
+	}
+	if !reflect.DeepEqual(g, w) {
+		short := func(t Table) string {
+			s := fmt.Sprintf("%+v", t)
+			if len(s) > 1000 {
+				s = s[:1000] + "..."
+			}
+			return s
+		}
+		t.Fatalf("fast table\n%s\nencoding/csv table\n%s", short(g), short(w))
+	}
 }
