@@ -50,19 +50,81 @@ func randSlice[T float](r *rand.Rand, n int) []T {
 	return s
 }
 
-// TestKernels compares the tiled gonum products with float64 reference loops
-// on shapes around the tile edges (tileRows = 32, tileCols = 192). Tolerance:
-// 1e-5·(k+1) absolute for float32 (sums of k products of N(0,1) values),
-// 1e-12·(k+1) for float64.
+// TestKernels compares the products of kernelsFor (for float32, the assembly
+// kernels when the CPU has them, else the tiled gonum ones) with float64
+// reference loops on shapes around the tile and block edges (gonum tiles
+// 64×192; assembly blocks 4×16 (nn) and 2×4 with k in steps of 8 (nt)).
+// Tolerance: 1e-5·(k+1) absolute for float32 (sums of k products of N(0,1)
+// values), 1e-12·(k+1) for float64.
 func TestKernels(t *testing.T) {
-	testKernels[float32](t, 1e-5)
-	testKernels[float64](t, 1e-12)
+	testKernels[float32](t, 1e-5, nil)
+	testKernels[float64](t, 1e-12, nil)
 }
 
-func testKernels[T float](t *testing.T, tol float64) {
+// TestKernelsRandomShapes compares the assembly kernels (when the CPU has
+// them) and the portable ones with the float64 reference, and with each
+// other, on 300 random shapes m, n ∈ [1, 80], k ∈ [0, 300], most of them
+// not multiples of the block sizes or of the vector width 8. Tolerance as in
+// TestKernels: 1e-5·(k+1) absolute against the reference, 2e-5·(k+1)
+// between the two (each is within 1e-5·(k+1) of it).
+func TestKernelsRandomShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var shapes [][3]int
+	for range 300 {
+		shapes = append(shapes, [3]int{1 + r.IntN(80), 1 + r.IntN(80), r.IntN(301)})
+	}
+	testKernels[float32](t, 1e-5, shapes)
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or architecture; portable kernels checked above")
+	}
+	portable := kernels[float32]{nt: sgemmNT, nn: sgemmNN}
+	fast := kernels[float32]{nt: asmNT, nn: asmNN}
+	for _, s := range shapes {
+		m, n, k := s[0], s[1], s[2]
+		a := randSlice[float32](r, m*max(n, k))
+		b := randSlice[float32](r, n*k)
+		c0 := randSlice[float32](r, m*n)
+		for _, acc := range []bool{false, true} {
+			for _, op := range []string{"nt", "nn"} {
+				f, g := fast.nt, portable.nt
+				if op == "nn" {
+					f, g = fast.nn, portable.nn
+				}
+				got := append([]float32(nil), c0...)
+				want := append([]float32(nil), c0...)
+				f(m, n, k, a[:m*k], b, got, acc)
+				g(m, n, k, a[:m*k], b, want, acc)
+				for i := range want {
+					if math.Abs(float64(got[i]-want[i])) > 2e-5*float64(k+1) {
+						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", op, m, n, k, acc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPortableFallback forces the portable kernels and optimizer loops (what
+// CPUs without AVX2/FMA and other architectures run) and repeats the kernel,
+// gradient and PyTorch reference tests on them.
+func TestPortableFallback(t *testing.T) {
+	defer func(u bool) { useAsm = u }(useAsm)
+	useAsm = false
+	if newOptimizer(Adam, 3).fast {
+		t.Fatal("optimizer uses assembly with useAsm false")
+	}
+	t.Run("kernels", TestKernels)
+	t.Run("grad", TestGradFloat32)
+	t.Run("torchref", TestTorchReference)
+}
+
+func testKernels[T float](t *testing.T, tol float64, shapes [][3]int) {
 	r := rand.New(rand.NewPCG(1, 1))
 	mm := kernelsFor[T]()
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128}, {5, 3, 0}, {0, 4, 2}}
+	if shapes == nil {
+		shapes = [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128},
+			{5, 3, 0}, {0, 4, 2}, {4, 16, 8}, {7, 17, 9}, {2, 4, 8}, {3, 130, 15}, {64, 128, 784}, {6, 5, 31}}
+	}
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, acc := range []bool{false, true} {
@@ -156,66 +218,134 @@ func ownNN4(m, n, k int, a, b, c []float32) {
 	}
 }
 
-// BenchmarkMatMul times the products of one MLP 784-128-10 step at batch 64:
-// the forward 64×784·(128×784)ᵀ and the weight gradient 128×64·64×784, with
-// our tiled gonum calls, gonum's Sgemm called on the whole matrix (which goes
-// parallel for the gradient), and our own pure-Go loops.
+// BenchmarkMatMul times the products of one MLP 784-H-10 step at batch B
+// (H = 128, 512 at B = 64; H = 512 at B = 256): the forward B×784·(H×784)ᵀ
+// and the weight gradient H×B·B×784, with the
+// assembly kernels (when the CPU has them), our tiled gonum calls, gonum's
+// Sgemm called on the whole matrix (which goes parallel for the gradient),
+// and our own pure-Go loops (the last three at H = 128, B = 64 only).
 func BenchmarkMatMul(b *testing.B) {
+	for _, h := range []int{128, 512} {
+		benchMatMul(b, h, 64)
+	}
+	benchMatMul(b, 512, 256)
+}
+
+func benchMatMul(b *testing.B, h, bs int) {
 	r := rand.New(rand.NewPCG(1, 2))
-	x := randSlice[float32](r, 64*784)  // batch
-	w := randSlice[float32](r, 128*784) // weights, out×in
-	dzt := randSlice[float32](r, 128*64)
-	z := make([]float32, 64*128)
-	gw := make([]float32, 128*784)
+	x := randSlice[float32](r, bs*784) // batch
+	w := randSlice[float32](r, h*784)  // weights, out×in
+	dzt := randSlice[float32](r, h*bs)
+	z := make([]float32, bs*h)
+	gw := make([]float32, h*784)
 	report := func(b *testing.B, flops float64) {
 		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	}
-	const fwd, grad = 2 * 64 * 128 * 784, 2 * 128 * 64 * 784
-	b.Run("forward/gonum-tiled", func(b *testing.B) {
+	fwd, grad := float64(2*bs*h*784), float64(2*h*bs*784)
+	name := func(s string) string { return fmt.Sprintf("h%d/b%d/%s", h, bs, s) }
+	if hasAsm {
+		b.Run(name("forward/asm"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				asmNT(bs, h, 784, x, w, z, false)
+			}
+			report(b, fwd)
+		})
+		b.Run(name("weightgrad/asm"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				asmNN(h, 784, bs, dzt, x, gw, false)
+			}
+			report(b, grad)
+		})
+	}
+	b.Run(name("forward/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			sgemmNT(64, 128, 784, x, w, z, false)
+			sgemmNT(bs, h, 784, x, w, z, false)
 		}
 		report(b, fwd)
 	})
-	b.Run("forward/gonum-sgemm", func(b *testing.B) {
-		for b.Loop() {
-			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, 64, 128, 784, 1, x, 784, w, 784, 0, z, 128)
-		}
-		report(b, fwd)
-	})
-	b.Run("forward/own-nt-2x4", func(b *testing.B) {
-		for b.Loop() {
-			ownNT24(64, 128, 784, x, w, z)
-		}
-		report(b, fwd)
-	})
-	b.Run("forward/own-nn-4row", func(b *testing.B) {
-		wt := make([]float32, len(w))
-		transpose(128, 784, w, wt)
-		for b.Loop() {
-			ownNN4(64, 128, 784, x, wt, z)
-		}
-		report(b, fwd)
-	})
-	b.Run("weightgrad/gonum-tiled", func(b *testing.B) {
+	b.Run(name("weightgrad/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			sgemmNN(128, 784, 64, dzt, x, gw, false)
+			sgemmNN(h, 784, bs, dzt, x, gw, false)
 		}
 		report(b, grad)
 	})
-	b.Run("weightgrad/gonum-sgemm", func(b *testing.B) {
+	if h != 128 || bs != 64 {
+		return
+	}
+	b.Run(name("forward/gonum-sgemm"), func(b *testing.B) {
+		for b.Loop() {
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, 64, h, 784, 1, x, 784, w, 784, 0, z, h)
+		}
+		report(b, fwd)
+	})
+	b.Run(name("forward/own-nt-2x4"), func(b *testing.B) {
+		for b.Loop() {
+			ownNT24(64, h, 784, x, w, z)
+		}
+		report(b, fwd)
+	})
+	b.Run(name("weightgrad/gonum-sgemm"), func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, 128, 784, 64, 1, dzt, 64, x, 784, 0, gw, 784)
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, h, 784, 64, 1, dzt, 64, x, 784, 0, gw, 784)
 		}
 		report(b, grad)
 	})
-	b.Run("weightgrad/own-nn-4row", func(b *testing.B) {
+	b.Run(name("weightgrad/own-nn-4row"), func(b *testing.B) {
 		for b.Loop() {
-			ownNN4(128, 784, 64, dzt, x, gw)
+			ownNN4(h, 784, 64, dzt, x, gw)
 		}
 		report(b, grad)
 	})
+}
+
+// TestReLUAsm checks the AVX2 ReLU and its backward mask against the scalar
+// loops, bit for bit, on lengths 0..40 with NaN, ±0 and ±Inf mixed in.
+func TestReLUAsm(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for n := 0; n <= 40; n++ {
+		z := randSlice[float32](r, n)
+		d := randSlice[float32](r, n)
+		for i := range z {
+			if r.IntN(4) == 0 {
+				z[i] = special[r.IntN(len(special))]
+			}
+		}
+		want := append([]float32(nil), z...)
+		activate(ReLU, want)
+		got := append([]float32(nil), z...)
+		n8 := n / 8
+		if n8 > 0 {
+			relu8(&got[0], n8)
+		}
+		activate(ReLU, got[n8*8:])
+		wantD := append([]float32(nil), d...)
+		for i, h := range want {
+			if h <= 0 {
+				wantD[i] = 0
+			}
+		}
+		gotD := append([]float32(nil), d...)
+		if n8 > 0 {
+			reluMask8(&gotD[0], &want[0], n8)
+		}
+		for i := n8 * 8; i < n; i++ {
+			if want[i] <= 0 {
+				gotD[i] = 0
+			}
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotD[i]) != math.Float32bits(wantD[i]) {
+				t.Fatalf("n=%d i=%d: relu %v want %v; mask %v want %v", n, i, got[i], want[i], gotD[i], wantD[i])
+			}
+		}
+	}
 }

@@ -424,11 +424,12 @@ func TestRunEvalChunks(t *testing.T) {
 }
 
 // benchStep times one optimizer step (gather, forward, loss, backward,
-// update) of MLP 784-128-10 at batch 64.
-func benchStep(b *testing.B, opt OptimizerKind) {
-	const n, d, k, bs = 6400, 784, 10, 64
+// update) of MLP 784-hidden-10 at batch bs, with the kernels useAsm selects.
+func benchStep(b *testing.B, opt OptimizerKind, hidden, bs int) {
+	const d, k = 784, 10
+	n := 100 * bs
 	ds := synthClassification(n, d, k, 1)
-	cfg := Config{Model: MLP, Hidden: []int{128}, Optimizer: opt, Epochs: 1, BatchSize: bs, LR: 1e-3}.withDefaults()
+	cfg := Config{Model: MLP, Hidden: []int{hidden}, Optimizer: opt, Epochs: 1, BatchSize: bs, LR: 1e-3}.withDefaults()
 	tr := newTrainer(cfg, ds, bs)
 	newShuffler(1).permute(tr.perm)
 	b.ReportAllocs()
@@ -441,9 +442,29 @@ func benchStep(b *testing.B, opt OptimizerKind) {
 	b.ReportMetric(float64(bs)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
+// BenchmarkStep times training steps for sgd and adam, hidden 128 and 512,
+// batch 64 and 256 (names opt/hH/bB), and, under portable/, the same with
+// the portable kernels forced.
 func BenchmarkStep(b *testing.B) {
-	for _, opt := range []OptimizerKind{SGD, Adam} {
-		b.Run(string(opt), func(b *testing.B) { benchStep(b, opt) })
+	for _, portable := range []bool{false, true} {
+		prefix := ""
+		if portable {
+			if !hasAsm {
+				continue // already portable
+			}
+			prefix = "portable/"
+		}
+		for _, opt := range []OptimizerKind{SGD, Adam} {
+			for _, h := range []int{128, 512} {
+				for _, bs := range []int{64, 256} {
+					b.Run(fmt.Sprintf("%s%s/h%d/b%d", prefix, opt, h, bs), func(b *testing.B) {
+						defer func(u bool) { useAsm = u }(useAsm)
+						useAsm = useAsm && !portable
+						benchStep(b, opt, h, bs)
+					})
+				}
+			}
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // Stream identifiers of the PCG generators derived from Config.Seed: one for
@@ -43,6 +44,9 @@ type model[T float] struct {
 	w, b, gw, gb  [][]T // per-layer views into params and grads
 
 	mm kernels[T]
+	// fast is set for model[float32] when useAsm is: ReLU and its mask in
+	// backward then run as AVX2 loops (relu8, reluMask8), with the same results.
+	fast bool
 
 	fwdRows, bwdRows int
 	x                []T   // fwdRows×D input batch
@@ -105,6 +109,9 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 		m.out[l] = make([]T, fwdRows*o)
 		m.dz[l] = make([]T, bwdRows*o)
 		maxW = max(maxW, o)
+	}
+	if _, ok := any(m.params).([]float32); ok {
+		m.fast = useAsm
 	}
 	m.x = make([]T, fwdRows*d)
 	m.y = make([]T, fwdRows)
@@ -173,7 +180,13 @@ func (m *model[T]) forward(n int) []T {
 		}
 		m.mm.nt(n, o, in, a, m.w[l], z, true)
 		if l < L-1 {
-			activate(m.act, z)
+			if m.fast && m.act == ReLU && len(z) >= 8 {
+				n8 := len(z) / 8
+				relu8((*float32)(unsafe.Pointer(&z[0])), n8)
+				activate(m.act, z[n8*8:])
+			} else {
+				activate(m.act, z)
+			}
 		}
 		a = z
 	}
@@ -309,9 +322,14 @@ func (m *model[T]) backward(n int) {
 				prev[i] *= 1 - h*h
 			}
 		default:
-			for i, h := range a {
+			done := 0
+			if m.fast && len(a) >= 8 {
+				done = len(a) &^ 7
+				reluMask8((*float32)(unsafe.Pointer(&prev[0])), (*float32)(unsafe.Pointer(&a[0])), done/8)
+			}
+			for i, h := range a[done:] {
 				if h <= 0 { // as torch's threshold_backward: NaN passes
-					prev[i] = 0
+					prev[done+i] = 0
 				}
 			}
 		}

@@ -20,11 +20,12 @@ type optimizer struct {
 	m    []float32 // momentum buffer b (Momentum) or first moment m (Adam)
 	v    []float32 // second moment v (Adam)
 	t    int       // updates applied so far
+	fast bool      // use the assembly loops (useAsm when built); same results
 }
 
 // newOptimizer returns an optimizer for n parameters with zero state.
 func newOptimizer(kind OptimizerKind, n int) *optimizer {
-	o := &optimizer{kind: kind}
+	o := &optimizer{kind: kind, fast: useAsm}
 	switch kind {
 	case SGD:
 	case Momentum:
@@ -56,6 +57,12 @@ func newOptimizer(kind OptimizerKind, n int) *optimizer {
 //
 // which is m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), evaluated in
 // torch's order (denominator first, step size η/(1−β₁ᵗ) computed in float64).
+//
+// When o.fast is set the elements in whole groups of 8 are updated by the
+// AVX2 loops of kernels_amd64.s (axpy8, adam8), fused into one pass over p, g
+// and the state, doing the same float32 operations in the same order with no
+// fused multiply-add, so the results equal the scalar loop's
+// (TestOptimFastMatchesScalar); the remaining elements use the scalar loop.
 func (o *optimizer) step(p, g []float32, lr float64) {
 	if len(g) != len(p) {
 		panic("train: gradient length differs from parameters")
@@ -65,7 +72,12 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 	switch o.kind {
 	case SGD:
 		g = g[:len(p)]
-		for i := range p {
+		done := 0
+		if o.fast && len(p) >= 8 {
+			done = len(p) &^ 7
+			axpy8(&p[0], &g[0], done/8, neg)
+		}
+		for i := done; i < len(p); i++ {
 			p[i] += neg * g[i]
 		}
 	case Momentum:
@@ -79,7 +91,12 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 				b[i] = b[i]*mu + gi // buf.mul_(μ).add_(g)
 			}
 		}
-		for i := range p {
+		done := 0
+		if o.fast && len(p) >= 8 {
+			done = len(p) &^ 7
+			axpy8(&p[0], &b[0], done/8, neg)
+		}
+		for i := done; i < len(p); i++ {
 			p[i] += neg * b[i]
 		}
 	case Adam:
@@ -93,7 +110,14 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 		eps := float32(adamEps)
 		m, v := o.m[:len(p)], o.v[:len(p)]
 		g = g[:len(p)]
-		for i, gi := range g {
+		done := 0
+		if o.fast && len(p) >= 8 {
+			done = len(p) &^ 7
+			k := [7]float32{b1, c1, b2, c2, bc2Sqrt, eps, stepNeg}
+			adam8(&p[0], &g[0], &m[0], &v[0], done/8, &k)
+		}
+		for i := done; i < len(p); i++ {
+			gi := g[i]
 			mi := m[i]*b1 + c1*gi           // exp_avg.mul_(β₁).add_(g, alpha=1−β₁)
 			vi := v[i]*b2 + c2*gi*gi        // exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1−β₂)
 			den := sqrt32(vi)/bc2Sqrt + eps // (exp_avg_sq.sqrt() / √bc₂).add_(ε)

@@ -1,0 +1,27 @@
+//go:build !purego
+
+package train
+
+import "golang.org/x/sys/cpu"
+
+// hasAsm reports whether this CPU runs the AVX2+FMA kernels of
+// kernels_amd64.s (x86-64-v3: Haswell, Zen and later).
+var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
+
+//go:noescape
+func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool)
+
+//go:noescape
+func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+
+//go:noescape
+func axpy8(p, gr *float32, n8 int, alpha float32)
+
+//go:noescape
+func adam8(p, gr, m, v *float32, n8 int, k *[7]float32)
+
+//go:noescape
+func relu8(z *float32, n8 int)
+
+//go:noescape
+func reluMask8(d, h *float32, n8 int)

@@ -1,0 +1,273 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool)
+//
+// For the 4 rows of A at a (row stride lda) and nb blocks of 16 columns of B
+// at b (row stride ldb): C[4×16·nb] (+)= A[4×k]·B[k×16·nb]. k ≥ 1, nb ≥ 1.
+TEXT ·nn4x16(SB), NOSPLIT, $0-65
+	MOVQ a+0(FP), SI
+	MOVQ lda+8(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R9
+	SHLQ $2, R9
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), BX
+	MOVQ nb+56(FP), R11
+
+nnblock:
+	CMPB acc+64(FP), $0
+	JEQ  nnzero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS (DX)(R10*1), Y2
+	VMOVUPS 32(DX)(R10*1), Y3
+	VMOVUPS (DX)(R10*2), Y4
+	VMOVUPS 32(DX)(R10*2), Y5
+	VMOVUPS (DX)(BX*1), Y6
+	VMOVUPS 32(DX)(BX*1), Y7
+	JMP  nnk
+
+nnzero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+nnk:
+	MOVQ SI, AX
+	MOVQ DI, R12
+	MOVQ k+48(FP), CX
+
+nnloop:
+	VMOVUPS      (R12), Y8
+	VMOVUPS      32(R12), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (AX)(R8*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (AX)(R8*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (AX)(R13*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         $4, AX
+	ADDQ         R9, R12
+	DECQ         CX
+	JNZ          nnloop
+
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, (DX)(R10*1)
+	VMOVUPS Y3, 32(DX)(R10*1)
+	VMOVUPS Y4, (DX)(R10*2)
+	VMOVUPS Y5, 32(DX)(R10*2)
+	VMOVUPS Y6, (DX)(BX*1)
+	VMOVUPS Y7, 32(DX)(BX*1)
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    R11
+	JNZ     nnblock
+	VZEROUPPER
+	RET
+
+// func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+//
+// For the 2 rows of A at a and nb blocks of 4 rows of B at b (all rows of
+// length and stride k): C[2×4·nb] (+)= A[2×8k8]·B[4nb×8k8]ᵀ, using the first
+// 8·k8 columns only. k8 ≥ 1, nb ≥ 1.
+TEXT ·nt2x4(SB), NOSPLIT, $0-57
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ k+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	MOVQ nb+48(FP), R11
+
+ntblock:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, AX
+	MOVQ   DI, R12
+	MOVQ   k8+24(FP), CX
+
+ntloop:
+	VMOVUPS     (AX), Y8
+	VMOVUPS     (AX)(R8*1), Y9
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y4
+	VMOVUPS     (R12)(R8*1), Y11
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y11, Y9, Y5
+	VMOVUPS     (R12)(R8*2), Y12
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y12, Y9, Y6
+	VMOVUPS     (R12)(R13*1), Y13
+	VFMADD231PS Y13, Y8, Y3
+	VFMADD231PS Y13, Y9, Y7
+	ADDQ        $32, AX
+	ADDQ        $32, R12
+	DECQ        CX
+	JNZ         ntloop
+
+	// Horizontal sums: X0 = [Σy0 Σy1 Σy2 Σy3], X4 likewise for row 1.
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS       X5, X4, X4
+	CMPB         acc+56(FP), $0
+	JEQ          ntstore
+	VMOVUPS      (DX), X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      (DX)(R10*1), X5
+	VADDPS       X5, X4, X4
+
+ntstore:
+	VMOVUPS X0, (DX)
+	VMOVUPS X4, (DX)(R10*1)
+	ADDQ    $16, DX
+	LEAQ    (DI)(R8*4), DI
+	DECQ    R11
+	JNZ     ntblock
+	VZEROUPPER
+	RET
+
+// func axpy8(p, gr *float32, n8 int, alpha float32)
+//
+// p[i] = p[i] + alpha·g[i] for i < 8·n8, multiply then add (no FMA), as the
+// scalar loop rounds.
+TEXT ·axpy8(SB), NOSPLIT, $0-28
+	MOVQ         p+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         n8+16(FP), CX
+	VBROADCASTSS alpha+24(FP), Y15
+
+axloop:
+	VMULPS  (SI), Y15, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     axloop
+	VZEROUPPER
+	RET
+
+// func adam8(p, gr, m, v *float32, n8 int, k *[7]float32)
+//
+// One Adam update of 8·n8 parameters with k = {β₁, 1−β₁, β₂, 1−β₂,
+// √bc₂, ε, −step}, in the scalar loop's order and rounding:
+//
+//	m = m·β₁ + (1−β₁)·g;  v = v·β₂ + ((1−β₂)·g)·g
+//	p = p + (−step·m) / (√v / √bc₂ + ε)
+TEXT ·adam8(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n8+32(FP), CX
+	MOVQ         k+40(FP), AX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	VBROADCASTSS 20(AX), Y13
+	VBROADCASTSS 24(AX), Y14
+
+adloop:
+	VMOVUPS (SI), Y0
+	VMULPS  (R8), Y8, Y1
+	VMULPS  Y0, Y9, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  (R9), Y10, Y3
+	VMULPS  Y0, Y11, Y4
+	VMULPS  Y0, Y4, Y4
+	VADDPS  Y4, Y3, Y3
+	VMOVUPS Y3, (R9)
+	VSQRTPS Y3, Y3
+	VDIVPS  Y12, Y3, Y3
+	VADDPS  Y13, Y3, Y3
+	VMULPS  Y1, Y14, Y1
+	VDIVPS  Y3, Y1, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	DECQ    CX
+	JNZ     adloop
+	VZEROUPPER
+	RET
+
+// func relu8(z *float32, n8 int)
+//
+// z[i] = max(0, z[i]) for i < 8·n8; NaN and −0 stay as they are (VMAXPS
+// returns its second source when the operands compare equal or unordered),
+// as the scalar loop's "if z < 0 { z = 0 }".
+TEXT ·relu8(SB), NOSPLIT, $0-16
+	MOVQ   z+0(FP), DI
+	MOVQ   n8+8(FP), CX
+	VXORPS Y15, Y15, Y15
+
+reloop:
+	VMOVUPS (DI), Y0
+	VMAXPS  Y0, Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     reloop
+	VZEROUPPER
+	RET
+
+// func reluMask8(d, h *float32, n8 int)
+//
+// d[i] = 0 where h[i] ≤ 0, for i < 8·n8; NaN h passes d through, as the
+// scalar loop (predicate NLE_US: keep where !(h ≤ 0)).
+TEXT ·reluMask8(SB), NOSPLIT, $0-24
+	MOVQ   d+0(FP), DI
+	MOVQ   h+8(FP), SI
+	MOVQ   n8+16(FP), CX
+	VXORPS Y15, Y15, Y15
+
+rmloop:
+	VMOVUPS (SI), Y0
+	VCMPPS  $6, Y15, Y0, Y1
+	VANDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rmloop
+	VZEROUPPER
+	RET

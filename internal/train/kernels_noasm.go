@@ -1,0 +1,23 @@
+//go:build !amd64 || purego
+
+package train
+
+// hasAsm is false: this architecture (or a purego build) has no assembly
+// kernels, and the portable kernels are used.
+const hasAsm = false
+
+func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func axpy8(p, gr *float32, n8 int, alpha float32) { panic("train: no assembly kernels") }
+
+func adam8(p, gr, m, v *float32, n8 int, k *[7]float32) { panic("train: no assembly kernels") }
+
+func relu8(z *float32, n8 int) { panic("train: no assembly kernels") }
+
+func reluMask8(d, h *float32, n8 int) { panic("train: no assembly kernels") }
