@@ -89,6 +89,10 @@ type SweepConfig struct {
 	// Prune: rates above one that diverged at the same N and seed were
 	// recorded as diverged without training.
 	Prune bool `yaml:"prune,omitempty"`
+	// Exec is the command that trained each trial (clc fit --exec), run
+	// through sh -c when ExecShell; Model is then "exec".
+	Exec      string `yaml:"exec,omitempty"`
+	ExecShell bool   `yaml:"exec_shell,omitempty"`
 }
 
 // Prediction is the law evaluated at the full dataset: the rate to use on

@@ -50,12 +50,14 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		Divergence    float64
 		Shape         *schedule.Spec
 		Per           string
+		Exec          string
+		ExecShell     bool
 	}{
 		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
-		Divergence: c.DivergenceFactor, Shape: c.Schedule, Per: c.Per,
+		Divergence: c.DivergenceFactor, Shape: c.Schedule, Per: c.Per, Exec: c.Exec, ExecShell: c.ExecShell,
 	}
 	b, err := json.Marshal(key)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 )
 
 func journalTrials() []Trial {
@@ -142,6 +143,8 @@ func TestFingerprint(t *testing.T) {
 		"split":      func(_ *DatasetInfo, c *SweepConfig) { c.SplitSeed = 1 },
 		"divergence": func(_ *DatasetInfo, c *SweepConfig) { c.DivergenceFactor = 5 },
 		"target":     func(d *DatasetInfo, _ *SweepConfig) { d.Target = "z" },
+		"exec":       func(_ *DatasetInfo, c *SweepConfig) { c.Exec = "python3 train.py --lr {lr}" },
+		"shape":      func(_ *DatasetInfo, c *SweepConfig) { c.Schedule = &schedule.Spec{Shape: "cosine"} },
 	}
 	for name, change := range changes {
 		d2, c2 := d, c
