@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/exectrainer"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
@@ -36,6 +37,11 @@ type fitOptions struct {
 	json         bool
 	shape        *schedule.Flags
 	prune        bool
+	exec         string
+	execShell    bool
+	timeout      time.Duration
+	retries      int
+	nFull        int
 	workers      int
 	quiet        bool
 }
@@ -69,7 +75,12 @@ is the last column unless --target names another. The fit is written to --out.`,
   zcat data.csv.gz | clc fit - --target price --task regression --json`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc fit DATA.csv', 'clc fit -' for stdin, or 'clc fit --demo'"); err != nil {
+			if o.exec != "" {
+				if len(args) > 0 || o.dataFlags.demo {
+					return inputerr.New("--exec trains with your command, so clc reads no data file").
+						WithHint("drop the data argument and give the full training size with --n-full")
+				}
+			} else if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc fit DATA.csv', 'clc fit -' for stdin, or 'clc fit --demo'"); err != nil {
 				return err
 			}
 			return runFit(cmd.Context(), o, cmd.Flags(), stdin, stdout, stderr)
@@ -93,6 +104,11 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "trials run in parallel")
+	f.StringVar(&o.exec, "exec", "", "train each trial with this command instead of the built-in trainer; {lr} {fraction} {n} {seed} {epochs} {batch_size} {trial} are substituted (see examples/)")
+	f.BoolVar(&o.execShell, "exec-shell", false, "run --exec through sh -c (values are shell-quoted); by default the command is run directly, never by a shell")
+	f.DurationVar(&o.timeout, "timeout", 0, "with --exec: time limit per trial (e.g. 10m; 0 = none)")
+	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
+	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of")
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.SortFlags = false
@@ -163,6 +179,15 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.bootstrap < 0 {
 		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
 	}
+	if o.exec == "" {
+		for _, name := range []string{"exec-shell", "timeout", "retries", "n-full"} {
+			if flags.Changed(name) {
+				return inputerr.New("--%s needs --exec", name)
+			}
+		}
+	} else if o.timeout < 0 || o.retries < 0 {
+		return inputerr.New("--timeout and --retries must not be negative")
+	}
 	var shape *schedule.Spec
 	per := schedule.PerStep
 	if o.shape.Changed() {
@@ -181,20 +206,40 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 
-	// Data: read, build the task, split or load validation, scale, then
-	// shuffle once so that fractions are nested prefixes.
 	log := newLogger(stderr, o.quiet)
-	start := time.Now()
-	data, err := o.dataFlags.prepare(stdin)
-	if err != nil {
-		return err
+	var (
+		trainSet, validSet *train.Dataset
+		info               clc.DatasetInfo
+		nFull              int
+		execTrainer        *exectrainer.Trainer
+	)
+	if o.exec != "" {
+		if err := o.checkExec(flags, shape); err != nil {
+			return err
+		}
+		if execTrainer, err = exectrainer.New(exectrainer.Config{Command: o.exec, Shell: o.execShell, Epochs: cfg.Epochs,
+			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries}); err != nil {
+			return err
+		}
+		nFull = o.nFull
+		info = clc.DatasetInfo{Source: "exec", Rows: nFull}
+		log.Printf("data: trained by --exec; N_full = %d", nFull)
+	} else {
+		// Data: read, build the task, split or load validation, scale, then
+		// shuffle once so that fractions are nested prefixes.
+		start := time.Now()
+		data, err := o.dataFlags.prepare(stdin)
+		if err != nil {
+			return err
+		}
+		trainSet, validSet, info = data.train, data.valid, data.info
+		train.Shuffle(trainSet, o.shuffleSeed)
+		nFull = trainSet.N
+		log.Printf("data: %s: %d training rows, %d validation rows, %d features, %s%s (%.1fs)",
+			info.Source, trainSet.N, validSet.N, trainSet.D, trainSet.Task, classesText(trainSet), time.Since(start).Seconds())
 	}
-	trainSet, validSet, info := data.train, data.valid, data.info
-	train.Shuffle(trainSet, o.shuffleSeed)
-	log.Printf("data: %s: %d training rows, %d validation rows, %d features, %s%s (%.1fs)",
-		info.Source, trainSet.N, validSet.N, trainSet.D, trainSet.Task, classesText(trainSet), time.Since(start).Seconds())
 
-	plan, err := clc.NewPlan(trainSet.N, fractions, lrs, o.seeds, cfg.BatchSize)
+	plan, err := clc.NewPlan(nFull, fractions, lrs, o.seeds, cfg.BatchSize)
 	if err != nil {
 		return err
 	}
@@ -203,7 +248,11 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := probe.Validate(); err != nil {
 		return inputerr.New("%v", err)
 	}
-	log.Printf("plan: %s; %s", plan, describeModel(cfg))
+	if o.exec != "" {
+		log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
+	} else {
+		log.Printf("plan: %s; %s", plan, describeModel(cfg))
+	}
 
 	// The fit file's configuration is also the journal's fingerprint.
 	fit := &clc.FitFile{
@@ -227,11 +276,21 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 
 	// Sweep, resuming from the journal.
-	trainer := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg, Shape: shape, Per: per}
-	for _, n := range plan.Sizes { // shape errors (warmup longer than a run, ...) before any trial
-		if _, err := trainer.Multipliers(n); err != nil {
-			return fmt.Errorf("fraction with N = %d: %w", n, err)
+	var trainer clc.Trainer
+	if o.exec != "" {
+		// The user's command owns the model, optimizer and data.
+		fit.Config.Model, fit.Config.Hidden, fit.Config.Activation, fit.Config.Optimizer = "exec", nil, "", ""
+		fit.Config.ValidFraction, fit.Config.DivergenceFactor = 0, 0
+		fit.Config.Exec, fit.Config.ExecShell = o.exec, o.execShell
+		trainer = execTrainer
+	} else {
+		bt := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg, Shape: shape, Per: per}
+		for _, n := range plan.Sizes { // shape errors (warmup longer than a run, ...) before any trial
+			if _, err := bt.Multipliers(n); err != nil {
+				return fmt.Errorf("fraction with N = %d: %w", n, err)
+			}
 		}
+		trainer = bt
 	}
 	trials, err := o.sweep(ctx, log, plan.Specs(), trainer, clc.Fingerprint(info, fit.Config))
 	if err != nil {
@@ -252,7 +311,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	fit.Law = law
 	fit.Constant = clc.AnalyzeConstant(fit.Optima, law)
-	full, err := fit.Estimate(clc.Target{N: trainSet.N})
+	full, err := fit.Estimate(clc.Target{N: nFull})
 	if err != nil {
 		return err
 	}
@@ -275,6 +334,24 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 	log.Printf("wrote %s", o.out)
+	return nil
+}
+
+// checkExec validates the flags of a sweep trained by --exec.
+func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error {
+	if o.nFull < 1 {
+		return inputerr.New("--exec needs --n-full, the full training size the fractions are taken of").
+			WithHint("e.g. --n-full 60000")
+	}
+	if shape != nil {
+		return inputerr.New("--shape needs the built-in trainer; with --exec your command sets the schedule")
+	}
+	for _, name := range []string{"model", "hidden", "activation", "optimizer", "divergence-factor", "budget", "steps",
+		"target", "task", "valid", "valid-fraction", "split-seed", "shuffle-seed"} {
+		if flags.Changed(name) {
+			return inputerr.New("--%s does not apply to --exec: your command sets it", name)
+		}
+	}
 	return nil
 }
 
