@@ -188,14 +188,24 @@ const (
 	ntTileCols = 64  // multiple of 4
 )
 
-func asmNN(m, n, k int, a, b, c []float32, acc bool) {
+// emptyProduct handles the products with nothing to multiply: C is m×n
+// with m or n zero (nothing to do), or k is zero (C = 0, or unchanged when
+// accumulating). It reports whether the product is done.
+func emptyProduct(m, n, k int, c []float32, acc bool) bool {
 	if m == 0 || n == 0 {
-		return
+		return true
 	}
 	if k == 0 {
 		if !acc {
 			clear(c[:m*n])
 		}
+		return true
+	}
+	return false
+}
+
+func asmNN(m, n, k int, a, b, c []float32, acc bool) {
+	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[k*n-1], c[m*n-1]
@@ -236,13 +246,7 @@ func goNN(i0, i1, j0, j1, n, k int, a, b, c []float32, acc bool) {
 }
 
 func asmNT(m, n, k int, a, b, c []float32, acc bool) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if !acc {
-			clear(c[:m*n])
-		}
+	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[n*k-1], c[m*n-1]
