@@ -499,6 +499,16 @@ func checkValues(f *FitFile, root *yaml.Node, name string) error {
 		}
 		return nil
 	}
+	// counts checks the row and step counts of trials[i] or optima[i].
+	counts := func(section string, i, n, steps int) error {
+		if n < 0 {
+			return fail(n, "it must not be negative", section, i, "n")
+		}
+		if steps < 0 {
+			return fail(steps, "it must not be negative", section, i, "steps")
+		}
+		return nil
+	}
 	for i, v := range f.Config.Fractions {
 		if err := fraction(v, "config", "fractions", i); err != nil {
 			return err
@@ -516,24 +526,16 @@ func checkValues(f *FitFile, root *yaml.Node, name string) error {
 		if err := rate(t.LR, "trials", i, "lr"); err != nil {
 			return err
 		}
-		if t.N < 0 || t.Steps < 0 {
-			key, v := "n", t.N
-			if t.N >= 0 {
-				key, v = "steps", t.Steps
-			}
-			return fail(v, "it must not be negative", "trials", i, key)
+		if err := counts("trials", i, t.N, t.Steps); err != nil {
+			return err
 		}
 	}
 	for i, o := range f.Optima {
 		if err := fraction(o.Fraction, "optima", i, "fraction"); err != nil {
 			return err
 		}
-		if o.N < 0 || o.Steps < 0 {
-			key, v := "n", o.N
-			if o.N >= 0 {
-				key, v = "steps", o.Steps
-			}
-			return fail(v, "it must not be negative", "optima", i, key)
+		if err := counts("optima", i, o.N, o.Steps); err != nil {
+			return err
 		}
 	}
 	if f.Law.K < 0 {

@@ -21,15 +21,7 @@ import (
 // nothing panics, that every rejection is a located input error, and that
 // every accepted table and dataset is self-consistent.
 func FuzzReadCSV(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.csv")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seed files: %v", err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range seedCSVs(f) {
 		f.Add(data, "")
 		f.Add(gzipBytes(f, string(data)), "y")
 	}
@@ -215,15 +207,7 @@ func FuzzSplitValidation(f *testing.F) {
 // the input fall anywhere) must give exactly the table of the encoding/csv
 // path, bit for bit, or exactly its error.
 func FuzzReadCSVFastSlow(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.csv")
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seed files: %v", err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range seedCSVs(f) {
 		f.Add(data, "", uint16(7))
 		f.Add(gzipBytes(f, string(data)), "y", uint16(100))
 	}
@@ -324,4 +308,21 @@ func checkSameRead(t *testing.T, got *Table, gerr error, want *Table, werr error
 		}
 		t.Fatalf("fast table\n%s\nencoding/csv table\n%s", short(g), short(w))
 	}
+}
+
+// seedCSVs returns the contents of testdata/*.csv, the fuzz targets' seeds.
+func seedCSVs(f *testing.F) [][]byte {
+	files, err := filepath.Glob("testdata/*.csv")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed files: %v", err)
+	}
+	var out [][]byte
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
 }
