@@ -26,6 +26,7 @@ type scheduleOptions struct {
 	steps     int
 	format    string
 	out       string
+	plot      string
 	shape     *schedule.Flags
 }
 
@@ -68,6 +69,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	f.Lookup("shape").Usage = "schedule shape (required): " + strings.Join(schedule.Shapes, ", ")
 	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
 	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
+	f.StringVar(&o.plot, "plot", "", "also draw the schedule (rate against step, area shaded) to this .png or .svg file")
 	f.SortFlags = false
 	return cmd
 }
@@ -82,6 +84,11 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	if err := schedule.CheckFormat(format); err != nil {
 		return err
+	}
+	if o.plot != "" {
+		if err := checkPlotPath(o.plot); err != nil {
+			return err
+		}
 	}
 	if !flags.Changed("shape") {
 		return inputerr.New("no --shape given").
@@ -171,7 +178,10 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		Constant: est.Constant, ConstantFrom: est.ConstantFrom,
 	}
 	if o.out == "" {
-		return schedule.Write(stdout, sched, format, h)
+		if err := schedule.Write(stdout, sched, format, h); err != nil {
+			return err
+		}
+		return o.writePlot(sched, h, stderr)
 	}
 	if err := schedule.WriteFile(o.out, sched, format, h); err != nil {
 		if _, ok := inputerr.As(err); ok {
@@ -189,6 +199,19 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stderr, "clc: wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from the %s, peak %s, final %s\n",
 		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
+	return o.writePlot(sched, h, stderr)
+}
+
+// writePlot draws the schedule to --plot, when given, and says so on
+// stderr.
+func (o *scheduleOptions) writePlot(s *schedule.Schedule, h schedule.Header, stderr io.Writer) error {
+	if o.plot == "" {
+		return nil
+	}
+	if err := writeSchedulePlot(s, h, o.plot); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "clc: wrote %s (plot)\n", o.plot)
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // ConstantSlopeTolerance is how far the 95% interval of the slope γ of
@@ -97,11 +99,4 @@ func fmtF(v float64) string {
 
 // fmtG formats v with three significant digits, without an exponent
 // between 0.001 and 10⁶ (1230, 12.3, 0.0123).
-func fmtG(v float64) string {
-	s := strconv.FormatFloat(v, 'g', 3, 64)
-	if a := math.Abs(v); a >= 1e-3 && a < 1e6 {
-		r, _ := strconv.ParseFloat(s, 64)
-		s = strconv.FormatFloat(r, 'f', -1, 64)
-	}
-	return s
-}
+func fmtG(v float64) string { return numfmt.Sig(v, 3, 1e-3) }

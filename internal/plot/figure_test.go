@@ -1,0 +1,185 @@
+package plot
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/inputerr"
+)
+
+var outDir = flag.String("out", "", "also write the rendered test figures to this directory, to look at them")
+
+// render renders fig in format, checks that the output is a non-trivial
+// image of that format, and writes it to -out when given.
+func render(t *testing.T, fig *Figure, format, name string) []byte {
+	t.Helper()
+	b, err := fig.Render(format)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	switch format {
+	case "png":
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: not a PNG: %v", name, err)
+		}
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		wantW, wantH := int(fig.Width.Dots(96)+0.5), int(fig.height().Dots(96)+0.5)
+		if w != wantW || h != wantH {
+			t.Errorf("%s: %d×%d pixels, want %d×%d", name, w, h, wantW, wantH)
+		}
+	case "svg":
+		if !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("</svg>")) {
+			t.Errorf("%s: not an SVG document", name)
+		}
+	}
+	if len(b) < 5000 {
+		t.Errorf("%s: %d bytes: too small to hold the figure", name, len(b))
+	}
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, name+"."+format), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+// TestRenderFit renders the demo fit's figure in both formats, with all
+// three panels.
+func TestRenderFit(t *testing.T) {
+	fig, err := FitFigure(demoFit(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fig.Panels) != 3 {
+		t.Fatalf("%d panels, want 3", len(fig.Panels))
+	}
+	for _, format := range []string{"png", "svg"} {
+		render(t, fig, format, "fit")
+	}
+	// Drawing restores the panels: a second rendering is the same.
+	a, b := render(t, fig, "svg", "fit"), render(t, fig, "svg", "fit")
+	if !bytes.Equal(a, b) {
+		t.Error("rendering the same figure twice gives different SVG")
+	}
+}
+
+// TestRenderSchedule renders a schedule's figure in both formats.
+func TestRenderSchedule(t *testing.T) {
+	fig, err := ScheduleFigure(demoSchedule(t), "heading", "second line")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"png", "svg"} {
+		render(t, fig, format, "schedule")
+	}
+}
+
+// TestRenderDegenerateFits: fits with less to show still plot what they
+// have; the heading says what is missing.
+func TestRenderDegenerateFits(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		edit    func(*clc.FitFile)
+		panels  int
+		heading string
+	}{
+		{"diverged-fraction", func(f *clc.FitFile) { divergeFraction(f, 0.5) }, 3, ""},
+		{"no-law", noLaw, 3, "no law was fitted"},
+		{"all-diverged", func(f *clc.FitFile) {
+			for _, fr := range f.Config.Fractions {
+				divergeFraction(f, fr)
+			}
+			noLaw(f)
+		}, 1, "every rate diverged at every fraction"},
+		{"unbracketed", func(f *clc.FitFile) {
+			f.Optima[0].Bracketed, f.Optima[0].Edge = false, "high"
+		}, 3, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fit := demoFit(t)
+			c.edit(fit)
+			fig, err := FitFigure(fit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fig.Panels) != c.panels {
+				t.Errorf("%d panels, want %d", len(fig.Panels), c.panels)
+			}
+			if h := strings.Join(fig.Heading, "\n"); !strings.Contains(h, c.heading) {
+				t.Errorf("heading %q does not say %q", h, c.heading)
+			}
+			render(t, fig, "png", c.name)
+		})
+	}
+}
+
+// TestFitFigureNoTrials: a fit without trials is an input error.
+func TestFitFigureNoTrials(t *testing.T) {
+	fit := demoFit(t)
+	fit.Trials = nil
+	_, err := FitFigure(fit)
+	if ie, ok := inputerr.As(err); !ok || !strings.Contains(ie.Msg, "no trials") {
+		t.Errorf("err = %v, want an input error about no trials", err)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct {
+		path, want string
+		hint       string
+	}{
+		{"fit.png", "png", ""},
+		{"dir.v2/FIT.SVG", "svg", ""},
+		{"fit.pdf", "", ".png or .svg"},
+		{"fit", "", "fit.png"},
+	} {
+		got, err := Format(c.path)
+		if got != c.want {
+			t.Errorf("Format(%q) = %q, want %q", c.path, got, c.want)
+		}
+		if c.hint == "" {
+			if err != nil {
+				t.Errorf("Format(%q): %v", c.path, err)
+			}
+			continue
+		}
+		if ie, ok := inputerr.As(err); !ok || !strings.Contains(ie.Hint, c.hint) || !strings.Contains(ie.Msg, c.path) {
+			t.Errorf("Format(%q) error %v, want an input error naming the file with a hint about %q", c.path, err, c.hint)
+		}
+	}
+}
+
+// TestWriteFit writes both figures to files and fails cleanly, leaving no
+// file, where the directory is missing.
+func TestWriteFit(t *testing.T) {
+	dir := t.TempDir()
+	fit := demoFit(t)
+	for _, name := range []string{"fit.png", "fit.svg"} {
+		if err := WriteFit(filepath.Join(dir, name), fit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteSchedule(filepath.Join(dir, "s.png"), demoSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("%d files in the directory (%v), want 3", len(entries), err)
+	}
+	err = WriteFit(filepath.Join(dir, "missing", "fit.png"), fit)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("writing into a missing directory: %v, want a not-exist error", err)
+	}
+	if err := WriteFit(filepath.Join(dir, "fit.jpg"), fit); err == nil {
+		t.Error("writing a .jpg: no error")
+	}
+}
