@@ -44,6 +44,9 @@ type fitOptions struct {
 	nFull        int
 	workers      int
 	quiet        bool
+	shard        string
+	shards       int
+	plot         string
 }
 
 // demoDefaults are the flag values --demo uses unless the user sets them: a
@@ -76,9 +79,12 @@ is the last column unless --target names another. The fit is written to --out.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.exec != "" {
-				if len(args) > 0 || o.dataFlags.demo {
-					return inputerr.New("--exec trains with your command, so clc reads no data file").
-						WithHint("drop the data argument and give the full training size with --n-full")
+				if o.dataFlags.demo {
+					return inputerr.New("--demo trains the built-in model; --exec trains with your command").
+						WithHint("drop --demo and give your data file (optional) and --n-full")
+				}
+				if len(args) > 0 {
+					o.dataFlags.path = args[0]
 				}
 			} else if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc fit DATA.csv', 'clc fit -' for stdin, or 'clc fit --demo'"); err != nil {
 				return err
@@ -103,6 +109,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
+	f.StringVar(&o.plot, "plot", "", "also draw the fit (loss against rate, η* against N with the law, C against N) to FILE.png or FILE.svg")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "trials run in parallel")
 	f.StringVar(&o.exec, "exec", "", "train each trial with this command instead of the built-in trainer; {lr} {fraction} {n} {seed} {epochs} {batch_size} {trial} are substituted (see examples/)")
 	f.BoolVar(&o.execShell, "exec-shell", false, "run --exec through sh -c (values are shell-quoted); by default the command is run directly, never by a shell")
@@ -110,6 +117,8 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
 	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of")
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
+	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
+	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.SortFlags = false
 	return cmd
@@ -202,11 +211,12 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			shape = &spec
 		}
 	}
-	if err := checkWritableDir(o.out); err != nil {
+	if err := checkOutputs(o.out, o.plot); err != nil {
 		return err
 	}
 
 	log := newLogger(stderr, o.quiet)
+	log.setFractions(fractions, fracText)
 	var (
 		trainSet, validSet *train.Dataset
 		info               clc.DatasetInfo
@@ -218,12 +228,18 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			return err
 		}
 		if execTrainer, err = exectrainer.New(exectrainer.Config{Command: o.exec, Shell: o.execShell, Epochs: cfg.Epochs,
-			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries}); err != nil {
+			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		nFull = o.nFull
-		info = clc.DatasetInfo{Source: "exec", Rows: nFull}
-		log.Printf("data: trained by --exec; N_full = %d", nFull)
+		if info, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+			return err
+		}
+		nFull = info.Rows
+		if o.dataFlags.path != "" {
+			log.Printf("data: trained by --exec on %s (sha256 %.12s); N_full = %d", info.Source, info.SHA256, nFull)
+		} else {
+			log.Printf("data: trained by --exec; N_full = %d", nFull)
+		}
 	} else {
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
@@ -252,6 +268,18 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
 	} else {
 		log.Printf("plan: %s; %s", plan, describeModel(cfg))
+	}
+	specs := plan.Specs()
+	shard, err := resolveShard(flags, o.shard, o.shards, clc.ShardUnits(specs, o.prune))
+	if err != nil {
+		return err
+	}
+	if shard != nil {
+		if o.journal == "none" {
+			return inputerr.New("--journal none with shard %s: a shard's journal is its result", shard).WithHint("drop --journal none")
+		}
+		specs = clc.ShardSpecs(specs, o.prune, shard.Shard, nil)
+		log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, len(specs), len(plan.Specs()))
 	}
 
 	// The fit file's configuration is also the journal's fingerprint.
@@ -292,13 +320,37 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		}
 		trainer = bt
 	}
-	trials, err := o.sweep(ctx, log, plan.Specs(), trainer, clc.Fingerprint(info, fit.Config))
+	rec := clc.PlanRecord{Tool: fit.Tool, Dataset: fit.Dataset, Config: fit.Config, Trials: len(specs)}
+	if shard != nil {
+		rec.Shard = shard.String()
+	}
+	fp := clc.Fingerprint(info, fit.Config)
+	trials, err := o.sweep(ctx, log, specs, trainer, fp, rec, shard)
 	if err != nil {
 		return err
 	}
+	if shard != nil {
+		return reportShard(stdout, o.json, shard, len(trials), len(plan.Specs()), o.journalPath(shard), fp)
+	}
 	fit.Trials = trials
+	return completeFit(fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+}
+
+// fitOutput says where a finished fit goes: the fit file, and the table or
+// (json) one JSON object on stdout.
+type fitOutput struct {
+	out  string
+	json bool
+	plot string // a figure of the fit, when set
+}
+
+// completeFit turns a fit's trials into its optima, law, constant and
+// prediction at N_full (the dataset's rows), writes the fit file and prints
+// the warnings and the table or JSON. It is the end of clc fit and of clc
+// merge.
+func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writer) error {
 	fit.Created = time.Now().UTC().Format(time.RFC3339)
-	fit.Optima = clc.EstimateOptima(trials, clc.OptimumOptions{Bootstrap: o.bootstrap})
+	fit.Optima = clc.EstimateOptima(fit.Trials, clc.OptimumOptions{Bootstrap: fit.Config.Bootstrap})
 	law, err := clc.FitLaw(fit.Optima)
 	if err != nil {
 		reportOptima(stderr, fit)
@@ -311,7 +363,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	fit.Law = law
 	fit.Constant = clc.AnalyzeConstant(fit.Optima, law)
-	full, err := fit.Estimate(clc.Target{N: nFull})
+	full, err := fit.Estimate(clc.Target{N: fit.Dataset.Rows})
 	if err != nil {
 		return err
 	}
@@ -322,7 +374,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := clc.WriteFitFile(o.out, fit); err != nil {
 		return fmt.Errorf("writing the fit file: %w", err)
 	}
-	warnings := unbracketedWarnings(fit)
+	warnings := fitWarnings(fit)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
 	}
@@ -334,14 +386,23 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 	log.Printf("wrote %s", o.out)
+	if o.plot != "" {
+		if err := writeFitPlot(fit, o.plot); err != nil {
+			return err
+		}
+		log.Printf("wrote %s", o.plot)
+	}
 	return nil
 }
 
 // checkExec validates the flags of a sweep trained by --exec.
 func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error {
-	if o.nFull < 1 {
+	if o.nFull < 1 && (o.dataFlags.path == "" || flags.Changed("n-full")) {
 		return inputerr.New("--exec needs --n-full, the full training size the fractions are taken of").
-			WithHint("e.g. --n-full 60000")
+			WithHint("e.g. --n-full 60000, or give the data file so that clc counts its rows")
+	}
+	if o.dataFlags.path == "-" {
+		return inputerr.New("--exec cannot pass stdin to every trial").WithHint("give the data file's path")
 	}
 	if shape != nil {
 		return inputerr.New("--shape needs the built-in trainer; with --exec your command sets the schedule")
@@ -382,26 +443,28 @@ func lawHint(fit *clc.FitFile) string {
 }
 
 // journalPath is where the sweep journal lives: --journal, or the fit
-// file's path with its extension replaced by .journal.jsonl; "" when the
-// journal is disabled.
-func (o *fitOptions) journalPath() string {
-	switch o.journal {
-	case "none":
+// file's path with its extension replaced by .journal.jsonl (by
+// .shard-i-of-n.journal.jsonl for a shard); "" when the journal is
+// disabled.
+func (o *fitOptions) journalPath(shard *shardChoice) string {
+	switch {
+	case o.journal == "none":
 		return ""
-	case "":
+	case o.journal == "" && shard != nil:
+		return shardJournalPath(o.out, shard.Shard)
+	case o.journal == "":
 		return strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".journal.jsonl"
 	}
 	return o.journal
 }
 
-// sweep runs the specs that the journal does not already hold, records each
-// finished trial in the journal as it completes, and returns all trials in
-// spec order.
-func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSpec, trainer clc.Trainer, fp string) ([]clc.Trial, error) {
-	trials := make([]clc.Trial, len(specs))
-	have := make([]bool, len(specs))
+// sweep runs the specs that the journal does not already hold, records the
+// plan and then each finished trial in the journal as it completes, and
+// returns all trials in spec order.
+func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSpec, trainer clc.Trainer, fp string,
+	plan clc.PlanRecord, shard *shardChoice) ([]clc.Trial, error) {
 	var journal *clc.Journal
-	path := o.journalPath()
+	path := o.journalPath(shard)
 	if path != "" {
 		var err error
 		if journal, err = clc.OpenJournal(path); err != nil {
@@ -411,21 +474,35 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 		if journal.Torn {
 			log.Printf("journal: dropped a torn last line of %s (a run was stopped mid-write)", path)
 		}
+		if err := journal.AppendPlan(fp, plan); err != nil {
+			return nil, err
+		}
 	}
+	lookup := func(s clc.TrialSpec) (clc.Trial, bool) {
+		if journal == nil {
+			return clc.Trial{}, false
+		}
+		return journal.Lookup(fp, s)
+	}
+	trials, have := clc.CollectTrials(specs, o.prune, lookup)
 	var todo []clc.TrialSpec
 	for i, s := range specs {
-		if journal != nil {
-			if t, ok := journal.Lookup(fp, s); ok {
-				trials[i], have[i] = t, true
-				continue
-			}
+		if !have[i] {
+			todo = append(todo, s)
 		}
-		todo = append(todo, s)
 	}
 	if journal != nil {
-		reused := len(specs) - len(todo)
+		reused, pruned := 0, 0
+		for i := range specs {
+			switch {
+			case have[i] && trials[i].Pruned:
+				pruned++
+			case have[i]:
+				reused++
+			}
+		}
 		stale := journal.Len() - reused
-		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, reused, len(specs), len(todo))
+		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, reused+pruned, len(specs), len(todo))
 		if stale > 0 {
 			msg += fmt.Sprintf("; %d recorded trials of other data, settings or grid points not used", stale)
 		}
@@ -434,6 +511,13 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 	if len(todo) > 0 {
 		log.Printf("sweep: %d trials on %d workers", len(todo), o.workers)
 	}
+	var known []clc.Trial
+	for i := range specs {
+		if have[i] {
+			known = append(known, trials[i])
+		}
+	}
+	log.setKnownTrials(known)
 	start := time.Now()
 	show := log.progress(start)
 	record := func(t clc.Trial, done, total int) error {
@@ -479,6 +563,18 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// checkOutputs checks, before any work, that the fit file can be written
+// and that the plot (if any) has a format and a directory.
+func checkOutputs(out, plot string) error {
+	if err := checkWritableDir(out); err != nil {
+		return err
+	}
+	if plot != "" {
+		return checkPlotPath(plot)
+	}
+	return nil
 }
 
 // checkWritableDir fails early when the fit file's directory does not exist

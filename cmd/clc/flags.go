@@ -47,6 +47,9 @@ func (d *dataFlags) takeArgs(flags *pflag.FlagSet, args []string, noDataHint str
 			return usageError{fmt.Errorf("--demo takes no data file (got %q)", d.path)}
 		}
 		for name, v := range demoDefaults {
+			if strings.HasPrefix(name, "lr-") && flags.Changed("lrs") {
+				continue // --lrs replaces the demo's log grid
+			}
 			if flags.Lookup(name) != nil && !flags.Changed(name) {
 				if err := flags.Set(name, v); err != nil {
 					panic("clc: demo default " + name + ": " + err.Error())

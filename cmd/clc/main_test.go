@@ -36,30 +36,55 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"clc-trials-equal": cmdTrialsEqual,
+			"clc-fits-equal":   cmdFitsEqual,
 		},
 	})
+}
+
+// readFitPair reads the two fit files of a comparison command, with wall
+// times zeroed: created and every trial's seconds.
+func readFitPair(ts *testscript.TestScript, name string, args []string) (a, b *clc.FitFile) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: %s A.yaml B.yaml", name)
+	}
+	var files [2]*clc.FitFile
+	for k, arg := range args {
+		f, err := clc.ReadFitFile(ts.MkAbs(arg))
+		ts.Check(err)
+		f.Created = ""
+		for i := range f.Trials {
+			f.Trials[i].Seconds = 0
+		}
+		files[k] = f
+	}
+	return files[0], files[1]
 }
 
 // cmdTrialsEqual is the script command "clc-trials-equal A.yaml B.yaml": the
 // two fit files hold the same trials, bit for bit, apart from wall times.
 func cmdTrialsEqual(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 2 {
-		ts.Fatalf("usage: clc-trials-equal A.yaml B.yaml")
-	}
-	a, err := clc.ReadFitFile(ts.MkAbs(args[0]))
-	ts.Check(err)
-	b, err := clc.ReadFitFile(ts.MkAbs(args[1]))
-	ts.Check(err)
+	a, b := readFitPair(ts, "clc-trials-equal", args)
 	equal := len(a.Trials) == len(b.Trials)
 	for i := 0; equal && i < len(a.Trials); i++ {
-		x, y := a.Trials[i], b.Trials[i]
-		x.Seconds, y.Seconds = 0, 0
-		equal = reflect.DeepEqual(x, y)
+		equal = reflect.DeepEqual(a.Trials[i], b.Trials[i])
 		if !equal && !neg {
-			ts.Logf("trial %d differs:\n%+v\n%+v", i, x, y)
+			ts.Logf("trial %d differs:\n%+v\n%+v", i, a.Trials[i], b.Trials[i])
 		}
 	}
 	if equal == neg {
 		ts.Fatalf("trials equal = %v", equal)
+	}
+}
+
+// cmdFitsEqual is the script command "clc-fits-equal A.yaml B.yaml": the two
+// fit files are the same, bit for bit, apart from wall times (created and
+// each trial's seconds).
+func cmdFitsEqual(ts *testscript.TestScript, neg bool, args []string) {
+	a, b := readFitPair(ts, "clc-fits-equal", args)
+	if equal := reflect.DeepEqual(a, b); equal == neg {
+		if !equal {
+			ts.Logf("fit files differ:\n%+v\n%+v", *a, *b)
+		}
+		ts.Fatalf("fit files equal = %v", equal)
 	}
 }

@@ -129,15 +129,21 @@ func TestKillAndResume(t *testing.T) {
 	}
 	defer f.Close()
 	seen := map[string]bool{}
+	plans := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var e struct {
-			N    int     `json:"n"`
-			LR   float64 `json:"lr"`
-			Seed int     `json:"seed"`
+			N    int             `json:"n"`
+			LR   float64         `json:"lr"`
+			Seed int             `json:"seed"`
+			Plan json.RawMessage `json:"plan"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("journal line %q: %v", sc.Text(), err)
+		}
+		if e.Plan != nil { // the sweep's plan record, written once per plan
+			plans++
+			continue
 		}
 		key := jsonKey(e.N, e.LR, e.Seed)
 		if seen[key] {
@@ -147,6 +153,9 @@ func TestKillAndResume(t *testing.T) {
 	}
 	if len(seen) != len(a.Trials) {
 		t.Errorf("journal holds %d trials, the sweep has %d", len(seen), len(a.Trials))
+	}
+	if plans != 1 {
+		t.Errorf("journal holds %d plan records; resuming the same plan must not add any", plans)
 	}
 }
 

@@ -41,6 +41,10 @@ type FitFile struct {
 	Law        Law            `yaml:"law"`
 	Constant   ConstantReport `yaml:"constant"`
 	Prediction Prediction     `yaml:"prediction"`
+	// MissingTrials counts the plan's trials the fit lacks: clc merge
+	// --allow-partial fitted the journals' trials although some shards had
+	// not finished. 0 for a complete sweep.
+	MissingTrials int `yaml:"missing_trials,omitempty"`
 }
 
 // DatasetInfo describes the data a fit was measured on.
@@ -469,6 +473,7 @@ func checkValues(f *FitFile, root *yaml.Node, name string) error {
 		{f.Law.Points, []any{"law", "points"}}, {f.Law.DoF, []any{"law", "dof"}},
 		{f.Law.NMin, []any{"law", "n_min"}}, {f.Law.NMax, []any{"law", "n_max"}},
 		{f.Prediction.N, []any{"prediction", "n"}}, {f.Prediction.Steps, []any{"prediction", "steps"}},
+		{f.MissingTrials, []any{"missing_trials"}},
 	}
 	for i, w := range f.Config.Hidden {
 		ints = append(ints, struct {

@@ -84,6 +84,35 @@ type journalLine struct {
 	Seconds       float64  `json:"seconds"`
 }
 
+// PlanRecord is a journal's record of the sweep that wrote it: the data,
+// the configuration with its whole grid, and the share of the plan this
+// process ran. clc merge reads it to check that journals belong to one plan
+// and to list the trials the plan needs.
+type PlanRecord struct {
+	Tool    string      `json:"tool"`
+	Dataset DatasetInfo `json:"dataset"`
+	Config  SweepConfig `json:"config"`
+	// Shard is "i/n" when the process ran one share of the plan (clc fit
+	// --shard), empty for the whole plan.
+	Shard string `json:"shard,omitempty"`
+	// Trials is the number of trials in the process's share.
+	Trials int `json:"trials"`
+}
+
+// JournalPlan is a plan record as read from a journal.
+type JournalPlan struct {
+	Fingerprint string
+	Line        int
+	PlanRecord
+}
+
+// planLine is the journal line of a PlanRecord.
+type planLine struct {
+	V           int         `json:"v"`
+	Fingerprint string      `json:"fp"`
+	Plan        *PlanRecord `json:"plan"`
+}
+
 type journalKey struct {
 	fp   string
 	n    int
@@ -102,6 +131,7 @@ type Journal struct {
 	path    string
 	f       *os.File
 	entries map[journalKey]Trial
+	plans   []JournalPlan
 	// Torn reports that a torn last line was dropped when the journal was
 	// opened.
 	Torn     bool
@@ -115,6 +145,14 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, inputerr.New("cannot open journal %s: %v", path, unwrapPath(err)).
 			WithHint("choose another --journal path")
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, inputerr.New("journal %s is in use by another clc process", path).
+				WithHint("wait for it to finish, or give each concurrent sweep its own --journal")
+		}
+		return nil, fmt.Errorf("clc: locking journal %s: %w", path, err)
 	}
 	j := &Journal{path: path, f: f, entries: map[journalKey]Trial{}}
 	good, err := j.load(f)
@@ -130,6 +168,22 @@ func OpenJournal(path string) (*Journal, error) {
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("clc: journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+// ReadJournal loads the journal at path without changing it (a torn last
+// line is ignored, not cut off): clc merge reads journals that other
+// processes may still be writing.
+func ReadJournal(path string) (*Journal, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, inputerr.New("cannot read journal %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	j := &Journal{path: path, entries: map[journalKey]Trial{}}
+	if _, err := j.load(f); err != nil {
+		return nil, err
 	}
 	return j, nil
 }
@@ -163,7 +217,20 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 			return 0, fmt.Errorf("clc: reading journal %s: %w", j.path, err)
 		}
 		trimmed := bytes.TrimSpace(line)
-		if len(trimmed) > 0 {
+		if len(trimmed) > 0 && isPlanLine(trimmed) {
+			var pl planLine
+			dec := json.NewDecoder(bytes.NewReader(trimmed))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&pl); err != nil || pl.V != JournalVersion || pl.Fingerprint == "" || pl.Plan == nil {
+				if _, peek := br.Peek(1); peek == io.EOF {
+					j.Torn = true
+					return off, nil
+				}
+				return 0, inputerr.At(j.path, lineNo, 0, "not a clc journal plan record").
+					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another --journal")
+			}
+			j.plans = append(j.plans, JournalPlan{Fingerprint: pl.Fingerprint, Line: lineNo, PlanRecord: *pl.Plan})
+		} else if len(trimmed) > 0 {
 			var jl journalLine
 			dec := json.NewDecoder(bytes.NewReader(trimmed))
 			dec.DisallowUnknownFields()
@@ -189,6 +256,14 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 		}
 		off += int64(len(line))
 	}
+}
+
+// isPlanLine tells a plan record from a trial line by its "plan" key.
+func isPlanLine(line []byte) bool {
+	var probe struct {
+		Plan json.RawMessage `json:"plan"`
+	}
+	return json.Unmarshal(line, &probe) == nil && probe.Plan != nil
 }
 
 func validJournalTrial(jl journalLine) bool {
@@ -219,6 +294,39 @@ func (j *Journal) Lookup(fp string, spec TrialSpec) (Trial, bool) {
 		t.Fraction = spec.Fraction
 	}
 	return t, ok
+}
+
+// Plans returns the journal's plan records in file order; a resumed or
+// changed sweep appends one when its plan differs from the last.
+func (j *Journal) Plans() []JournalPlan { return j.plans }
+
+// Path is the journal's file name.
+func (j *Journal) Path() string { return j.path }
+
+// AppendPlan records the plan of the sweep about to run, unless it equals
+// the journal's last plan record.
+func (j *Journal) AppendPlan(fp string, rec PlanRecord) error {
+	if n := len(j.plans); n > 0 {
+		last := j.plans[n-1]
+		if last.Fingerprint == fp && samePlanRecord(last.PlanRecord, rec) {
+			return nil
+		}
+	}
+	b, err := json.Marshal(planLine{V: JournalVersion, Fingerprint: fp, Plan: &rec})
+	if err != nil {
+		return fmt.Errorf("clc: journal %s: %w", j.path, err)
+	}
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("clc: writing journal %s: %w", j.path, err)
+	}
+	j.plans = append(j.plans, JournalPlan{Fingerprint: fp, PlanRecord: rec})
+	return nil
+}
+
+func samePlanRecord(a, b PlanRecord) bool {
+	x, errx := json.Marshal(a)
+	y, erry := json.Marshal(b)
+	return errx == nil && erry == nil && bytes.Equal(x, y)
 }
 
 // Len is the number of distinct recorded trials.
@@ -266,3 +374,6 @@ func (j *Journal) Close() error {
 	}
 	return nil
 }
+
+// errLocked reports a journal held by another process.
+var errLocked = errors.New("journal locked")

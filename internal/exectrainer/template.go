@@ -9,7 +9,7 @@ import (
 )
 
 // Placeholder names, in the order they are documented.
-var placeholderNames = []string{"lr", "fraction", "n", "seed", "epochs", "batch_size", "trial"}
+var placeholderNames = []string{"lr", "fraction", "n", "seed", "epochs", "batch_size", "trial", "data"}
 
 func isPlaceholder(name string) bool {
 	for _, p := range placeholderNames {

@@ -23,10 +23,11 @@
 //	{batch_size}  Config.BatchSize
 //	{trial}       a stable id "n<N>-lr<lr>-s<seed>", e.g. n1875-lr0.1-s0
 //	              (only [0-9a-z.+-]: safe in file names)
+//	{data}        Config.Data, the data file given to clc fit (if any)
 //
 // The same values are in the environment as CLC_LR, CLC_FRACTION, CLC_N,
-// CLC_SEED, CLC_EPOCHS, CLC_BATCH_SIZE and CLC_TRIAL (CLC_EPOCHS and
-// CLC_BATCH_SIZE only when positive). A brace that does not enclose an
+// CLC_SEED, CLC_EPOCHS, CLC_BATCH_SIZE, CLC_TRIAL and CLC_DATA (CLC_EPOCHS
+// and CLC_BATCH_SIZE only when positive, CLC_DATA only when set). A brace that does not enclose an
 // identifier is literal, and so is ${name}; {name} with an unknown name is an
 // input error. With Shell, substituted values are shell-quoted when they hold
 // any character outside [A-Za-z0-9_+-.,/:@%=] (clc's own values never do);
@@ -86,6 +87,7 @@ type Config struct {
 	Epochs, BatchSize int           // for {epochs}, {batch_size} and the default step count
 	Timeout           time.Duration // per attempt; 0 = none
 	Retries           int           // extra attempts after a non-zero exit
+	Data              string        // for {data}: the data file given to clc fit ("" = none)
 	Dir               string        // working directory ("" = current)
 	Env               []string      // base environment (nil = os.Environ())
 }
@@ -157,6 +159,10 @@ func New(cfg Config) (*Trainer, error) {
 		if tpl.uses("epochs") && cfg.Epochs <= 0 {
 			return nil, inputerr.New("--exec uses {epochs} but the epoch count is not set")
 		}
+		if tpl.uses("data") && cfg.Data == "" {
+			return nil, inputerr.New("--exec uses {data} but no data file was given").
+				WithHint("give the data file: clc fit DATA --exec '...{data}...'")
+		}
 		if tpl.uses("batch_size") && cfg.BatchSize <= 0 {
 			return nil, inputerr.New("--exec uses {batch_size} but the batch size is not set")
 		}
@@ -180,6 +186,7 @@ func (t *Trainer) values(spec clc.TrialSpec) map[string]string {
 		"epochs":     strconv.Itoa(t.cfg.Epochs),
 		"batch_size": strconv.Itoa(t.cfg.BatchSize),
 		"trial":      TrialID(spec),
+		"data":       t.cfg.Data,
 	}
 }
 
@@ -216,6 +223,9 @@ func (t *Trainer) env(spec clc.TrialSpec) []string {
 	}
 	if t.cfg.BatchSize > 0 {
 		env = append(env, "CLC_BATCH_SIZE="+vals["batch_size"])
+	}
+	if t.cfg.Data != "" {
+		env = append(env, "CLC_DATA="+t.cfg.Data)
 	}
 	return env
 }

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// checkCommandLine parses a clc command line from an example with clc's own
+// commands and flags: an example that uses a flag clc does not have fails.
+func checkCommandLine(t *testing.T, where, line string) {
+	t.Helper()
+	args := strings.Fields(line)
+	if len(args) == 0 || args[0] != "clc" {
+		t.Fatalf("%s: not a clc command: %q", where, line)
+	}
+	root := newRootCmd(strings.NewReader(""), io.Discard, io.Discard)
+	cmd, rest, err := root.Find(args[1:])
+	if err != nil || cmd == root {
+		t.Errorf("%s: %q: no such command (%v)", where, line, err)
+		return
+	}
+	if err := cmd.ParseFlags(rest); err != nil {
+		t.Errorf("%s: %q: %v", where, line, err)
+	}
+}
+
+// clcLines returns the clc command lines of a shell text: lines starting
+// with "clc " (after "run:" or "&&"), with backslash continuations joined,
+// quotes dropped and shell variables replaced by a plain word.
+func clcLines(text string) []string {
+	text = strings.ReplaceAll(text, "\\\n", " ")
+	vars := regexp.MustCompile(`\$\{\{[^}]*\}\}|"?\$\{?[A-Za-z_][A-Za-z_0-9:-]*\}?"?`)
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		for _, part := range strings.Split(line, "&&") {
+			part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "run:"))
+			if i := strings.Index(part, "'clc "); i >= 0 { // sh -c 'clc ...', --wrap 'clc ...'
+				part = part[i+1:]
+			}
+			part = strings.Trim(part, `'"`)
+			if i := strings.Index(part, " >"); i >= 0 {
+				part = part[:i]
+			}
+			if strings.HasPrefix(part, "clc ") {
+				out = append(out, vars.ReplaceAllString(part, "1"))
+			}
+		}
+	}
+	return out
+}
+
+// The Kubernetes example is an Indexed Job whose completions equal the
+// --shards its pods pass, and every clc command in it is valid.
+func TestExampleKubernetes(t *testing.T) {
+	b, err := os.ReadFile("../../examples/sharding/k8s-indexed-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type job struct {
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Template       struct {
+				Spec struct {
+					Containers []struct {
+						Command []string `yaml:"command"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var jobs []job
+	for {
+		var j job
+		if err := dec.Decode(&j); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, j)
+	}
+	if len(jobs) != 2 || jobs[0].Spec.CompletionMode != "Indexed" {
+		t.Fatalf("want an Indexed Job and a merge Job, got %+v", jobs)
+	}
+	sweep := jobs[0].Spec.Template.Spec.Containers[0].Command
+	line := strings.Join(sweep, " ")
+	if want := "--shards " + itoa(jobs[0].Spec.Completions); !strings.Contains(line, want) {
+		t.Errorf("sweep command %q lacks %q (completions)", line, want)
+	}
+	checkCommandLine(t, "k8s sweep", line)
+	merge := jobs[1].Spec.Template.Spec.Containers[0].Command
+	lines := clcLines(merge[len(merge)-1])
+	if len(lines) != 2 || !strings.Contains(lines[0], "of-"+itoa(jobs[0].Spec.Completions)) {
+		t.Errorf("merge job: %q", lines)
+	}
+	for _, l := range lines {
+		checkCommandLine(t, "k8s merge", l)
+	}
+}
+
+// The GitHub Actions example shards over as many matrix jobs as its --shard
+// count, and every clc command in it is valid.
+func TestExampleGitHubActions(t *testing.T) {
+	b, err := os.ReadFile("../../examples/sharding/github-actions-matrix.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Strategy struct {
+				Matrix struct {
+					Shard []int `yaml:"shard"`
+				} `yaml:"matrix"`
+			} `yaml:"strategy"`
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	n := len(wf.Jobs["sweep"].Strategy.Matrix.Shard)
+	if n < 2 || !strings.Contains(string(b), "--shard ${{ matrix.shard }}/"+itoa(n)) {
+		t.Errorf("matrix of %d shards does not match the --shard count", n)
+	}
+	count := 0
+	for _, name := range []string{"sweep", "merge"} {
+		for _, s := range wf.Jobs[name].Steps {
+			for _, l := range clcLines(s.Run) {
+				checkCommandLine(t, "github actions "+name, l)
+				count++
+			}
+		}
+	}
+	if count != 3 {
+		t.Errorf("found %d clc commands, want fit, merge and schedule", count)
+	}
+}
+
+// The Slurm example's array has as many tasks as its merge expects shards.
+func TestExampleSlurm(t *testing.T) {
+	b, err := os.ReadFile("../../examples/sharding/slurm-array.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`#SBATCH --array=0-(\d+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no #SBATCH --array=0-N")
+	}
+	tasks := atoi(string(m[1])) + 1
+	if !strings.Contains(string(b), "shard-*-of-"+itoa(tasks)) {
+		t.Errorf("the merge does not expect %d shards", tasks)
+	}
+	// The submit commands are in comments: read them as shell too.
+	uncommented := regexp.MustCompile(`(?m)^#\s*`).ReplaceAllString(string(b), "")
+	lines := clcLines(uncommented)
+	if len(lines) != 2 {
+		t.Fatalf("clc commands: %q", lines)
+	}
+	for _, l := range lines {
+		checkCommandLine(t, "slurm", l)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clc-tools/clc/internal/clc"
+)
+
+// mergeOptions holds the flags of clc merge.
+type mergeOptions struct {
+	out          string
+	allowPartial bool
+	json         bool
+	quiet        bool
+	plot         string
+}
+
+// maxMissingListed bounds the missing trials merge lists one per line.
+const maxMissingListed = 20
+
+func newMergeCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge JOURNAL... [flags]",
+		Short: "Merge the journals of a sharded sweep and fit the law and the constant",
+		Long: `merge reads the journals that clc fit --shard (or a Kubernetes Indexed Job, a Slurm
+job array, a CI matrix) wrote, checks that they belong to one plan (the same data,
+training configuration and grid), lists the trials none of them holds, and fits
+the law and the constant from all trials, exactly as a single clc fit would.
+
+Missing trials are an error (exit 1) unless --allow-partial fits those there are;
+the fit file then records how many were missing.`,
+		Example: `  clc fit train.csv --shard 1/3 & clc fit train.csv --shard 2/3 & clc fit train.csv --shard 3/3 & wait
+  clc merge clc-fit.shard-*-of-3.journal.jsonl -o clc-fit.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("clc merge needs at least one journal")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMerge(o, args, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
+	f.BoolVar(&o.allowPartial, "allow-partial", false, "fit the recorded trials even when some of the plan's are missing")
+	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
+	f.StringVar(&o.plot, "plot", "", "also draw the fit to FILE.png or FILE.svg (see clc plot)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no notes on stderr")
+	f.SortFlags = false
+	return cmd
+}
+
+func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
+	if err := checkOutputs(o.out, o.plot); err != nil {
+		return err
+	}
+	log := newLogger(stderr, o.quiet)
+	journals := make([]*clc.Journal, len(paths))
+	for i, p := range paths {
+		j, err := clc.ReadJournal(p)
+		if err != nil {
+			return err
+		}
+		journals[i] = j
+	}
+	m, err := clc.MergeJournals(journals)
+	if err != nil {
+		return err
+	}
+	log.Printf("merge: %d journals (%s): %d of %d trials of the plan", len(paths), strings.Join(m.Shards, ", "),
+		len(m.Specs)-len(m.Missing), len(m.Specs))
+	fit := &clc.FitFile{Version: 1, Tool: "clc " + version, Dataset: m.Plan.Dataset, Config: m.Plan.Config, Trials: m.Trials}
+	if len(m.Missing) > 0 {
+		listMissing(stderr, fit, m.Missing)
+		what := fmt.Sprintf("%d of %d trials of the plan are missing", len(m.Missing), len(m.Specs))
+		if len(m.MissingShards) > 0 {
+			what += fmt.Sprintf(" (no journal of shard %s)", strings.Join(m.MissingShards, ", "))
+		}
+		if !o.allowPartial {
+			hint := "run the shards that did not finish again (the same clc fit command: recorded trials are reused), then merge; or pass --allow-partial"
+			if len(m.MissingShards) > 0 {
+				hint = fmt.Sprintf("run shard %s (the same clc fit command with --shard %s), then merge all journals; or pass --allow-partial",
+					strings.Join(m.MissingShards, ", "), m.MissingShards[0])
+			}
+			return hintError{err: fmt.Errorf("%s", what), hint: hint}
+		}
+		fmt.Fprintf(stderr, "clc: warning: %s; fitting the %d recorded (--allow-partial); the fit file says so\n", what, len(m.Trials))
+		fit.MissingTrials = len(m.Missing)
+	}
+	return completeFit(fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+}
+
+// listMissing names the missing trials on stderr, one per line, up to
+// maxMissingListed.
+func listMissing(w io.Writer, fit *clc.FitFile, missing []clc.TrialSpec) {
+	for i, s := range missing {
+		if i == maxMissingListed {
+			fmt.Fprintf(w, "clc: missing: ... and %d more\n", len(missing)-i)
+			break
+		}
+		fmt.Fprintf(w, "clc: missing: fraction %s (N = %d) lr %s seed %d\n", fractionLabel(fit, s.Fraction), s.N, g3(s.LR), s.Seed)
+	}
+}
