@@ -553,6 +553,7 @@ type fitJSON struct {
 	Shape           string             `json:"shape"`
 	Optima          []optimumJSON      `json:"optima"`
 	Warnings        []string           `json:"warnings"`
+	MissingTrials   int                `json:"missing_trials"`
 	FitFile         string             `json:"fit_file"`
 }
 
@@ -576,7 +577,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	l, c, p := fit.Law, fit.Constant, fit.Prediction
 	out := fitJSON{
 		Alpha: l.Alpha, AlphaSE: l.AlphaSE, AlphaCI: l.AlphaCI, K: l.K, Log10KSE: l.Log10KSE, R2: l.R2,
-		Points: l.Points, Extrapolation: l.Extrapolation,
+		Points: l.Points, Extrapolation: l.Extrapolation, MissingTrials: fit.MissingTrials,
 		Constant: p.Constant, ConstantMean: c.Mean, ConstantCV: c.CV, ConstantSlope: c.Slope,
 		ConstantSlopeCI: c.SlopeCI, ConstantHolds: c.Holds, ConstantVerdict: c.Verdict,
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},

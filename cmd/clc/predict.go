@@ -86,6 +86,9 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if w := partialWarning(fit); w != "" {
+		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
 	var estimates []clc.Estimate
 	for _, n := range sizes {
 		e, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})

@@ -27,6 +27,7 @@ type scheduleOptions struct {
 	format    string
 	out       string
 	plot      string
+	json      bool
 	shape     *schedule.Flags
 }
 
@@ -69,6 +70,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	f.Lookup("shape").Usage = "schedule shape (required): " + strings.Join(schedule.Shapes, ", ")
 	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
 	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
+	f.BoolVar(&o.json, "json", false, "with -o: print one JSON object describing the written schedule on stdout")
 	f.StringVar(&o.plot, "plot", "", "also draw the schedule (rate against step, area shaded) to this .png or .svg file")
 	f.SortFlags = false
 	return cmd
@@ -84,6 +86,10 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	if err := schedule.CheckFormat(format); err != nil {
 		return err
+	}
+	if o.json && o.out == "" {
+		return inputerr.New("--json describes the schedule file, but no -o was given").
+			WithHint("give -o FILE, or --format json to print the schedule itself as JSON")
 	}
 	if o.plot != "" {
 		if err := checkPlotPath(o.plot); err != nil {
@@ -163,14 +169,18 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if w := extrapolationWarning(fit, est); w != "" {
-		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	warnings, notes := []string{}, []string{}
+	for _, w := range []string{partialWarning(fit), extrapolationWarning(fit, est)} {
+		if w != "" {
+			warnings = append(warnings, w)
+			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+		}
 	}
-	if note := transferNote(fit, est); note != "" {
-		fmt.Fprintf(stderr, "clc: note: %s\n", note)
-	}
-	if note := shapeNote(fit, spec); note != "" {
-		fmt.Fprintf(stderr, "clc: note: %s\n", note)
+	for _, n := range []string{transferNote(fit, est), shapeNote(fit, spec)} {
+		if n != "" {
+			notes = append(notes, n)
+			fmt.Fprintf(stderr, "clc: note: %s\n", n)
+		}
 	}
 	h := schedule.Header{
 		Tool: "clc " + version, FitFile: o.fit, FitSHA256: hex.EncodeToString(sum[:]),
@@ -199,7 +209,44 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stderr, "clc: wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from the %s, peak %s, final %s\n",
 		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
-	return o.writePlot(sched, h, stderr)
+	if err := o.writePlot(sched, h, stderr); err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSON(stdout, scheduleJSON{
+			ScheduleFile: o.out, Format: format, Shape: sched.Spec.String(), Per: string(sched.Per),
+			Steps: sched.Steps, Area: sched.Area, Peak: sched.Peak, Final: sched.Final,
+			N: h.N, Epochs: h.Epochs, BatchSize: h.BatchSize, PredictedLR: h.PredictedLR,
+			Constant: h.Constant, ConstantFrom: h.ConstantFrom, FitFile: o.fit, FitSHA256: h.FitSHA256,
+			Plot: o.plot, Warnings: warnings, Notes: notes,
+		})
+	}
+	return nil
+}
+
+// scheduleJSON is the --json output of clc schedule: what was written
+// where, the schedule's summary (area = Σ η_t in lr·steps) and the fit it
+// came from.
+type scheduleJSON struct {
+	ScheduleFile string   `json:"schedule_file"`
+	Format       string   `json:"format"`
+	Shape        string   `json:"shape"`
+	Per          string   `json:"per"`
+	Steps        int      `json:"steps"`
+	Area         float64  `json:"area"`
+	Peak         float64  `json:"peak"`
+	Final        float64  `json:"final"`
+	N            int      `json:"n"`
+	Epochs       int      `json:"epochs"`
+	BatchSize    int      `json:"batch_size"`
+	PredictedLR  float64  `json:"predicted_lr"`
+	Constant     float64  `json:"constant"`
+	ConstantFrom string   `json:"constant_from"`
+	FitFile      string   `json:"fit_file"`
+	FitSHA256    string   `json:"fit_sha256"`
+	Plot         string   `json:"plot,omitempty"`
+	Warnings     []string `json:"warnings"`
+	Notes        []string `json:"notes"`
 }
 
 // writePlot draws the schedule to --plot, when given, and says so on

@@ -47,3 +47,12 @@ func fitWarnings(fit *clc.FitFile) []string {
 	}
 	return out
 }
+
+// partialWarning reminds predict and schedule that the fit was merged from
+// incomplete journals (clc merge --allow-partial); "" for a complete fit.
+func partialWarning(fit *clc.FitFile) string {
+	if fit.MissingTrials == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the fit lacks %d trials of its plan (clc merge --allow-partial): its optima rest on fewer seeds or rates than planned", fit.MissingTrials)
+}
