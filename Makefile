@@ -5,7 +5,7 @@ export CGO_ENABLED ?= 0
 .PHONY: build test bench bench-peer demo lint fuzz clean
 
 build: ## build ./bin/clc
-	$(GO) build -o bin/clc ./cmd/clc
+	$(GO) build -buildvcs=auto -o bin/clc ./cmd/clc
 
 test: ## run every test (the PyTorch reference tests run where python3-torch is installed)
 	$(GO) test ./...

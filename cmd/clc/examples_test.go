@@ -178,3 +178,37 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// The CI recipe's clc commands are valid, fit and schedule both print
+// JSON, and the job gates on the JSON's warnings.
+func TestExampleCIRecipe(t *testing.T) {
+	b, err := os.ReadFile("../../examples/ci/github-actions-fit.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range wf.Jobs["fit"].Steps {
+		lines = append(lines, clcLines(s.Run)...)
+	}
+	if len(lines) != 3 {
+		t.Fatalf("clc commands: %q, want version, fit and schedule", lines)
+	}
+	for _, l := range lines {
+		checkCommandLine(t, "ci recipe", l)
+	}
+	for _, want := range []string{"fit data/train.csv --config clc.yaml --json", "--json > schedule.json", ".warnings | length == 0"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the recipe lacks %q", want)
+		}
+	}
+}
