@@ -280,6 +280,9 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		}
 		specs = clc.ShardSpecs(specs, o.prune, shard.Shard, nil)
 		log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, len(specs), len(plan.Specs()))
+		if o.plot != "" {
+			log.Printf("shard %s writes no fit, so no --plot: give --plot to clc merge", shard)
+		}
 	}
 
 	// The fit file's configuration is also the journal's fingerprint.
