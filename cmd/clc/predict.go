@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -104,9 +103,7 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"fit_file": o.fit, "alpha": fit.Law.Alpha, "k": fit.Law.K, "predictions": estimates})
+		return writeJSON(stdout, map[string]any{"fit_file": o.fit, "alpha": fit.Law.Alpha, "k": fit.Law.K, "predictions": estimates})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -127,11 +126,4 @@ func reportShard(w io.Writer, asJSON bool, s *shardChoice, trials, planTrials in
 	_, err := fmt.Fprintf(w, "shard %s: %d of %d trials recorded in %s\nwhen every shard is done: clc merge JOURNAL... -o clc-fit.yaml\n",
 		s, trials, planTrials, journal)
 	return err
-}
-
-// writeJSON writes v as one indented JSON object.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -167,9 +166,7 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 			res.Steps, steps, cfg.DivergenceFactor)
 	}
 	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	return writeTrainText(stdout, rep)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -87,9 +86,7 @@ module_version, commit, commit_time, modified, go, os and arch.`,
 // writeVersion prints v as aligned lines, or as one JSON object.
 func writeVersion(w io.Writer, v versionInfo, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
+		if err := writeJSON(w, v); err != nil {
 			return fmt.Errorf("writing the version: %w", err)
 		}
 		return nil

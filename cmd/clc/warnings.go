@@ -56,3 +56,27 @@ func partialWarning(fit *clc.FitFile) string {
 	}
 	return fmt.Sprintf("the fit lacks %d trials of its plan (clc merge --allow-partial): its optima rest on fewer seeds or rates than planned", fit.MissingTrials)
 }
+
+// unbracketedWarnings says, for each optimum on the grid's edge, how to widen
+// the grid.
+func unbracketedWarnings(fit *clc.FitFile) []string {
+	var out []string
+	lrs := fit.Config.LRs
+	for _, o := range fit.Optima {
+		if !o.Usable {
+			out = append(out, fmt.Sprintf("every rate diverged at fraction %s (N = %d); lower --lr-min", fractionLabel(fit, o.Fraction), o.N))
+			continue
+		}
+		if o.Bracketed {
+			continue
+		}
+		if o.Edge == "low" {
+			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[0]/10)))
+		} else {
+			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
+				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[len(lrs)-1]*10)))
+		}
+	}
+	return out
+}
