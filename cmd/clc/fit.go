@@ -512,7 +512,11 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 		log.Printf("%s", msg)
 	}
 	if len(todo) > 0 {
-		log.Printf("sweep: %d trials on %d workers", len(todo), o.workers)
+		workers := "workers"
+		if o.workers == 1 {
+			workers = "worker"
+		}
+		log.Printf("sweep: %d trials on %d %s", len(todo), o.workers, workers)
 	}
 	var known []clc.Trial
 	for i := range specs {
