@@ -79,9 +79,9 @@ func (f *Figure) Draw(c draw.Canvas) {
 	if top > 0 {
 		y := c.Max.Y - vg.Points(10)
 		for i, h := range f.Heading {
-			sty := textStyle(sans, 11)
+			sty := textStyle(sans, headingSize)
 			if i == 0 {
-				sty = textStyle(bold, 13)
+				sty = textStyle(bold, titleSize)
 			}
 			sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
 			c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: y}, h)
@@ -243,13 +243,42 @@ func lossLabels(fit *clc.FitFile) LossLabels {
 	return l
 }
 
-// fitHeading describes the data and the sweep in two lines.
+// fitHeading describes the data and the sweep, leaving out what the fit
+// does not record: the data source in bold, then the rows, the model, the
+// optimizer, the budget and the grid. A fit trained by an external command
+// (config.model "exec") is "an --exec sweep" when it has no data file of
+// its own (source "exec"), and a third line names the command, shortened
+// to the figure's width, instead of a model and an optimizer.
 func fitHeading(fit *clc.FitFile) []string {
 	d, c := fit.Dataset, fit.Config
+	exec := c.Model == "exec"
 	first := "clc fit"
-	if d.Source != "" {
+	switch {
+	case exec && (d.Source == "" || d.Source == "exec"):
+		first += " of an --exec sweep"
+	case d.Source != "":
 		first += " of " + d.Source
 	}
+	data := fmt.Sprintf("%d training rows (n_full)", d.Rows)
+	if d.ValidRows > 0 || !exec {
+		data += fmt.Sprintf(", %d validation rows", d.ValidRows)
+	}
+	budget := fmt.Sprintf("%d epochs of batch %d", c.Epochs, c.BatchSize)
+	if c.Steps > 0 {
+		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
+	}
+	grid := fmt.Sprintf("%d fractions × %d rates × %d seeds", len(c.Fractions), len(c.LRs), c.Seeds)
+	if exec {
+		cmd := strings.Join(strings.Fields(c.Exec), " ")
+		if cmd == "" {
+			cmd = "(command not recorded)"
+		}
+		const lead = "trained by --exec: "
+		return []string{first,
+			strings.Join([]string{data, budget, grid}, " · "),
+			lead + shorten(cmd, headingWidth-textStyle(sans, headingSize).Width(lead))}
+	}
+	var training []string
 	model := c.Model
 	if len(c.Hidden) > 0 {
 		model += fmt.Sprintf(" %v", c.Hidden)
@@ -257,13 +286,36 @@ func fitHeading(fit *clc.FitFile) []string {
 	if c.Activation != "" && c.Model == "mlp" {
 		model += " " + c.Activation
 	}
-	budget := fmt.Sprintf("%d epochs of batch %d", c.Epochs, c.BatchSize)
-	if c.Steps > 0 {
-		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
+	for _, s := range []string{model, c.Optimizer, budget} {
+		if s != "" {
+			training = append(training, s)
+		}
 	}
-	second := fmt.Sprintf("%d training rows (n_full), %d validation rows · %s, %s, %s · %d fractions × %d rates × %d seeds",
-		d.Rows, d.ValidRows, model, c.Optimizer, budget, len(c.Fractions), len(c.LRs), c.Seeds)
-	return []string{first, second}
+	return []string{first, strings.Join([]string{data, strings.Join(training, ", "), grid}, " · ")}
+}
+
+// headingWidth is the width a line of a fit figure's heading may take:
+// the figure's width less a margin on each side.
+const headingWidth = figureWidth - 0.5*vg.Inch
+
+// shorten returns s when it is at most width wide in the heading's font,
+// else its longest prefix that is, with "…", cut after a space when one
+// lies in the prefix's second half.
+func shorten(s string, width vg.Length) string {
+	sty := textStyle(sans, headingSize)
+	if sty.Width(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	n := len(r)
+	for n > 0 && sty.Width(string(r[:n])+" …") > width {
+		n--
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i >= len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ") + " …"
 }
 
 // WriteFit draws the fit figure (see FitFigure) and writes it to path

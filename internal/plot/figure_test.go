@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,4 +183,61 @@ func TestWriteFit(t *testing.T) {
 	if err := WriteFit(filepath.Join(dir, "fit.jpg"), fit); err == nil {
 		t.Error("writing a .jpg: no error")
 	}
+}
+
+// TestFitHeading: the heading of a built-in fit, and of an --exec fit,
+// which names the command (shortened to the figure's width) and no empty
+// fields.
+func TestFitHeading(t *testing.T) {
+	fit := demoFit(t)
+	want := []string{"clc fit of demo:fashion-mnist-14x14-8k.csv.gz",
+		"7000 training rows (n_full), 1000 validation rows · mlp [64] relu, sgd, 3 epochs of batch 32 · 5 fractions × 13 rates × 2 seeds"}
+	if got := fitHeading(fit); !slices.Equal(got, want) {
+		t.Errorf("heading\n%q\nwant\n%q", got, want)
+	}
+	const cmd = "/usr/bin/python3 /work/main/examples/torch_trainer.py --train /tmp/fashion-mnist/fashion-train.csv --valid /tmp/fashion-mnist/fashion-test.csv --lr {lr} --n {n} --seed {seed} --epochs {epochs} --batch-size {batch_size}"
+	exec := func(source string, validRows int, command string) []string {
+		f := demoFit(t)
+		f.Dataset = clc.DatasetInfo{Source: source, Rows: 60000, ValidRows: validRows}
+		f.Config.Model, f.Config.Hidden, f.Config.Activation, f.Config.Optimizer = "exec", nil, "", ""
+		f.Config.Exec = command
+		return fitHeading(f)
+	}
+	h := exec("exec", 0, cmd)
+	if len(h) != 3 || h[0] != "clc fit of an --exec sweep" ||
+		h[1] != "60000 training rows (n_full) · 3 epochs of batch 32 · 5 fractions × 13 rates × 2 seeds" {
+		t.Errorf("exec heading %q", h)
+	}
+	if !strings.HasPrefix(h[2], "trained by --exec: /usr/bin/python3 /work/main/examples/torch_trainer.py") ||
+		!strings.HasSuffix(h[2], " …") || !strings.HasPrefix(cmd, strings.TrimSuffix(strings.TrimPrefix(h[2], "trained by --exec: "), " …")) {
+		t.Errorf("command line %q, want a prefix of the command and …", h[2])
+	}
+	if w := textStyle(sans, headingSize).Width(h[2]); w > headingWidth {
+		t.Errorf("command line %v wide, more than %v", w, headingWidth)
+	}
+	for _, line := range h {
+		if strings.Contains(line, ", ,") || strings.Contains(line, ",  ") || strings.Contains(line, " 0 validation") {
+			t.Errorf("heading line %q has an empty field", line)
+		}
+	}
+	h = exec("data/train.csv", 1000, "python train.py --lr {lr}")
+	if h[0] != "clc fit of data/train.csv" || !strings.HasPrefix(h[1], "60000 training rows (n_full), 1000 validation rows · ") ||
+		h[2] != "trained by --exec: python train.py --lr {lr}" {
+		t.Errorf("exec heading with a data file %q", h)
+	}
+}
+
+// TestRenderOffScale renders the demo fit with one finite loss of 1e30.
+func TestRenderOffScale(t *testing.T) {
+	fit := demoFit(t)
+	for i, tr := range fit.Trials {
+		if tr.Fraction == 0.0625 && tr.LR == 0.1 && tr.Seed == 1 {
+			fit.Trials[i].ValidLoss = 1e30
+		}
+	}
+	fig, err := FitFigure(fit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	render(t, fig, "png", "off-scale")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -27,41 +28,81 @@ type LossLabels struct {
 // faint point, the seed-mean L(η) as a line, η* as a large dot (hollow when
 // unbracketed) on the line with its 95% interval as a horizontal bar, and
 // each rate where a seed diverged as a cross in a row above the curves,
-// one row per fraction.
-func LossPlot(fs []FractionLoss, labels LossLabels) (*Panel, error) {
+// one row per fraction. The y axis spans the range of d (see LossData): a
+// loss off scale (a seed's or a mean's) is drawn as an upward triangle in
+// a row at the top edge of the panel, and a mean curve running to an
+// off-scale mean ends at its triangle.
+func LossPlot(d LossData, labels LossLabels) (*Panel, error) {
+	fs := d.Fractions
 	p := newPlot("Validation loss against learning rate, per data fraction", labels.X, labels.Y)
 	setLog(&p.X)
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	anyOff := false
 	for _, f := range fs {
 		for _, q := range f.Seeds {
 			xlo, xhi = min(xlo, q.X), max(xhi, q.X)
-			ylo, yhi = min(ylo, q.Y), max(yhi, q.Y)
 		}
 		for _, r := range f.Diverged {
 			xlo, xhi = min(xlo, r), max(xhi, r)
 		}
+		anyOff = anyOff || len(f.OffScale) > 0 || len(f.MeanOffScale) > 0
 	}
 	if math.IsInf(xlo, 0) {
 		return nil, fmt.Errorf("loss panel: %w: no trials", errNoData)
 	}
-	if math.IsInf(ylo, 0) { // every trial diverged
+	ylo, yhi := d.YMin, d.YMax
+	if !anySeeds(fs) { // every trial diverged
 		ylo, yhi = 0, 1
 	}
 	if yhi-ylo < 1e-9 {
 		ylo, yhi = ylo-0.5, yhi+0.5
 	}
 	span := yhi - ylo
+	// The rows above the loss range: one row of diverged rates per
+	// fraction, then, at the top edge, the off-scale row.
 	divRow := func(i int) float64 { return yhi + span*(0.07+0.05*float64(i)) }
-	anySeeds, anyDiverged, anyOptimum, anyUnbracketed := false, false, false, false
+	offRow := yhi + 0.07*span
+	for i, f := range fs {
+		if len(f.Diverged) > 0 {
+			offRow = divRow(i+1) + 0.02*span
+		}
+	}
+	clamp := func(ps []XY) plotter.XYs {
+		out := xys(ps)
+		for i := range out {
+			if d.OffScale(out[i].Y) {
+				out[i].Y = offRow
+			}
+		}
+		return out
+	}
+	onScale := func(ps []XY) []XY {
+		var out []XY
+		for _, q := range ps {
+			if !d.OffScale(q.Y) {
+				out = append(out, q)
+			}
+		}
+		return out
+	}
+	anySeed, anyDiverged, anyOptimum, anyUnbracketed := false, false, false, false
+	maxOff := math.Inf(-1)
 	pn := &Panel{Plot: p}
 	pn.Legend.Add("data fraction: N rows, T steps")
 	for i, f := range fs {
 		c := fractionColor(i)
-		seeds := scatter(xys(f.Seeds), draw.CircleGlyph{}, fade(c, 0.35), 2.2)
-		mean := line(xys(f.Mean), c, 1.6)
-		anySeeds = anySeeds || len(f.Seeds) > 0
+		seeds := scatter(xys(onScale(f.Seeds)), draw.CircleGlyph{}, fade(c, 0.35), 2.2)
+		mean := line(clamp(f.Mean), c, 1.6)
+		anySeed = anySeed || len(f.Seeds) > 0
 		p.Add(seeds, mean)
 		thumbs := []gplot.Thumbnailer{mean}
+		if len(f.OffScale) > 0 || len(f.MeanOffScale) > 0 {
+			off := append(slices.Clone(f.OffScale), f.MeanOffScale...)
+			p.Add(scatter(clamp(off), draw.PyramidGlyph{}, c, 4))
+			for _, q := range off {
+				maxOff = max(maxOff, q.Y)
+			}
+		}
 		if f.Optimum != nil {
 			o := f.Optimum
 			bar, err := newXErrors(o.LR, o.Loss, o.Low, o.High, c)
@@ -92,11 +133,25 @@ func LossPlot(fs []FractionLoss, labels LossLabels) (*Panel, error) {
 	}
 	logRange(&p.X, xlo, xhi, 0.08)
 	p.Y.Min, p.Y.Max = ylo-0.04*span, yhi+0.04*span
-	if anyDiverged {
+	switch {
+	case anyOff:
+		p.Y.Max = offRow + 0.04*span
+	case anyDiverged:
 		p.Y.Max = divRow(len(fs)-1) + 0.05*span
 	}
-	addLossKey(&pn.Legend, lossKey{seeds: anySeeds, optimum: anyOptimum, unbracketed: anyUnbracketed, diverged: anyDiverged})
+	addLossKey(&pn.Legend, lossKey{seeds: anySeed, optimum: anyOptimum, unbracketed: anyUnbracketed,
+		diverged: anyDiverged, offScale: anyOff, maxOff: maxOff, limit: d.Limit})
 	return pn, nil
+}
+
+// anySeeds reports whether any fraction has a finite seed loss.
+func anySeeds(fs []FractionLoss) bool {
+	for _, f := range fs {
+		if len(f.Seeds) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fractionEntry is a fraction's legend text: "1/32: N = 219, T = 18".
@@ -109,7 +164,10 @@ func fractionEntry(f FractionLoss) string {
 }
 
 // lossKey says which kinds of marks the loss panel holds.
-type lossKey struct{ seeds, optimum, unbracketed, diverged bool }
+type lossKey struct {
+	seeds, optimum, unbracketed, diverged, offScale bool
+	maxOff, limit                                   float64 // the largest off-scale loss, the limit
+}
 
 // addLossKey adds the legend entries that explain the loss panel's marks,
 // in grey.
@@ -124,6 +182,10 @@ func addLossKey(l *Legend, k lossKey) {
 	}
 	if k.unbracketed {
 		l.Add("optimum at the grid's edge\n(unbracketed, not fitted)", optimumGlyph(0, 0, neutral, false))
+	}
+	if k.offScale {
+		l.Add(fmt.Sprintf("loss above the axis (off scale,\n> %s, up to %s)", fmtG(k.limit), fmtG(k.maxOff)),
+			scatter(plotter.XYs{{}}, draw.PyramidGlyph{}, neutral, 4))
 	}
 	if k.diverged {
 		l.Add("rate where a seed diverged\n(one row per fraction)", scatter(plotter.XYs{{}}, crossGlyph{vg.Points(1.6)}, neutral, 4))

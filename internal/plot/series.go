@@ -61,7 +61,56 @@ type FractionLoss struct {
 	Diverged []float64 `json:"diverged"`
 	// Optimum is η* with its 95% interval; nil when every rate diverged.
 	Optimum *OptimumMark `json:"optimum,omitempty"`
+	// OffScale holds the points of Seeds whose loss is above the panel's
+	// LossData.Limit, with their true losses, in the order of Seeds; the
+	// panel draws them above its loss range rather than at their value.
+	OffScale []XY `json:"off_scale"`
+	// MeanOffScale holds the points of Mean above LossData.Limit, with
+	// their true losses.
+	MeanOffScale []XY `json:"mean_off_scale"`
 }
+
+// offScaleFactor is how many times the reference loss a finite loss may
+// reach before the loss panel calls it off scale (see LossData).
+const offScaleFactor = 3
+
+// LossData is the data of the loss panel: one FractionLoss per fraction
+// and the loss range the panel's axis shows.
+//
+// The range is chosen robustly, so that one finite but absurd loss (a run
+// that blew up to 1e30 without being flagged diverged) does not flatten
+// every curve onto the axis. The reference loss is the larger of
+//
+//   - the largest seed-mean loss L(η) at each fraction's smallest rate
+//     with a mean (the loss of barely trained models, which no sensible
+//     rate should exceed by much), and
+//   - the median of all finite seed losses (which no few outliers can
+//     move),
+//
+// and a loss is off scale when it is above Limit = 3 × the reference. The
+// axis then spans [YMin, YMax], the smallest and the largest seed loss
+// that is not off scale; every off-scale loss is listed in its fraction's
+// OffScale or MeanOffScale and drawn as a mark above that range. A fit
+// whose losses are all within 3× the reference (every ordinary fit, whose
+// largest loss is at its smallest rate or at a large rate that still
+// trained) keeps the plain range [min, max] of its seed losses.
+type LossData struct {
+	Fractions []FractionLoss `json:"fractions"`
+	// Reference is the reference loss described above; Limit is
+	// offScaleFactor × Reference. Both are 0 when no trial finished with
+	// a finite loss, or when the reference is not positive (no loss is
+	// off scale then).
+	Reference float64 `json:"reference"`
+	Limit     float64 `json:"limit"`
+	// YMin and YMax are the smallest and the largest finite seed loss that
+	// is not off scale; every seed-mean loss not off scale lies between
+	// them. Both are 0 when no trial finished with a finite loss.
+	YMin float64 `json:"y_min"`
+	YMax float64 `json:"y_max"`
+}
+
+// OffScale reports whether loss y is above the panel's limit.
+func (d LossData) OffScale(y float64) bool { return d.Limit > 0 && y > d.Limit }
 
 // OptimumMark is an optimum η* as the loss panel marks it: at η* on the
 // mean curve (linear interpolation of L in log10 η), with its 95% interval
@@ -75,15 +124,65 @@ type OptimumMark struct {
 	Edge      string  `json:"edge,omitempty"` // "low" or "high" when unbracketed
 }
 
-// LossSeries returns the loss panel's data for every fraction of the fit,
-// in ascending order of fraction. The trials are grouped by rate; at each
-// rate the seed-mean
+// LossSeries returns the loss panel's data: a FractionLoss for every
+// fraction of the fit, in ascending order of fraction, and the loss range
+// and off-scale limit described at LossData. The trials are grouped by
+// rate; at each rate the seed-mean
 //
 //	L(η) = (1/S) Σ_s ValidLoss(η, s)
 //
 // is taken over the seeds present, and the rate is listed as diverged
 // instead when any of them diverged (as clc.EstimateOptima does).
-func LossSeries(fit *clc.FitFile) []FractionLoss {
+func LossSeries(fit *clc.FitFile) LossData {
+	d := LossData{Fractions: fractionLosses(fit)}
+	var losses []float64
+	first := math.Inf(-1)
+	for _, f := range d.Fractions {
+		for _, q := range f.Seeds {
+			losses = append(losses, q.Y)
+		}
+		if len(f.Mean) > 0 {
+			first = max(first, f.Mean[0].Y)
+		}
+	}
+	if len(losses) == 0 {
+		return d
+	}
+	if ref := max(first, median(losses)); ref > 0 {
+		d.Reference, d.Limit = ref, offScaleFactor*ref
+	}
+	d.YMin, d.YMax = math.Inf(1), math.Inf(-1)
+	for i := range d.Fractions {
+		f := &d.Fractions[i]
+		for _, q := range f.Seeds {
+			if d.OffScale(q.Y) {
+				f.OffScale = append(f.OffScale, q)
+				continue
+			}
+			d.YMin, d.YMax = min(d.YMin, q.Y), max(d.YMax, q.Y)
+		}
+		for _, q := range f.Mean {
+			if d.OffScale(q.Y) {
+				f.MeanOffScale = append(f.MeanOffScale, q)
+			}
+		}
+	}
+	return d
+}
+
+// median returns the median of vs (not empty), which it reorders.
+func median(vs []float64) float64 {
+	slices.Sort(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return vs[n/2]
+	}
+	return (vs[n/2-1] + vs[n/2]) / 2
+}
+
+// fractionLosses returns the FractionLoss of every fraction of the fit, in
+// ascending order of fraction, without off-scale points.
+func fractionLosses(fit *clc.FitFile) []FractionLoss {
 	byFrac := map[float64][]clc.Trial{}
 	for _, t := range fit.Trials {
 		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
@@ -107,7 +206,7 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 		return cmp.Or(cmp.Compare(a.LR, b.LR), cmp.Compare(a.Seed, b.Seed))
 	})
 	fl := FractionLoss{Fraction: frac, Label: fractionLabel(fit, frac), N: ts[0].N,
-		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}}
+		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}, OffScale: []XY{}, MeanOffScale: []XY{}}
 	for i := 0; i < len(ts); {
 		j := i
 		sum, n, diverged := 0.0, 0, false

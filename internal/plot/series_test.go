@@ -135,7 +135,7 @@ func diffValue(path string, w, g any, tol float64) string {
 // testdata/demo-fit.yaml), its diverged rate and its optimum.
 func TestLossSeries(t *testing.T) {
 	fit := demoFit(t)
-	fs := LossSeries(fit)
+	fs := LossSeries(fit).Fractions
 	if len(fs) != 5 {
 		t.Fatalf("%d fractions, want 5", len(fs))
 	}
@@ -288,7 +288,7 @@ func divergeFraction(fit *clc.FitFile, f float64) {
 func TestSeriesAllDivergedFraction(t *testing.T) {
 	fit := demoFit(t)
 	divergeFraction(fit, 0.5)
-	fs := LossSeries(fit)
+	fs := LossSeries(fit).Fractions
 	last := fs[len(fs)-1]
 	if len(last.Seeds) != 0 || len(last.Mean) != 0 || len(last.Diverged) != 13 || last.Optimum != nil {
 		t.Errorf("all-diverged fraction: %d seeds, %d means, %d diverged, optimum %v", len(last.Seeds), len(last.Mean), len(last.Diverged), last.Optimum)
@@ -322,5 +322,106 @@ func TestSeriesNoLaw(t *testing.T) {
 	c := ConstantSeries(fit)
 	if c.From != "" || len(c.Line) != 0 || c.Prediction != nil || len(c.Points) != 5 {
 		t.Errorf("constant data without a law: %+v", c)
+	}
+}
+
+// TestLossSeriesRange: in the demo fit no loss is off scale and the range
+// is the plain [min, max] of the seed losses (the range the panel had
+// before off-scale losses existed).
+func TestLossSeriesRange(t *testing.T) {
+	fit := demoFit(t)
+	d := LossSeries(fit)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, tr := range fit.Trials {
+		if !tr.Diverged && !tr.Pruned && finite(tr.ValidLoss) {
+			lo, hi = min(lo, tr.ValidLoss), max(hi, tr.ValidLoss)
+		}
+	}
+	if d.YMin != lo || d.YMax != hi {
+		t.Errorf("range [%v, %v], want the seed losses' [%v, %v]", d.YMin, d.YMax, lo, hi)
+	}
+	// The reference is the mean at 1/32's smallest rate, above the median.
+	if ref := (2.353664626148245 + 2.3468228621794514) / 2; d.Reference != ref || d.Limit != 3*ref {
+		t.Errorf("reference %v, limit %v; want %v and 3× it", d.Reference, d.Limit, ref)
+	}
+	for _, f := range d.Fractions {
+		if len(f.OffScale) != 0 || len(f.MeanOffScale) != 0 {
+			t.Errorf("%s: off scale %v, means %v; want none", f.Label, f.OffScale, f.MeanOffScale)
+		}
+	}
+}
+
+// TestLossSeriesOffScale: one finite loss of 1e30 (not flagged diverged)
+// is listed off scale with its true value, with the mean it pulls up,
+// and leaves the range where the other losses put it.
+func TestLossSeriesOffScale(t *testing.T) {
+	fit := demoFit(t)
+	want := LossSeries(fit)
+	blown := -1
+	for i, tr := range fit.Trials {
+		if tr.Fraction == 0.0625 && tr.LR == 0.1 && tr.Seed == 1 {
+			blown = i
+		}
+	}
+	if blown < 0 || fit.Trials[blown].Diverged {
+		t.Fatal("the demo fit has no finished trial at 1/16, η = 0.1, seed 1")
+	}
+	other := 0.0
+	for _, tr := range fit.Trials {
+		if tr.Fraction == 0.0625 && tr.LR == 0.1 && tr.Seed != 1 {
+			other = tr.ValidLoss
+		}
+	}
+	fit.Trials[blown].ValidLoss = 1e30
+	d := LossSeries(fit)
+	if d.YMin != want.YMin || d.YMax != want.YMax || d.Limit != want.Limit {
+		t.Errorf("range [%v, %v] limit %v, want [%v, %v] limit %v as without the blown loss",
+			d.YMin, d.YMax, d.Limit, want.YMin, want.YMax, want.Limit)
+	}
+	for i, f := range d.Fractions {
+		if i != 1 {
+			if len(f.OffScale) != 0 || len(f.MeanOffScale) != 0 {
+				t.Errorf("%s: off scale %v, means %v; want none", f.Label, f.OffScale, f.MeanOffScale)
+			}
+			continue
+		}
+		if !slices.Equal(f.OffScale, []XY{{0.1, 1e30}}) {
+			t.Errorf("%s: off scale %v, want [(0.1, 1e30)]", f.Label, f.OffScale)
+		}
+		if !slices.Equal(f.MeanOffScale, []XY{{0.1, (1e30 + other) / 2}}) {
+			t.Errorf("%s: means off scale %v, want [(0.1, %v)]", f.Label, f.MeanOffScale, (1e30+other)/2)
+		}
+		// Seeds and Mean keep every finite loss, the blown one included.
+		if len(f.Seeds) != len(want.Fractions[i].Seeds) || len(f.Mean) != len(want.Fractions[i].Mean) ||
+			!slices.Contains(f.Seeds, XY{0.1, 1e30}) {
+			t.Errorf("%s: %d seeds, %d means; want %d and %d with the blown loss",
+				f.Label, len(f.Seeds), len(f.Mean), len(want.Fractions[i].Seeds), len(want.Fractions[i].Mean))
+		}
+	}
+	// The panel's axis stops a little above the range: the off-scale row
+	// sits above the diverged rows, not at 1e30.
+	pn, err := LossPlot(d, LossLabels{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := pn.Plot.Y.Max; !(top > d.YMax && top < 2*d.YMax) {
+		t.Errorf("y axis up to %v, want just above %v", top, d.YMax)
+	}
+	if pn.Plot.Y.Min >= d.YMin {
+		t.Errorf("y axis from %v, want below %v", pn.Plot.Y.Min, d.YMin)
+	}
+}
+
+// TestLossSeriesMedianReference: when the smallest rates' losses are low
+// the median of the losses sets the reference, so the losses of rates
+// that trained poorly but did not blow up stay on scale.
+func TestLossSeriesMedianReference(t *testing.T) {
+	fit := &clc.FitFile{}
+	for i, loss := range []float64{0.1, 0.2, 0.5, 0.6, 0.9, 1.4} {
+		fit.Trials = append(fit.Trials, clc.Trial{TrialSpec: clc.TrialSpec{Fraction: 1, N: 100, LR: float64(i + 1)}, Steps: 10, ValidLoss: loss})
+	}
+	d := LossSeries(fit)
+	if d.Reference != 0.55 || d.YMax != 1.4 || len(d.Fractions[0].OffScale) != 0 {
+		t.Errorf("reference %v, y max %v, off scale %v; want 0.55, 1.4, none", d.Reference, d.YMax, d.Fractions[0].OffScale)
 	}
 }

@@ -18,10 +18,11 @@ import (
 
 // Font sizes, in points.
 const (
-	titleSize  = 13
-	labelSize  = 11
-	tickSize   = 10
-	legendSize = 10
+	titleSize   = 13 // panel titles and the figure heading's first line
+	headingSize = 11 // the figure heading's other lines
+	labelSize   = 11
+	tickSize    = 10
+	legendSize  = 10
 )
 
 // sans is the typeface of every text: Liberation Sans, which gonum/plot
