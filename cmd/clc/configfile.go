@@ -117,7 +117,7 @@ func loadConfigFor(root, cmd *cobra.Command, lookupEnv func(string) (string, boo
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, inputerr.New("config file %s does not exist", path).WithHint("%s", hint)
 		}
-		return nil, inputerr.New("cannot read config file %s: %v", path, unwrapPathError(err)).WithHint("%s", hint)
+		return nil, inputerr.New("cannot read config file %s: %v", path, inputerr.PathCause(err)).WithHint("%s", hint)
 	}
 	file, err := parseConfig(path, data, configSchema(root))
 	if file != nil {

@@ -26,7 +26,7 @@ func execDataInfo(path string, nFull int) (clc.DatasetInfo, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return clc.DatasetInfo{}, inputerr.New("cannot read %s: %v", path, unwrapPathError(err))
+		return clc.DatasetInfo{}, inputerr.New("cannot read %s: %v", path, inputerr.PathCause(err))
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -564,14 +563,6 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 	return trials, nil
 }
 
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // checkOutputs checks, before any work, that the fit file can be written
 // and that the plot (if any) has a format and a directory.
 func checkOutputs(out, plot string) error {
@@ -599,7 +590,7 @@ func checkWritableDir(path string) error {
 	}
 	f, err := os.CreateTemp(dir, ".clc-write-check-*")
 	if err != nil {
-		return inputerr.New("cannot write %s: %v", path, unwrapPathError(err)).WithHint("choose another --out")
+		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another --out")
 	}
 	name := f.Name()
 	f.Close()

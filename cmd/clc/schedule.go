@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -197,11 +196,7 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		if _, ok := inputerr.As(err); ok {
 			return err
 		}
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return inputerr.New("cannot write %s: %v", o.out, err).WithHint("choose another -o")
+		return inputerr.New("cannot write %s: %v", o.out, inputerr.PathCause(err)).WithHint("choose another -o")
 	}
 	from := "constant (mean)"
 	if est.ConstantFrom == "law" {

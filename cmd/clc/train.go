@@ -226,7 +226,7 @@ func describeLength(cfg train.Config, n int) string {
 func readScheduleRates(path string) ([]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, inputerr.New("cannot read schedule %s: %v", path, unwrapPathError(err))
+		return nil, inputerr.New("cannot read schedule %s: %v", path, inputerr.PathCause(err))
 	}
 	defer f.Close()
 	s, _, err := schedule.Read(f, path)

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"time"
@@ -143,7 +142,7 @@ type Journal struct {
 func OpenJournal(path string) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, inputerr.New("cannot open journal %s: %v", path, unwrapPath(err)).
+		return nil, inputerr.New("cannot open journal %s: %v", path, inputerr.PathCause(err)).
 			WithHint("choose another --journal path")
 	}
 	if err := lockFile(f); err != nil {
@@ -178,7 +177,7 @@ func OpenJournal(path string) (*Journal, error) {
 func ReadJournal(path string) (*Journal, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, inputerr.New("cannot read journal %s: %v", path, unwrapPath(err))
+		return nil, inputerr.New("cannot read journal %s: %v", path, inputerr.PathCause(err))
 	}
 	defer f.Close()
 	j := &Journal{path: path, entries: map[journalKey]Trial{}}
@@ -186,14 +185,6 @@ func ReadJournal(path string) (*Journal, error) {
 		return nil, err
 	}
 	return j, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // load reads every complete line and returns the byte offset after the last

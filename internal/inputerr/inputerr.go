@@ -12,6 +12,7 @@ package inputerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Error is a problem with user input. File, Line and Col are optional (zero
@@ -70,4 +71,16 @@ func As(err error) (*Error, bool) {
 		return ie, true
 	}
 	return nil, false
+}
+
+// PathCause returns the cause of a file-system error without the path and
+// operation that *fs.PathError adds ("no such file or directory" rather than
+// "open x.csv: no such file or directory"), for messages that name the file
+// themselves; other errors are returned as they are.
+func PathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -3,6 +3,9 @@ package inputerr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +40,16 @@ func TestAsThroughWrapping(t *testing.T) {
 	}
 	if _, ok := As(errors.New("plain")); ok {
 		t.Error("As found an input error in a plain error")
+	}
+}
+
+func TestPathCause(t *testing.T) {
+	_, err := os.Open("/nonexistent/x.csv")
+	if got := PathCause(err); !errors.Is(got, fs.ErrNotExist) || strings.Contains(got.Error(), "x.csv") {
+		t.Errorf("PathCause(%v) = %v", err, got)
+	}
+	plain := errors.New("plain")
+	if PathCause(plain) != plain {
+		t.Error("a plain error must pass through")
 	}
 }
