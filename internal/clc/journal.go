@@ -81,6 +81,9 @@ type journalLine struct {
 	ValidAccuracy *float64 `json:"valid_accuracy,omitempty"`
 	Diverged      bool     `json:"diverged"`
 	Seconds       float64  `json:"seconds"`
+	// Plan is set on a plan record's line (see planLine), which has no
+	// trial fields: one strict decode reads both kinds of line.
+	Plan *PlanRecord `json:"plan,omitempty"`
 }
 
 // PlanRecord is a journal's record of the sweep that wrote it: the data,
@@ -105,7 +108,8 @@ type JournalPlan struct {
 	PlanRecord
 }
 
-// planLine is the journal line of a PlanRecord.
+// planLine is how a PlanRecord is written: without journalLine's trial
+// fields.
 type planLine struct {
 	V           int         `json:"v"`
 	Fingerprint string      `json:"fp"`
@@ -208,24 +212,17 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 			return 0, fmt.Errorf("clc: reading journal %s: %w", j.path, err)
 		}
 		trimmed := bytes.TrimSpace(line)
-		if len(trimmed) > 0 && isPlanLine(trimmed) {
-			var pl planLine
-			dec := json.NewDecoder(bytes.NewReader(trimmed))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&pl); err != nil || pl.V != JournalVersion || pl.Fingerprint == "" || pl.Plan == nil {
-				if _, peek := br.Peek(1); peek == io.EOF {
-					j.Torn = true
-					return off, nil
-				}
-				return 0, inputerr.At(j.path, lineNo, 0, "not a clc journal plan record").
-					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another --journal")
-			}
-			j.plans = append(j.plans, JournalPlan{Fingerprint: pl.Fingerprint, Line: lineNo, PlanRecord: *pl.Plan})
-		} else if len(trimmed) > 0 {
+		if len(trimmed) > 0 {
 			var jl journalLine
 			dec := json.NewDecoder(bytes.NewReader(trimmed))
 			dec.DisallowUnknownFields()
-			if err := dec.Decode(&jl); err != nil || jl.V != JournalVersion || jl.Fingerprint == "" || !validJournalTrial(jl) {
+			err := dec.Decode(&jl)
+			if err == nil && jl.V == JournalVersion && jl.Fingerprint != "" && jl.Plan != nil {
+				j.plans = append(j.plans, JournalPlan{Fingerprint: jl.Fingerprint, Line: lineNo, PlanRecord: *jl.Plan})
+				off += int64(len(line))
+				continue
+			}
+			if err != nil || jl.V != JournalVersion || jl.Fingerprint == "" || !validJournalTrial(jl) {
 				if _, peek := br.Peek(1); peek == io.EOF {
 					// A damaged final line can only come from a torn write
 					// followed by a newline from elsewhere; treat as torn.
@@ -247,14 +244,6 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 		}
 		off += int64(len(line))
 	}
-}
-
-// isPlanLine tells a plan record from a trial line by its "plan" key.
-func isPlanLine(line []byte) bool {
-	var probe struct {
-		Plan json.RawMessage `json:"plan"`
-	}
-	return json.Unmarshal(line, &probe) == nil && probe.Plan != nil
 }
 
 func validJournalTrial(jl journalLine) bool {
