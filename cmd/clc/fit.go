@@ -269,6 +269,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		log.Printf("plan: %s; %s", plan, describeModel(cfg))
 	}
 	specs := plan.Specs()
+	planTrials := len(specs)
 	shard, err := resolveShard(flags, o.shard, o.shards, clc.ShardUnits(specs, o.prune))
 	if err != nil {
 		return err
@@ -278,7 +279,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			return inputerr.New("--journal none with shard %s: a shard's journal is its result", shard).WithHint("drop --journal none")
 		}
 		specs = clc.ShardSpecs(specs, o.prune, shard.Shard, nil)
-		log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, len(specs), len(plan.Specs()))
+		log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, len(specs), planTrials)
 		if o.plot != "" {
 			log.Printf("shard %s writes no fit, so no --plot: give --plot to clc merge", shard)
 		}
@@ -332,7 +333,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 	if shard != nil {
-		return reportShard(stdout, o.json, shard, len(trials), len(plan.Specs()), o.journalPath(shard), fp)
+		return reportShard(stdout, o.json, shard, len(trials), planTrials, o.journalPath(shard), fp)
 	}
 	fit.Trials = trials
 	return completeFit(fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
@@ -487,24 +488,24 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 		return journal.Lookup(fp, s)
 	}
 	trials, have := clc.CollectTrials(specs, o.prune, lookup)
-	var todo []clc.TrialSpec
+	var (
+		todo   []clc.TrialSpec
+		known  []clc.Trial // recorded, or pruned from recorded divergences
+		pruned int
+	)
 	for i, s := range specs {
 		if !have[i] {
 			todo = append(todo, s)
+			continue
+		}
+		known = append(known, trials[i])
+		if trials[i].Pruned {
+			pruned++
 		}
 	}
 	if journal != nil {
-		reused, pruned := 0, 0
-		for i := range specs {
-			switch {
-			case have[i] && trials[i].Pruned:
-				pruned++
-			case have[i]:
-				reused++
-			}
-		}
-		stale := journal.Len() - reused
-		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, reused+pruned, len(specs), len(todo))
+		stale := journal.Len() - (len(known) - pruned)
+		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, len(known), len(specs), len(todo))
 		if stale > 0 {
 			msg += fmt.Sprintf("; %d recorded trials of other data, settings or grid points not used", stale)
 		}
@@ -516,12 +517,6 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 			workers = "worker"
 		}
 		log.Printf("sweep: %d trials on %d %s", len(todo), o.workers, workers)
-	}
-	var known []clc.Trial
-	for i := range specs {
-		if have[i] {
-			known = append(known, trials[i])
-		}
 	}
 	log.setKnownTrials(known)
 	start := time.Now()
