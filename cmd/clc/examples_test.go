@@ -57,13 +57,52 @@ func clcLines(text string) []string {
 	return out
 }
 
-// The Kubernetes example is an Indexed Job whose completions equal the
-// --shards its pods pass, and every clc command in it is valid.
-func TestExampleKubernetes(t *testing.T) {
-	b, err := os.ReadFile("../../examples/sharding/k8s-indexed-job.yaml")
+// readExample reads a file under examples/.
+func readExample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// workflow is the part of a GitHub Actions workflow the tests read.
+type workflow struct {
+	Jobs map[string]struct {
+		Strategy struct {
+			Matrix struct {
+				Shard []int `yaml:"shard"`
+			} `yaml:"matrix"`
+		} `yaml:"strategy"`
+		Steps []struct {
+			Run string `yaml:"run"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+// readWorkflow parses a workflow under examples/ and returns it with the
+// clc command lines of the named jobs' steps.
+func readWorkflow(t *testing.T, name string, jobs ...string) ([]byte, workflow, []string) {
+	t.Helper()
+	b := readExample(t, name)
+	var wf workflow
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, job := range jobs {
+		for _, s := range wf.Jobs[job].Steps {
+			lines = append(lines, clcLines(s.Run)...)
+		}
+	}
+	return b, wf, lines
+}
+
+// The Kubernetes example is an Indexed Job whose completions equal the
+// --shards its pods pass, and every clc command in it is valid.
+func TestExampleKubernetes(t *testing.T) {
+	b := readExample(t, "sharding/k8s-indexed-job.yaml")
 	type job struct {
 		Spec struct {
 			CompletionMode string `yaml:"completionMode"`
@@ -110,49 +149,22 @@ func TestExampleKubernetes(t *testing.T) {
 // The GitHub Actions example shards over as many matrix jobs as its --shard
 // count, and every clc command in it is valid.
 func TestExampleGitHubActions(t *testing.T) {
-	b, err := os.ReadFile("../../examples/sharding/github-actions-matrix.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wf struct {
-		Jobs map[string]struct {
-			Strategy struct {
-				Matrix struct {
-					Shard []int `yaml:"shard"`
-				} `yaml:"matrix"`
-			} `yaml:"strategy"`
-			Steps []struct {
-				Run string `yaml:"run"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
-	if err := yaml.Unmarshal(b, &wf); err != nil {
-		t.Fatal(err)
-	}
+	b, wf, lines := readWorkflow(t, "sharding/github-actions-matrix.yml", "sweep", "merge")
 	n := len(wf.Jobs["sweep"].Strategy.Matrix.Shard)
 	if n < 2 || !strings.Contains(string(b), "--shard ${{ matrix.shard }}/"+itoa(n)) {
 		t.Errorf("matrix of %d shards does not match the --shard count", n)
 	}
-	count := 0
-	for _, name := range []string{"sweep", "merge"} {
-		for _, s := range wf.Jobs[name].Steps {
-			for _, l := range clcLines(s.Run) {
-				checkCommandLine(t, "github actions "+name, l)
-				count++
-			}
-		}
+	for _, l := range lines {
+		checkCommandLine(t, "github actions", l)
 	}
-	if count != 3 {
-		t.Errorf("found %d clc commands, want fit, merge and schedule", count)
+	if len(lines) != 3 {
+		t.Errorf("found %d clc commands, want fit, merge and schedule", len(lines))
 	}
 }
 
 // The Slurm example's array has as many tasks as its merge expects shards.
 func TestExampleSlurm(t *testing.T) {
-	b, err := os.ReadFile("../../examples/sharding/slurm-array.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readExample(t, "sharding/slurm-array.sh")
 	m := regexp.MustCompile(`#SBATCH --array=0-(\d+)`).FindSubmatch(b)
 	if m == nil {
 		t.Fatal("no #SBATCH --array=0-N")
@@ -182,24 +194,7 @@ func atoi(s string) int {
 // The CI recipe's clc commands are valid, fit and schedule both print
 // JSON, and the job gates on the JSON's warnings.
 func TestExampleCIRecipe(t *testing.T) {
-	b, err := os.ReadFile("../../examples/ci/github-actions-fit.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wf struct {
-		Jobs map[string]struct {
-			Steps []struct {
-				Run string `yaml:"run"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
-	if err := yaml.Unmarshal(b, &wf); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, s := range wf.Jobs["fit"].Steps {
-		lines = append(lines, clcLines(s.Run)...)
-	}
+	b, _, lines := readWorkflow(t, "ci/github-actions-fit.yml", "fit")
 	if len(lines) != 3 {
 		t.Fatalf("clc commands: %q, want version, fit and schedule", lines)
 	}
