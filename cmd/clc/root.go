@@ -53,7 +53,7 @@ func (e signalError) Error() string { return "interrupted by " + e.sig.String() 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitSIGINT
 		}
 	}
-	return reportError(stderr, err)
+	return reportError(stderr, err, namerFor(cmd))
 }
 
 // hintError is a runtime error (exit code 1) with a hint on what to do next.
@@ -92,12 +92,18 @@ func (e usageError) Unwrap() error { return e.err }
 // reportError prints err as one "clc: error:" line (plus a hint line when
 // there is one) and returns its exit code: 2 for input and usage errors,
 // 1 for everything else.
-func reportError(stderr io.Writer, err error) int {
-	msg := strings.TrimSuffix(strings.TrimSpace(firstLine(err.Error())), ".")
+func reportError(stderr io.Writer, err error, names inputerr.Namer) int {
+	text := err.Error()
+	ie, isInput := inputerr.As(err)
+	var hint string
+	if isInput {
+		text, hint = inputerr.RenderChain(err, ie, names)
+	}
+	msg := strings.TrimSuffix(strings.TrimSpace(firstLine(text)), ".")
 	fmt.Fprintf(stderr, "clc: error: %s\n", msg)
-	if ie, ok := inputerr.As(err); ok {
-		if ie.Hint != "" {
-			fmt.Fprintf(stderr, "clc: hint: %s\n", ie.Hint)
+	if isInput {
+		if hint != "" {
+			fmt.Fprintf(stderr, "clc: hint: %s\n", hint)
 		}
 		return exitUsage
 	}

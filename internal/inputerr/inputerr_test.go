@@ -53,3 +53,37 @@ func TestPathCause(t *testing.T) {
 		t.Error("a plain error must pass through")
 	}
 }
+
+func TestRenderSpellsParams(t *testing.T) {
+	const lrMin, lrMax Param = "lr_min", "lr_max"
+	e := New("%v %g is not below %v %g", lrMin, 1.0, lrMax, 0.1).WithHint("re-run %v with a smaller %v", Command("fit"), lrMin)
+	if e.Param != lrMin {
+		t.Errorf("Param = %q, want %q", e.Param, lrMin)
+	}
+	if got, want := e.Error(), "lr_min 1 is not below lr_max 0.1"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got, want := e.Hint, "re-run the fit command with a smaller lr_min"; got != want {
+		t.Errorf("Hint = %q, want %q", got, want)
+	}
+	cli := Namer{
+		Param:   func(p Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
+		Command: func(c Command) string { return "clc " + string(c) },
+	}
+	msg, hint := e.Render(cli)
+	if msg != "--lr-min 1 is not below --lr-max 0.1" || hint != "re-run clc fit with a smaller --lr-min" {
+		t.Errorf("Render = %q, %q", msg, hint)
+	}
+	wrapped := fmt.Errorf("grid: %w", e)
+	if msg, _ := RenderChain(wrapped, e, cli); msg != "grid: --lr-min 1 is not below --lr-max 0.1" {
+		t.Errorf("RenderChain = %q", msg)
+	}
+	e.Hint = "literal"
+	if _, hint := e.Render(cli); hint != "literal" {
+		t.Errorf("an assigned Hint must be rendered as it is, got %q", hint)
+	}
+	loc := At("f.csv", 2, 3, "bad %v", Param("target"))
+	if msg, _ := loc.Render(cli); msg != "f.csv:2:3: bad --target" {
+		t.Errorf("At rendered %q", msg)
+	}
+}
