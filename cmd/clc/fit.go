@@ -16,6 +16,7 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -353,8 +354,8 @@ type fitOutput struct {
 // merge.
 func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writer) error {
 	fit.Created = time.Now().UTC().Format(time.RFC3339)
-	fit.Optima = clc.EstimateOptima(fit.Trials, clc.OptimumOptions{Bootstrap: fit.Config.Bootstrap})
-	law, err := clc.FitLaw(fit.Optima)
+	fit.Optima = scaling.EstimateOptima(clc.Samples(fit.Trials), scaling.OptimumOptions{Bootstrap: fit.Config.Bootstrap})
+	law, err := scaling.FitLaw(fit.Optima)
 	if err != nil {
 		reportOptima(stderr, fit)
 		if ie, ok := inputerr.As(err); ok {
@@ -365,8 +366,8 @@ func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.W
 		return err
 	}
 	fit.Law = law
-	fit.Constant = clc.AnalyzeConstant(fit.Optima, law)
-	full, err := fit.Estimate(clc.Target{N: fit.Dataset.Rows})
+	fit.Constant = scaling.AnalyzeConstant(fit.Optima, law)
+	full, err := fit.Estimate(scaling.Target{N: fit.Dataset.Rows})
 	if err != nil {
 		return err
 	}

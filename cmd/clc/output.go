@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // fractionLabel prints a fraction as the user wrote it when known.
@@ -99,30 +100,30 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 
 // fitJSON is the --json output of clc fit (DESIGN.md §3).
 type fitJSON struct {
-	Alpha           float64            `json:"alpha"`
-	AlphaSE         float64            `json:"alpha_se"`
-	AlphaCI         [2]float64         `json:"alpha_ci"`
-	K               float64            `json:"k"`
-	Log10KSE        float64            `json:"log10_k_se"`
-	R2              float64            `json:"r2"`
-	Points          int                `json:"points"`
-	Extrapolation   *clc.Extrapolation `json:"extrapolation"`
-	Constant        float64            `json:"constant"`
-	ConstantMean    float64            `json:"constant_mean"`
-	ConstantCV      float64            `json:"constant_cv"`
-	ConstantSlope   float64            `json:"constant_slope"`
-	ConstantSlopeCI [2]float64         `json:"constant_slope_ci"`
-	ConstantHolds   bool               `json:"constant_holds"`
-	ConstantVerdict string             `json:"constant_verdict"`
-	NFull           int                `json:"n_full"`
-	StepsFull       int                `json:"steps_full"`
-	PredictedLR     float64            `json:"predicted_lr"`
-	PredictedLRCI   [2]float64         `json:"predicted_lr_ci"`
-	Shape           string             `json:"shape"`
-	Optima          []optimumJSON      `json:"optima"`
-	Warnings        []string           `json:"warnings"`
-	MissingTrials   int                `json:"missing_trials"`
-	FitFile         string             `json:"fit_file"`
+	Alpha           float64                `json:"alpha"`
+	AlphaSE         float64                `json:"alpha_se"`
+	AlphaCI         [2]float64             `json:"alpha_ci"`
+	K               float64                `json:"k"`
+	Log10KSE        float64                `json:"log10_k_se"`
+	R2              float64                `json:"r2"`
+	Points          int                    `json:"points"`
+	Extrapolation   *scaling.Extrapolation `json:"extrapolation"`
+	Constant        float64                `json:"constant"`
+	ConstantMean    float64                `json:"constant_mean"`
+	ConstantCV      float64                `json:"constant_cv"`
+	ConstantSlope   float64                `json:"constant_slope"`
+	ConstantSlopeCI [2]float64             `json:"constant_slope_ci"`
+	ConstantHolds   bool                   `json:"constant_holds"`
+	ConstantVerdict string                 `json:"constant_verdict"`
+	NFull           int                    `json:"n_full"`
+	StepsFull       int                    `json:"steps_full"`
+	PredictedLR     float64                `json:"predicted_lr"`
+	PredictedLRCI   [2]float64             `json:"predicted_lr_ci"`
+	Shape           string                 `json:"shape"`
+	Optima          []optimumJSON          `json:"optima"`
+	Warnings        []string               `json:"warnings"`
+	MissingTrials   int                    `json:"missing_trials"`
+	FitFile         string                 `json:"fit_file"`
 }
 
 type optimumJSON struct {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // predictOptions holds the flags of clc predict.
@@ -88,9 +89,9 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 	if w := partialWarning(fit); w != "" {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
 	}
-	var estimates []clc.Estimate
+	var estimates []scaling.Estimate
 	for _, n := range sizes {
-		e, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
+		e, err := fit.Estimate(scaling.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
 		if err != nil {
 			return inFitFile(o.fit, err)
 		}
@@ -131,7 +132,7 @@ func constantSource(fit *clc.FitFile) string {
 }
 
 // extrapolationWarning describes how far e lies outside the fitted sizes.
-func extrapolationWarning(fit *clc.FitFile, e clc.Estimate) string {
+func extrapolationWarning(fit *clc.FitFile, e scaling.Estimate) string {
 	if e.ExtrapolationDecades <= 0 {
 		return ""
 	}
@@ -145,7 +146,7 @@ func extrapolationWarning(fit *clc.FitFile, e clc.Estimate) string {
 
 // transferNote explains, for a target run whose length differs from the
 // fit's trials at N, that its rate assumes C carries over.
-func transferNote(fit *clc.FitFile, e clc.Estimate) string {
+func transferNote(fit *clc.FitFile, e scaling.Estimate) string {
 	if !e.Transferred {
 		return ""
 	}

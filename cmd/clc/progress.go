@@ -310,7 +310,7 @@ func truncate(s string, n int) string {
 //
 // where a diverged trial's loss is +Inf, so a rate where any seed diverged
 // is never the best. Ties go to the smaller rate. It is the grid minimum
-// only: the final optima (clc.EstimateOptima) also refine it and need every
+// only: the final optima (scaling.EstimateOptima) also refine it and need every
 // seed.
 type bestRates struct {
 	order  []float64                        // fractions, ascending

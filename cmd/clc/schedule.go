@@ -13,6 +13,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -150,7 +151,7 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	if n == 0 {
 		n = fit.Dataset.Rows
 	}
-	est, err := fit.Estimate(clc.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
+	est, err := fit.Estimate(scaling.Target{N: n, Epochs: o.epochs, BatchSize: o.batchSize, Steps: o.steps})
 	if err != nil {
 		return inFitFile(o.fit, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -23,8 +24,8 @@ func scheduleFit(holds bool) *clc.FitFile {
 		Dataset: clc.DatasetInfo{Source: "d.csv", SHA256: "00", Rows: 4000, Features: 3, Task: "regression", Target: "y", Valid: "split 0.1 seed 0", ValidRows: 400},
 		Config: clc.SweepConfig{Model: "linear", Activation: "relu", Optimizer: "sgd", Epochs: 2, BatchSize: 10,
 			Fractions: []float64{0.025, 0.25}, LRs: []float64{0.01, 0.1, 1}, Seeds: 1, ValidFraction: 0.1, DivergenceFactor: 10},
-		Law:        clc.Law{Alpha: -0.5, K: 2, Points: 4, DoF: 2, NMin: 100, NMax: 1000},
-		Constant:   clc.ConstantReport{Values: []float64{12, 13}, Mean: 12.5, CV: 0.05, Holds: holds, Verdict: "test"},
+		Law:        scaling.Law{Alpha: -0.5, K: 2, Points: 4, DoF: 2, NMin: 100, NMax: 1000},
+		Constant:   scaling.ConstantReport{Values: []float64{12, 13}, Mean: 12.5, CV: 0.05, Holds: holds, Verdict: "test"},
 		Prediction: clc.Prediction{N: 4000, Steps: 800, LR: 0.0316, Constant: 25.3},
 	}
 }
@@ -48,14 +49,14 @@ func TestScheduleCarriesConstant(t *testing.T) {
 		sum := sha256.Sum256(data)
 		for _, c := range []struct {
 			args   []string
-			target clc.Target
+			target scaling.Target
 			per    schedule.Granularity
 			spe    int
 		}{
-			{nil, clc.Target{N: 4000}, schedule.PerStep, 0}, // defaults: n_full, the fit's epochs and batch size
+			{nil, scaling.Target{N: 4000}, schedule.PerStep, 0}, // defaults: n_full, the fit's epochs and batch size
 			{[]string{"--size", "250000", "--epochs", "3", "--batch-size", "100", "--per", "epoch"},
-				clc.Target{N: 250000, Epochs: 3, BatchSize: 100}, schedule.PerEpoch, 2500},
-			{[]string{"--size", "500", "--steps", "77"}, clc.Target{N: 500, Steps: 77}, schedule.PerStep, 0},
+				scaling.Target{N: 250000, Epochs: 3, BatchSize: 100}, schedule.PerEpoch, 2500},
+			{[]string{"--size", "500", "--steps", "77"}, scaling.Target{N: 500, Steps: 77}, schedule.PerStep, 0},
 		} {
 			want, err := fit.Estimate(c.target)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // Each law warning fires past its threshold and not before.
@@ -12,8 +13,8 @@ func TestFitWarnings(t *testing.T) {
 	base := func() *clc.FitFile {
 		return &clc.FitFile{
 			Config:     clc.SweepConfig{LRs: []float64{0.01, 0.1, 1}},
-			Optima:     []clc.Optimum{{Fraction: 0.5, N: 100, Usable: true, Bracketed: true}},
-			Law:        clc.Law{Points: 3, NMin: 100, NMax: 1000, Extrapolation: &clc.Extrapolation{N: 1000, MissDecades: 0.1, Sigma: 1.9}},
+			Optima:     []scaling.Optimum{{Fraction: 0.5, N: 100, Usable: true, Bracketed: true}},
+			Law:        scaling.Law{Points: 3, NMin: 100, NMax: 1000, Extrapolation: &scaling.Extrapolation{N: 1000, MissDecades: 0.1, Sigma: 1.9}},
 			Prediction: clc.Prediction{N: 9000, LR: 0.1, LRLow: 0.05, LRHigh: 0.199},
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -31,16 +32,16 @@ const FitVersion = 1
 // MarshalYAML); every other float64 round-trips exactly. Empty and nil
 // slices are both omitted and read back as nil.
 type FitFile struct {
-	Version    int            `yaml:"version"`
-	Tool       string         `yaml:"tool"`    // the program that wrote it, e.g. "clc v0.1.0"
-	Created    string         `yaml:"created"` // RFC 3339 time
-	Dataset    DatasetInfo    `yaml:"dataset"`
-	Config     SweepConfig    `yaml:"config"`
-	Trials     []Trial        `yaml:"trials,omitempty"`
-	Optima     []Optimum      `yaml:"optima,omitempty"`
-	Law        Law            `yaml:"law"`
-	Constant   ConstantReport `yaml:"constant"`
-	Prediction Prediction     `yaml:"prediction"`
+	Version    int                    `yaml:"version"`
+	Tool       string                 `yaml:"tool"`    // the program that wrote it, e.g. "clc v0.1.0"
+	Created    string                 `yaml:"created"` // RFC 3339 time
+	Dataset    DatasetInfo            `yaml:"dataset"`
+	Config     SweepConfig            `yaml:"config"`
+	Trials     []Trial                `yaml:"trials,omitempty"`
+	Optima     []scaling.Optimum      `yaml:"optima,omitempty"`
+	Law        scaling.Law            `yaml:"law"`
+	Constant   scaling.ConstantReport `yaml:"constant"`
+	Prediction Prediction             `yaml:"prediction"`
 	// MissingTrials counts the plan's trials the fit lacks: clc merge
 	// --allow-partial fitted the journals' trials although some shards had
 	// not finished. 0 for a complete sweep.
@@ -110,6 +111,31 @@ type Prediction struct {
 	Constant float64 `yaml:"constant"`
 }
 
+// Run is the training length of the fit's trials.
+func (c SweepConfig) Run() scaling.Run {
+	return scaling.Run{Epochs: c.Epochs, BatchSize: c.BatchSize, Steps: c.Steps}
+}
+
+// Estimate predicts the cumulative learning and the optimal constant rate
+// for the target run t from the fit's law and constant (see scaling.Predict).
+func (f *FitFile) Estimate(t scaling.Target) (scaling.Estimate, error) {
+	return scaling.Predict(f.Law, f.Constant, f.Config.Run(), t)
+}
+
+// Samples returns the trials as the statistics see them.
+func Samples(trials []Trial) []scaling.Sample {
+	out := make([]scaling.Sample, len(trials))
+	for i, t := range trials {
+		out[i] = t.Sample()
+	}
+	return out
+}
+
+// Sample is the trial as the statistics see it.
+func (t Trial) Sample() scaling.Sample {
+	return scaling.Sample{Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed, Steps: t.Steps, Loss: t.ValidLoss, Diverged: t.Diverged}
+}
+
 // trialWire is a Trial as stored: the losses and accuracy are omitted when
 // they are not finite.
 type trialWire struct {
@@ -124,7 +150,7 @@ type trialWire struct {
 }
 
 func finitePtr(v float64) *float64 {
-	if !isFinite(v) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}
 	return &v

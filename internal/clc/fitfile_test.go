@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -45,7 +46,7 @@ func sampleFit() *FitFile {
 			{TrialSpec: TrialSpec{Fraction: 0.25, N: 34, LR: 1.0 / 3, Seed: 1}, Steps: 3, ValidLoss: math.Inf(1),
 				TrainLoss: math.Inf(1), ValidAccuracy: 0, Diverged: true, Seconds: 5e-324},
 		},
-		Optima: []Optimum{
+		Optima: []scaling.Optimum{
 			{Fraction: 0.25, N: 34, Steps: 20, LR: 0.012345678901234567, Refined: true, Loss: 0.5, LogSE: 0.1,
 				LRLow: 0.007, LRHigh: 0.02, Bracketed: true, Usable: true, Constant: 0.24691357802469134},
 			{Fraction: 0.5, N: 68, Steps: 40, LR: 0.1, Loss: 0.4, LogSE: 0.14433756729740643,
@@ -53,13 +54,13 @@ func sampleFit() *FitFile {
 			{Fraction: 1, N: 135, Steps: 80, LR: 1, Loss: 0.3, LogSE: 0.1, LRLow: 0.6, LRHigh: 1.6,
 				Edge: "high", Usable: true, Constant: 80},
 		},
-		Law: Law{
+		Law: scaling.Law{
 			Alpha: -0.5333333333333333, AlphaSE: 0.13333333333333333, AlphaCI: [2]float64{-2.2, 1.1},
 			K: 1.2915496650148839, Log10KSE: 0.3664984, CovLogKAlpha: -0.047407407407407405, R2: 0.9411764705882353,
 			BirgeRatio: 1.7777777777777777, Points: 3, DoF: 1, NMin: 34, NMax: 135,
-			Extrapolation: &Extrapolation{N: 135, PredictedLR: 0.0158, MeasuredLR: 0.0063, MissDecades: 0.4, Sigma: 1.3333333333333333},
+			Extrapolation: &scaling.Extrapolation{N: 135, PredictedLR: 0.0158, MeasuredLR: 0.0063, MissDecades: 0.4, Sigma: 1.3333333333333333},
 		},
-		Constant: ConstantReport{
+		Constant: scaling.ConstantReport{
 			Values: []float64{0.24691357802469134, 4}, Mean: 2.1234567890123457, CV: 1.25, Slope: 4.0,
 			SlopeCI: [2]float64{1, 7}, Holds: false, Verdict: "not constant: C grows as N^4.00 [1.00, 7.00]",
 		},
@@ -416,7 +417,7 @@ func TestFitFileValues(t *testing.T) {
 	// and older tools may): k = 0 with fewer than 2 points is accepted, and
 	// commands that need the law say it has none.
 	f := sampleFit()
-	f.Law = Law{Points: 1}
+	f.Law = scaling.Law{Points: 1}
 	data, err := MarshalFit(f)
 	if err != nil {
 		t.Fatal(err)

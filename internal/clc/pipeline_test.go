@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // TestPipelineRecoversLaw runs the whole chain — plan, parallel sweep,
@@ -21,7 +23,7 @@ func TestPipelineRecoversLaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	optima := EstimateOptima(trials, OptimumOptions{Bootstrap: 200})
+	optima := scaling.EstimateOptima(Samples(trials), scaling.OptimumOptions{Bootstrap: 200})
 	for _, o := range optima {
 		want := 0.5 * math.Pow(float64(o.N), -0.5)
 		if !o.Bracketed || !o.Refined || math.Abs(math.Log10(o.LR/want)) > 1e-9 {
@@ -33,7 +35,7 @@ func TestPipelineRecoversLaw(t *testing.T) {
 			t.Errorf("N=%d: grid lr %g for refined lr %g", o.N, o.GridLR, o.LR)
 		}
 	}
-	law, err := FitLaw(optima)
+	law, err := scaling.FitLaw(optima)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestPipelineRecoversLaw(t *testing.T) {
 		t.Errorf("law α = %g, k = %g, points %d; want -0.5, 0.5, 5", law.Alpha, law.K, law.Points)
 	}
 	// T = 3·floor(N/10) ∝ N and α = -0.5, so C ∝ N^0.5: not constant.
-	c := AnalyzeConstant(optima, law)
+	c := scaling.AnalyzeConstant(optima, law)
 	if c.Holds || math.Abs(c.Slope-0.5) > 0.01 {
 		t.Errorf("constant: holds %v, slope %g; want not constant with slope ≈ 0.5", c.Holds, c.Slope)
 	}

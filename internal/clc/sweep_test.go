@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -166,7 +167,7 @@ func TestRunSweepPrune(t *testing.T) {
 			t.Errorf("workers=%d: pruned sweep differs from workers=1", workers)
 		}
 	}
-	a, b := EstimateOptima(full, OptimumOptions{}), EstimateOptima(first, OptimumOptions{})
+	a, b := scaling.EstimateOptima(Samples(full), scaling.OptimumOptions{}), scaling.EstimateOptima(Samples(first), scaling.OptimumOptions{})
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("pruning changed the optima:\n%+v\n%+v", a, b)
 	}

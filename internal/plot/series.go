@@ -26,6 +26,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/numfmt"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -132,7 +133,7 @@ type OptimumMark struct {
 //	L(η) = (1/S) Σ_s ValidLoss(η, s)
 //
 // is taken over the seeds present, and the rate is listed as diverged
-// instead when any of them diverged (as clc.EstimateOptima does).
+// instead when any of them diverged (as scaling.EstimateOptima does).
 func LossSeries(fit *clc.FitFile) LossData {
 	d := LossData{Fractions: fractionLosses(fit)}
 	var losses []float64
@@ -257,13 +258,13 @@ func lossAt(mean []XY, lr, def float64) float64 {
 }
 
 // findOptimum returns the fit's optimum at fraction frac.
-func findOptimum(fit *clc.FitFile, frac float64) (clc.Optimum, bool) {
+func findOptimum(fit *clc.FitFile, frac float64) (scaling.Optimum, bool) {
 	for _, o := range fit.Optima {
 		if o.Fraction == frac {
 			return o, true
 		}
 	}
-	return clc.Optimum{}, false
+	return scaling.Optimum{}, false
 }
 
 // fractionLabel is the fraction as the user gave it ("1/32"), or its
@@ -330,7 +331,7 @@ func hasLaw(fit *clc.FitFile) bool {
 //	η*(N) = k·N^α,  band  η*(N)·10^(∓q·σ(N))
 //
 // (σ(N) the standard error of log10 η*(N), q the law's 95% quantile; see
-// clc.Law.Predict) over the fitted sizes, extrapolated to n_full.
+// scaling.Law.Predict) over the fitted sizes, extrapolated to n_full.
 func LawSeries(fit *clc.FitFile) LawData {
 	d := LawData{Optima: []MeasuredPoint{}, Unusable: []string{}, Fit: []Estimate{}, Extrapolation: []Estimate{}}
 	for _, o := range sortedOptima(fit) {
@@ -373,9 +374,9 @@ func predictionN(fit *clc.FitFile) float64 {
 
 // sortedOptima returns the fit's optima in ascending order of N, then
 // fraction.
-func sortedOptima(fit *clc.FitFile) []clc.Optimum {
+func sortedOptima(fit *clc.FitFile) []scaling.Optimum {
 	os := slices.Clone(fit.Optima)
-	slices.SortFunc(os, func(a, b clc.Optimum) int {
+	slices.SortFunc(os, func(a, b scaling.Optimum) int {
 		return cmp.Or(cmp.Compare(a.N, b.N), cmp.Compare(a.Fraction, b.Fraction))
 	})
 	return os
@@ -454,7 +455,7 @@ func ConstantSeries(fit *clc.FitFile) ConstantData {
 		return d
 	}
 	estimate := func(n float64) (Estimate, bool) {
-		e, err := fit.Estimate(clc.Target{N: int(math.Round(n))})
+		e, err := fit.Estimate(scaling.Target{N: int(math.Round(n))})
 		if err != nil {
 			return Estimate{}, false
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -278,7 +279,7 @@ func divergeFraction(fit *clc.FitFile, f float64) {
 	}
 	for i, o := range fit.Optima {
 		if o.Fraction == f {
-			fit.Optima[i] = clc.Optimum{Fraction: o.Fraction, N: o.N}
+			fit.Optima[i] = scaling.Optimum{Fraction: o.Fraction, N: o.N}
 		}
 	}
 }
@@ -305,8 +306,8 @@ func TestSeriesAllDivergedFraction(t *testing.T) {
 // noLaw removes the law, as clc fit writes a fit with fewer than 2
 // bracketed optima.
 func noLaw(fit *clc.FitFile) {
-	fit.Law = clc.Law{}
-	fit.Constant = clc.ConstantReport{Verdict: "untested: one dataset size only"}
+	fit.Law = scaling.Law{}
+	fit.Constant = scaling.ConstantReport{Verdict: "untested: one dataset size only"}
 	fit.Prediction = clc.Prediction{N: fit.Dataset.Rows}
 }
 

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -45,7 +45,7 @@ func TestAnalyzeConstantHolds(t *testing.T) {
 	if !near(r.Slope, law.Alpha+1, 1e-9) || !near(r.SlopeCI[1]-r.Slope, law.AlphaCI[1]-law.Alpha, 1e-9) {
 		t.Errorf("slope %v CI %v; want α + 1 = %v with the law's half-width", r.Slope, r.SlopeCI, law.Alpha+1)
 	}
-	f := &FitFile{Law: law, Constant: r, Config: SweepConfig{Steps: 12345}}
+	f := fitOf(law, r, Run{Steps: 12345})
 	if e, err := f.Estimate(Target{N: 1 << 20}); err != nil || e.Constant != r.Mean || e.ConstantFrom != "mean" {
 		t.Errorf("Estimate = %+v, %v; want the mean %v when C is constant", e, err, r.Mean)
 	}
@@ -73,7 +73,7 @@ func TestAnalyzeConstantFails(t *testing.T) {
 	// Not constant: C at a size comes from the law, η*(n)·T.
 	n, steps := 1<<16, 6553
 	lr, _, _ := law.Predict(float64(n))
-	f := &FitFile{Law: law, Constant: r, Config: SweepConfig{Steps: steps}}
+	f := fitOf(law, r, Run{Steps: steps})
 	if e, err := f.Estimate(Target{N: n}); err != nil || !near(e.Constant, lr*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != "law" {
 		t.Errorf("Estimate = %+v, %v; want η*(n)·T = %v", e, err, lr*float64(steps))
 	}
@@ -98,7 +98,7 @@ func TestAnalyzeConstantTooFew(t *testing.T) {
 		t.Errorf("one optimum: %+v", r)
 	}
 	// Without a law there is nothing to predict from.
-	if _, err := (&FitFile{Constant: r}).Estimate(Target{N: 5000}); err == nil {
+	if _, err := Predict(Law{}, r, Run{}, Target{N: 5000}); err == nil {
 		t.Error("Estimate without a law succeeded")
 	}
 }

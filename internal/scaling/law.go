@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -168,12 +168,12 @@ func FitLaw(optima []Optimum) (Law, error) {
 	ps := fitPoints(optima)
 	if len(ps) < 2 {
 		return Law{}, inputerr.New("fewer than 2 usable optima to fit the law (have %d of %d fractions)", len(ps), len(optima)).
-			WithHint("widen the learning-rate grid with --lr-min/--lr-max so each optimum is bracketed, or add fractions")
+			WithHint("widen the learning-rate grid with %v/%v so each optimum is bracketed, or add fractions", paramLRMin, paramLRMax)
 	}
 	f, ok := fitLog(ps, optimumLR)
 	if !ok {
 		return Law{}, inputerr.New("every usable optimum has the same dataset size N = %d; the law needs at least 2 sizes", ps[0].N).
-			WithHint("use fractions that give different numbers of rows, e.g. --fractions 1/16,1/8,1/4")
+			WithHint("use fractions that give different numbers of rows, e.g. %v 1/16,1/8,1/4", paramFractions)
 	}
 	law := lawFrom(f, ps)
 	if len(ps) >= 3 {

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"cmp"
@@ -6,6 +6,15 @@ import (
 
 	"github.com/clc-tools/clc/internal/inputerr"
 )
+
+// Run is the training length of a fit's trials: Epochs epochs of batches
+// of BatchSize rows, T(N) = Epochs·floor(N/BatchSize), or a fixed budget of
+// Steps steps when Steps > 0.
+type Run struct {
+	Epochs    int
+	BatchSize int
+	Steps     int
+}
 
 // Target describes a training run to tune: N rows, E epochs of batches of
 // B rows, or a fixed number of steps.
@@ -53,8 +62,9 @@ type Estimate struct {
 	ExtrapolationDecades float64 `json:"extrapolation_decades"`
 }
 
-// Estimate predicts the cumulative learning and the optimal constant rate
-// for the target run t on N rows.
+// Predict predicts, from a fit's law and constant measured with runs of
+// length fit, the cumulative learning and the optimal constant rate for the
+// target run t on N rows.
 //
 // The law gives η*(N) = k·N^α for runs like the fit's trials, which take
 // T_fit(N) = E·floor(N/B) steps (the fit's E and B) or the fit's fixed step
@@ -69,25 +79,25 @@ type Estimate struct {
 // assumption, flagged by Transferred. The 95% interval on C is the law's
 // band times T_fit, or, when C is constant, mean·(1 ± 1.96·CV/√n) over the n
 // measured values.
-func (f *FitFile) Estimate(t Target) (Estimate, error) {
-	if f.Law.Points < 2 || !(f.Law.K > 0) {
+func Predict(law Law, constant ConstantReport, fit Run, t Target) (Estimate, error) {
+	if law.Points < 2 || !(law.K > 0) {
 		return Estimate{}, inputerr.New("the fit has no usable law (fewer than 2 optima)").
-			WithHint("re-run clc fit with a wider learning-rate grid or more fractions")
+			WithHint("re-run %v with a wider learning-rate grid or more fractions", inputerr.Command("fit"))
 	}
 	if t.N < 1 {
 		return Estimate{}, inputerr.New("size %d must be a positive number of rows", t.N)
 	}
-	fitSteps, err := runSteps(t.N, f.Config.Epochs, f.Config.BatchSize, f.Config.Steps)
+	fitSteps, err := runSteps(t.N, fit.Epochs, fit.BatchSize, fit.Steps)
 	if err != nil {
 		return Estimate{}, err
 	}
-	steps, epochs, batch := fitSteps, f.Config.Epochs, f.Config.BatchSize
-	if f.Config.Steps > 0 {
+	steps, epochs, batch := fitSteps, fit.Epochs, fit.BatchSize
+	if fit.Steps > 0 {
 		epochs = 0
 	}
 	if t.Steps > 0 || t.Epochs > 0 || t.BatchSize > 0 {
-		epochs = cmp.Or(t.Epochs, f.Config.Epochs)
-		batch = cmp.Or(t.BatchSize, f.Config.BatchSize)
+		epochs = cmp.Or(t.Epochs, fit.Epochs)
+		batch = cmp.Or(t.BatchSize, fit.BatchSize)
 		if steps, err = runSteps(t.N, epochs, batch, t.Steps); err != nil {
 			return Estimate{}, err
 		}
@@ -97,11 +107,11 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	}
 	e := Estimate{N: t.N, Steps: steps, Epochs: epochs, BatchSize: batch, FitSteps: fitSteps, Transferred: steps != fitSteps}
 	var lawLo, lawHi float64
-	e.LawLR, lawLo, lawHi = f.Law.Predict(float64(t.N))
-	if f.Constant.Holds {
+	e.LawLR, lawLo, lawHi = law.Predict(float64(t.N))
+	if constant.Holds {
 		e.ConstantFrom = "mean"
-		e.Constant = f.Constant.Mean
-		half := 1.959963984540054 * f.Constant.CV / math.Sqrt(float64(max(1, len(f.Constant.Values))))
+		e.Constant = constant.Mean
+		half := 1.959963984540054 * constant.CV / math.Sqrt(float64(max(1, len(constant.Values))))
 		e.ConstLow, e.ConstHigh = e.Constant*math.Max(0, 1-half), e.Constant*(1+half)
 	} else {
 		e.ConstantFrom = "law"
@@ -112,18 +122,26 @@ func (f *FitFile) Estimate(t Target) (Estimate, error) {
 	e.LR, e.LRLow, e.LRHigh = e.Constant/T, e.ConstLow/T, e.ConstHigh/T
 	for _, v := range []float64{e.LR, e.LRLow, e.LRHigh, e.Constant, e.ConstLow, e.ConstHigh} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Estimate{}, inputerr.New("the law gives a non-finite rate at N = %d (α = %g, k = %g)", t.N, f.Law.Alpha, f.Law.K).
-				WithHint("the fit file is damaged, or N is too far outside the fitted sizes %d…%d", f.Law.NMin, f.Law.NMax)
+			return Estimate{}, inputerr.New("the law gives a non-finite rate at N = %d (α = %g, k = %g)", t.N, law.Alpha, law.K).
+				WithHint("the fit file is damaged, or N is too far outside the fitted sizes %d…%d", law.NMin, law.NMax)
 		}
 	}
 	switch n := float64(t.N); {
-	case n > float64(f.Law.NMax):
-		e.ExtrapolationDecades = math.Log10(n / float64(f.Law.NMax))
-	case n < float64(f.Law.NMin):
-		e.ExtrapolationDecades = math.Log10(float64(f.Law.NMin) / n)
+	case n > float64(law.NMax):
+		e.ExtrapolationDecades = math.Log10(n / float64(law.NMax))
+	case n < float64(law.NMin):
+		e.ExtrapolationDecades = math.Log10(float64(law.NMin) / n)
 	}
 	return e, nil
 }
+
+// The settings this package's messages name.
+const (
+	paramBatchSize inputerr.Param = "batch_size"
+	paramLRMin     inputerr.Param = "lr_min"
+	paramLRMax     inputerr.Param = "lr_max"
+	paramFractions inputerr.Param = "fractions"
+)
 
 // runSteps is T = epochs·floor(n/batch), or fixed when fixed > 0.
 func runSteps(n, epochs, batch, fixed int) (int, error) {
@@ -135,7 +153,7 @@ func runSteps(n, epochs, batch, fixed int) (int, error) {
 	}
 	if n/batch < 1 {
 		return 0, inputerr.New("size %d with batch size %d gives no full batch", n, batch).
-			WithHint("use a smaller --batch-size")
+			WithHint("use a smaller %v", paramBatchSize)
 	}
 	return epochs * (n / batch), nil
 }

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -226,8 +226,8 @@ func TestFitLawErrors(t *testing.T) {
 		}
 	}
 	_, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10)})
-	if ie, _ := inputerr.As(err); !strings.Contains(ie.Hint, "--lr-min/--lr-max") {
-		t.Errorf("hint %q does not mention --lr-min/--lr-max", ie.Hint)
+	if ie, _ := inputerr.As(err); !strings.Contains(ie.Hint, "lr_min/lr_max") {
+		t.Errorf("hint %q does not name the settings lr_min/lr_max", ie.Hint)
 	}
 	// Unbracketed and unusable optima are left out of the fit.
 	law, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10), optimumAt(2000, 0.05, 0.05, 10), unbracketed, dead})

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -75,7 +75,7 @@ type OptimumOptions struct {
 // A fraction where every rate diverged is returned with Usable = false and
 // LR, Loss, Steps, LogSE and Constant zero. Otherwise Steps is T(N) of the
 // fraction's non-diverged trials and Constant = η*·T(N).
-func EstimateOptima(trials []Trial, opt OptimumOptions) []Optimum {
+func EstimateOptima(trials []Sample, opt OptimumOptions) []Optimum {
 	b := opt.Bootstrap
 	switch {
 	case b == 0:
@@ -83,7 +83,7 @@ func EstimateOptima(trials []Trial, opt OptimumOptions) []Optimum {
 	case b < 0:
 		b = 0
 	}
-	byFrac := map[float64][]Trial{}
+	byFrac := map[float64][]Sample{}
 	for _, t := range trials {
 		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
 	}
@@ -108,7 +108,7 @@ type lossTable struct {
 	loss [][]float64
 }
 
-func newLossTable(ts []Trial) lossTable {
+func newLossTable(ts []Sample) lossTable {
 	lrSet, seedSet := map[float64]int{}, map[int]int{}
 	var lrs []float64
 	var seeds []int
@@ -139,7 +139,7 @@ func newLossTable(ts []Trial) lossTable {
 		}
 	}
 	for _, t := range ts {
-		v := t.ValidLoss
+		v := t.Loss
 		if t.Diverged || math.IsNaN(v) || math.IsInf(v, 0) {
 			v = math.Inf(1)
 		}
@@ -221,7 +221,7 @@ func locate(xs, ys []float64) (i int, x float64, refined bool) {
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-func estimateOne(frac float64, ts []Trial, resamples int, seed uint64) Optimum {
+func estimateOne(frac float64, ts []Sample, resamples int, seed uint64) Optimum {
 	o := Optimum{Fraction: frac, N: ts[0].N}
 	tab := newLossTable(ts)
 	xs, ys := tab.curve(nil)
@@ -235,7 +235,7 @@ func estimateOne(frac float64, ts []Trial, resamples int, seed uint64) Optimum {
 		}
 	}
 	for _, t := range ts {
-		if !t.Diverged && isFinite(t.ValidLoss) {
+		if !t.Diverged && isFinite(t.Loss) {
 			o.Steps = t.Steps
 			break
 		}

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -8,9 +8,9 @@ import (
 
 func TestEstimate(t *testing.T) {
 	// A law η* = 0.5·N^−0.5 fitted on N 1000…16000, C not constant.
-	f := &FitFile{
-		Config: SweepConfig{Epochs: 3, BatchSize: 64},
-		Law:    Law{Alpha: -0.5, K: 0.5, Points: 5, NMin: 1000, NMax: 16000, Log10KSE: 0.01, AlphaSE: 0.002},
+	f := &fit{
+		run: Run{Epochs: 3, BatchSize: 64},
+		law: Law{Alpha: -0.5, K: 0.5, Points: 5, NMin: 1000, NMax: 16000, Log10KSE: 0.01, AlphaSE: 0.002},
 	}
 	e, err := f.Estimate(Target{N: 64000})
 	if err != nil {
@@ -43,7 +43,7 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("below: %v decades, want 1", e.ExtrapolationDecades)
 	}
 	// A fit with a step budget keeps it unless the target sets its own.
-	f.Config.Steps = 777
+	f.run.Steps = 777
 	if e, _ := f.Estimate(Target{N: 5000}); e.Steps != 777 || e.Epochs != 0 {
 		t.Errorf("steps budget: %d, want 777", e.Steps)
 	}
@@ -61,7 +61,18 @@ func TestEstimate(t *testing.T) {
 			t.Errorf("Estimate(%+v) error %v, want %q", c.t, err, c.want)
 		}
 	}
-	if _, err := (&FitFile{}).Estimate(Target{N: 10}); err == nil || !strings.Contains(err.Error(), "no usable law") {
+	if _, err := Predict(Law{}, ConstantReport{}, Run{}, Target{N: 10}); err == nil || !strings.Contains(err.Error(), "no usable law") {
 		t.Errorf("no law: %v", err)
 	}
 }
+
+// fit holds what Predict takes from a fit file.
+type fit struct {
+	law      Law
+	constant ConstantReport
+	run      Run
+}
+
+func fitOf(law Law, c ConstantReport, run Run) *fit { return &fit{law, c, run} }
+
+func (f *fit) Estimate(t Target) (Estimate, error) { return Predict(f.law, f.constant, f.run, t) }

@@ -1,10 +1,10 @@
-package clc_test
+package scaling_test
 
 import (
 	"fmt"
 	"math"
 
-	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // Optima measured at four dataset sizes follow η* = 0.5·N^−0.5 up to a few
@@ -12,13 +12,13 @@ import (
 // and checks how well three sizes predict the fourth.
 func ExampleFitLaw() {
 	offsets := []float64{0.02, -0.01, -0.02, 0.01} // measurement noise, decades
-	var optima []clc.Optimum
+	var optima []scaling.Optimum
 	for i, d := range offsets {
 		n := 1000 << (2 * i) // 1000, 4000, 16000, 64000
 		lr := 0.5 * math.Pow(float64(n), -0.5) * math.Pow(10, d)
-		optima = append(optima, clc.Optimum{N: n, LR: lr, LogSE: 0.03, Usable: true, Bracketed: true})
+		optima = append(optima, scaling.Optimum{N: n, LR: lr, LogSE: 0.03, Usable: true, Bracketed: true})
 	}
-	law, err := clc.FitLaw(optima)
+	law, err := scaling.FitLaw(optima)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package clc
+package scaling
 
 import (
 	"math"
@@ -21,12 +21,12 @@ func grid(from, to, step float64) []float64 {
 
 // sweepTrials builds the trials of one fraction: every rate × seed, with
 // loss(lr, seed); a +Inf loss makes a diverged trial.
-func sweepTrials(frac float64, n, steps int, lrs []float64, seeds int, loss func(lr float64, seed int) float64) []Trial {
-	var ts []Trial
+func sweepTrials(frac float64, n, steps int, lrs []float64, seeds int, loss func(lr float64, seed int) float64) []Sample {
+	var ts []Sample
 	for _, lr := range lrs {
 		for s := range seeds {
 			v := loss(lr, s)
-			t := Trial{TrialSpec: TrialSpec{Fraction: frac, N: n, LR: lr, Seed: s}, Steps: steps, ValidLoss: v, TrainLoss: v}
+			t := Sample{Fraction: frac, N: n, LR: lr, Seed: s, Steps: steps, Loss: v}
 			if math.IsInf(v, 1) {
 				t.Diverged = true
 				t.Steps = 3 // stopped early
@@ -153,7 +153,7 @@ func TestEstimateOptimaEdges(t *testing.T) {
 
 // noisyTrials is a parabola in log10 η with the vertex moved per seed, so
 // the bootstrap over seeds has something to measure.
-func noisyTrials(frac float64, n int, seeds int, rng *rand.Rand) []Trial {
+func noisyTrials(frac float64, n int, seeds int, rng *rand.Rand) []Sample {
 	shift := make([]float64, seeds)
 	for s := range shift {
 		shift[s] = 0.2 * rng.NormFloat64()
@@ -173,7 +173,7 @@ func TestEstimateOptimaBootstrap(t *testing.T) {
 		t.Fatalf("same inputs and seed gave different optima:\n%+v\n%+v", a, b)
 	}
 	// Reversed input order: grouping and sorting make the result the same.
-	rev := make([]Trial, len(ts))
+	rev := make([]Sample, len(ts))
 	for i, tr := range ts {
 		rev[len(ts)-1-i] = tr
 	}
