@@ -166,11 +166,11 @@ func NewPlan(nFull int, fractions []float64, lrs []float64, seeds, minRows int) 
 	for i, f := range fractions {
 		n := int(math.Round(f * float64(nFull)))
 		if n < minRows {
-			return Plan{}, inputerr.New("fraction %s leaves %d of %d training rows, fewer than one batch of %d", fmtFrac(f), n, nFull, minRows).
+			return Plan{}, inputerr.New("fraction %s leaves %d of %d training rows, fewer than one batch of %d", FormatFraction(f), n, nFull, minRows).
 				WithHint("use larger fractions or a smaller --batch-size")
 		}
 		if i > 0 && n == p.Sizes[i-1] {
-			return Plan{}, inputerr.New("fractions %s and %s both give %d rows", fmtFrac(fractions[i-1]), fmtFrac(f), n)
+			return Plan{}, inputerr.New("fractions %s and %s both give %d rows", FormatFraction(fractions[i-1]), FormatFraction(f), n)
 		}
 		p.Sizes = append(p.Sizes, n)
 	}
@@ -190,15 +190,19 @@ func (p Plan) Specs() []TrialSpec {
 	return specs
 }
 
-// fmtFrac writes a fraction as 1/k when it is one, else as a decimal.
-func fmtFrac(f float64) string {
+// FormatFraction writes a fraction as 1/k when it is one, else as a decimal
+// with up to 6 significant digits.
+func FormatFraction(f float64) string {
 	if k := math.Round(1 / f); k >= 1 && 1/k == f {
 		return "1/" + strconv.FormatFloat(k, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
+// Trials is the number of the plan's trials.
+func (p Plan) Trials() int { return len(p.Fractions) * len(p.LRs) * p.Seeds }
+
 // String describes the plan in one line.
 func (p Plan) String() string {
-	return fmt.Sprintf("%d fractions × %d rates × %d seeds = %d trials", len(p.Fractions), len(p.LRs), p.Seeds, len(p.Fractions)*len(p.LRs)*p.Seeds)
+	return fmt.Sprintf("%d fractions × %d rates × %d seeds = %d trials", len(p.Fractions), len(p.LRs), p.Seeds, p.Trials())
 }

@@ -76,7 +76,6 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
-	"github.com/clc-tools/clc/internal/train"
 )
 
 // Config configures a Trainer. The zero value of each optional field means
@@ -243,10 +242,10 @@ type TrialError struct {
 	Err        error  // the cause: start failure, *exec.ExitError, or the output parse error
 }
 
-// Error is one line: the trial, what happened, and the last line of stderr.
+// Error is one line: what happened and the last line of stderr. The trial
+// itself is named by the sweep that ran it (Spec holds it).
 func (e *TrialError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "trial n=%d lr=%s seed=%d: ", e.Spec.N, formatFloat(e.Spec.LR), e.Spec.Seed)
 	attempts := fmt.Sprintf("%d attempt", e.Attempts)
 	if e.Attempts != 1 {
 		attempts += "s"
@@ -356,22 +355,22 @@ func (t *Trainer) run(ctx context.Context, spec clc.TrialSpec) attempt {
 
 // Train runs the command for spec and parses its result. See the package
 // documentation for the protocol, retries and errors.
-func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (train.Result, error) {
+func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (clc.Outcome, error) {
 	var a attempt
 	attempts := 0
 	for {
 		attempts++
 		a = t.run(ctx, spec)
 		if err := ctx.Err(); err != nil {
-			return train.Result{}, fmt.Errorf("exectrainer: trial n=%d lr=%s seed=%d: %w", spec.N, formatFloat(spec.LR), spec.Seed, err)
+			return clc.Outcome{}, err
 		}
 		var exitErr *exec.ExitError
 		if a.err == nil || a.timedOut || !errors.As(a.err, &exitErr) || attempts > t.cfg.Retries {
 			break
 		}
 	}
-	fail := func(err error) (train.Result, error) {
-		return train.Result{}, &TrialError{
+	fail := func(err error) (clc.Outcome, error) {
+		return clc.Outcome{}, &TrialError{
 			Spec: spec, ExitCode: a.exitCode, TimedOut: a.timedOut, Timeout: t.cfg.Timeout,
 			Attempts: attempts, StderrTail: string(a.stderr), StdoutTail: lastBytes(a.stdout, stdoutShow), Err: err,
 		}
@@ -383,7 +382,7 @@ func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (train.Result, 
 	if err != nil {
 		return fail(err)
 	}
-	r := train.Result{
+	r := clc.Outcome{
 		ValidLoss:     out.loss,
 		TrainLoss:     out.trainLoss,
 		ValidAccuracy: out.accuracy,
