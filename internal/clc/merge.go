@@ -41,7 +41,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		plans := j.Plans()
 		if len(plans) == 0 {
 			return nil, inputerr.New("%s has no plan record (a journal of clc 0.1 before sharding, or not a journal)", j.Path()).
-				WithHint("run the clc fit command that wrote it once more with the same flags: it reuses every recorded trial and adds the record")
+				WithHint("run the %v command that wrote it once more with the same settings: it reuses every recorded trial and adds the record", inputerr.Command("fit"))
 		}
 		last := plans[len(plans)-1]
 		if i == 0 {
@@ -50,7 +50,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		}
 		if diff := planDifference(first, last); diff != "" {
 			return nil, inputerr.At(j.Path(), last.Line, 0, "belongs to another plan than %s: %s", journals[0].Path(), diff).
-				WithHint("merge only the journals of one clc fit command line (the same data, flags and grid)")
+				WithHint("merge only the journals of one %v command line (the same data, settings and grid)", inputerr.Command("fit"))
 		}
 	}
 	cfg := first.Config

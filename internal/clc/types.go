@@ -35,7 +35,7 @@ type Trial struct {
 	ValidAccuracy float64 `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
 	Diverged      bool    `yaml:"diverged" json:"diverged"`
 	// Pruned marks a trial that did not run because a smaller rate at the
-	// same N and seed diverged (clc fit --prune); it counts as diverged.
+	// same N and seed diverged (Grid.Prune); it counts as diverged.
 	Pruned  bool    `yaml:"pruned,omitempty" json:"pruned,omitempty"`
 	Seconds float64 `yaml:"seconds" json:"seconds"`
 }

@@ -395,7 +395,7 @@ func TestNewErrors(t *testing.T) {
 		{Config{Command: "no-such-program-clc-test --lr {lr}"}, "not found in PATH"},
 		{Config{Command: "echo {epochs}"}, "{epochs}"},
 		{Config{Command: "echo {batch_size}", Epochs: 1}, "{batch_size}"},
-		{Config{Command: "echo", Retries: -1}, "--retries"},
+		{Config{Command: "echo", Retries: -1}, "retries must be ≥ 0"},
 	} {
 		_, err := New(c.cfg)
 		var ie *inputerr.Error

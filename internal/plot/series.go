@@ -418,7 +418,7 @@ type ConstantData struct {
 	Verdict string  `json:"verdict"`
 	// From says what the line is: "mean" (C constant: the mean with the
 	// interval mean·(1 ± 1.96·CV/√n)) or "law" (C(N) = η*(N)·T(N) from
-	// the law, with its band), as clc predict and clc schedule use it;
+	// the law, with its band), as predictions and schedules use it;
 	// "" when there is no line.
 	From string `json:"from"`
 	// Line is C(N) with its 95% band over the fitted sizes, Extrapolation
