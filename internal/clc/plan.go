@@ -204,13 +204,17 @@ func (p Plan) Specs() []TrialSpec {
 	return specs
 }
 
-// FormatFraction writes a fraction as 1/k when it is one, else as a decimal
-// with up to 6 significant digits.
+// FormatFraction writes a fraction compactly: 1/k when it is the
+// reciprocal of a whole number k (to 1e-9 relative), else its shortest
+// decimal form. SweepConfig.FractionLabel prefers the user's own text.
 func FormatFraction(f float64) string {
-	if k := math.Round(1 / f); k >= 1 && 1/k == f {
-		return "1/" + strconv.FormatFloat(k, 'f', -1, 64)
+	if f > 0 && f < 1 {
+		k := 1 / f
+		if r := math.Round(k); math.Abs(k-r) < 1e-9*k {
+			return "1/" + strconv.FormatFloat(r, 'f', 0, 64)
+		}
 	}
-	return strconv.FormatFloat(f, 'g', 6, 64)
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // Trials is the number of the plan's trials.

@@ -169,3 +169,20 @@ func FuzzParseRates(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatFraction(t *testing.T) {
+	for f, want := range map[float64]string{
+		1.0 / 32: "1/32", 0.5: "1/2", 1.0 / 3: "1/3", 1: "1", 0.3: "0.3", 0.75: "0.75", 0.0625: "1/16",
+	} {
+		if got := FormatFraction(f); got != want {
+			t.Errorf("FormatFraction(%v) = %q, want %q", f, got, want)
+		}
+	}
+	c := SweepConfig{Fractions: []float64{0.25, 0.5}, FractionText: []string{"0.25", ""}}
+	if got := c.FractionLabel(0.25); got != "0.25" {
+		t.Errorf("FractionLabel(0.25) = %q, want the user's text 0.25", got)
+	}
+	if got := c.FractionLabel(0.5); got != "1/2" {
+		t.Errorf("FractionLabel(0.5) without text = %q, want 1/2", got)
+	}
+}
