@@ -433,20 +433,18 @@ func lawHint(e *clc.NoLawError) string {
 	return ""
 }
 
-// journalPath is where the sweep journal lives: --journal, or the fit
-// file's path with its extension replaced by .journal.jsonl (by
-// .shard-i-of-n.journal.jsonl for a shard); "" when the journal is
-// disabled.
+// journalPath is where the sweep journal lives: --journal, or next to the
+// fit file (see clc.JournalPath); "" when the journal is disabled.
 func (o *fitOptions) journalPath(shard *shardChoice) string {
 	switch {
 	case o.journal == "none":
 		return ""
-	case o.journal == "" && shard != nil:
-		return shardJournalPath(o.out, shard.Shard)
-	case o.journal == "":
-		return strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".journal.jsonl"
+	case o.journal != "":
+		return o.journal
+	case shard != nil:
+		return clc.JournalPath(o.out, &shard.Shard)
 	}
-	return o.journal
+	return clc.JournalPath(o.out, nil)
 }
 
 // checkOutputs checks, before any work, that the fit file can be written

@@ -2,6 +2,7 @@ package clc
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,18 @@ func ParseShard(text string) (Shard, error) {
 		return Shard{}, inputerr.New("%v %q: i must be between 1 and n, n between 1 and %d", paramShard, text, maxShards)
 	}
 	return Shard{Index: a - 1, Count: b}, nil
+}
+
+// JournalPath is the default journal of a fit written to out: out's name
+// with its extension replaced by .journal.jsonl, or for shard s by
+// .shard-i-of-n.journal.jsonl, so that shards sharing a directory never
+// share a journal.
+func JournalPath(out string, s *Shard) string {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	if s == nil {
+		return base + ".journal.jsonl"
+	}
+	return fmt.Sprintf("%s.shard-%d-of-%d.journal.jsonl", base, s.Index+1, s.Count)
 }
 
 // ShardUnits is how many independent units of work a plan splits into: one
