@@ -67,9 +67,12 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
   ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
   command -v apt-get >/dev/null || die "slurmctld, slurmd, sbatch or munged missing, and no apt-get to install them"
   echo "slurm-up: installing slurmctld slurmd slurm-client munge" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    slurmctld slurmd slurm-client munge >/dev/null
+  apt_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      slurmctld slurmd slurm-client munge >/dev/null
+  }
+  # The package lists may be fresh already (CI updates them for python3-torch).
+  apt_install 2>/dev/null || { apt-get update -qq && apt_install; }
 fi
 version=$(slurmd -V) # "slurm-wlm 22.05.8" on Debian bookworm
 
