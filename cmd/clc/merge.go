@@ -58,7 +58,7 @@ the fit file then records how many were missing.`,
 }
 
 func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
-	if err := checkOutputs(o.out, o.plot); err != nil {
+	if err := checkOutputs(o.out, o.plot, ""); err != nil {
 		return err
 	}
 	log := newLogger(stderr, o.quiet)
