@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +97,14 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
+	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
+		lo, _ := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(lo, 'g', -1, 64)
+	})
+	derivedDefault(f, "lr-max", func(fs *pflag.FlagSet) string {
+		_, hi := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(hi, 'g', -1, 64)
+	})
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
@@ -139,22 +148,26 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 		return clc.ParseRates(o.lrs)
 	}
 	lo, hi := o.lrMin, o.lrMax
+	dlo, dhi := defaultGrid(o.modelFlags.optimizer)
 	if !flags.Changed("lr-min") {
-		lo = 1e-4
-		if o.modelFlags.optimizer == string(train.Adam) {
-			lo = 1e-5
-		}
+		lo = dlo
 	}
 	if !flags.Changed("lr-max") {
-		hi = 1
-		if o.modelFlags.optimizer == string(train.Adam) {
-			hi = 0.1
-		}
+		hi = dhi
 	}
 	if o.lrPoints > maxLRPoints {
 		return nil, inputerr.New("--lr-points %d is too many (at most %d)", o.lrPoints, maxLRPoints)
 	}
 	return clc.LogGrid(lo, hi, o.lrPoints)
+}
+
+// defaultGrid is the log grid's range when --lr-min and --lr-max are not
+// given: 1e-4 … 1, or 1e-5 … 0.1 for adam.
+func defaultGrid(optimizer string) (lo, hi float64) {
+	if optimizer == string(train.Adam) {
+		return 1e-5, 0.1
+	}
+	return 1e-4, 1
 }
 
 func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -284,7 +297,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return fitError(err, stderr)
 	}
 	if shard != nil {
-		return reportShard(stdout, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
+		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
 	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
 }
