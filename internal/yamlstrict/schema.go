@@ -103,8 +103,13 @@ func (d *Doc) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 // "unknown key "alfa" in law; did you mean "alpha"?", with the Kind's
 // Unknown hint.
 func (d *Doc) UnknownKey(k *yaml.Node, path string, known []string) *inputerr.Error {
-	if s := Suggest(k.Value, known); s != "" {
-		return d.AtNode(k, d.kind.Unknown, "unknown key %q %s; did you mean %q?", k.Value, Where(path), s)
+	return d.Unknown(k, path, Suggest(k.Value, known))
+}
+
+// Unknown is UnknownKey with the suggestion given ("" for none).
+func (d *Doc) Unknown(k *yaml.Node, path, suggestion string) *inputerr.Error {
+	if suggestion != "" {
+		return d.AtNode(k, d.kind.Unknown, "unknown key %q %s; did you mean %q?", k.Value, Where(path), suggestion)
 	}
 	return d.AtNode(k, d.kind.Unknown, "unknown key %q %s", k.Value, Where(path))
 }

@@ -73,7 +73,8 @@ type Kind struct {
 	Syntax   Hint // a YAML syntax error, an empty file, a second document
 	Alias    Hint // an anchor, alias or merge key
 	Missing  Hint // a missing key or value (a truncated file)
-	Edited   Hint // a value of the wrong kind or type, a key given twice
+	Edited   Hint // a value of the wrong kind or type, a key that is not a plain name
+	Repeated Hint // a key given twice (Edited when zero)
 	Unknown  Hint // an unknown key
 
 	// As lists types that are checked and described as another type: a
@@ -270,7 +271,11 @@ func (d *Doc) Pairs(n *yaml.Node, path string, each func(k, v *yaml.Node) error)
 			return d.AtNode(k, d.kind.Edited, "a key %s must be a plain name", Where(path))
 		}
 		if line, dup := first[k.Value]; dup {
-			return d.AtNode(k, d.kind.Edited, "key %q is given twice %s (first at line %d)", k.Value, Where(path), line)
+			h := d.kind.Repeated
+			if h.Format == "" {
+				h = d.kind.Edited
+			}
+			return d.AtNode(k, h, "key %q is given twice %s (first at line %d)", k.Value, Where(path), line)
 		}
 		first[k.Value] = k.Line
 		if err := each(k, n.Content[i+1]); err != nil {

@@ -117,9 +117,9 @@ type inner struct {
 }
 
 type outer struct {
-	Name  string  `yaml:"name"`
-	Inner inner   `yaml:"inner"`
-	List  []inner `yaml:"list,omitempty"`
+	Name     string  `yaml:"name"`
+	Inner    inner   `yaml:"inner"`
+	List     []inner `yaml:"list,omitempty"`
 	embedded `yaml:",inline"`
 }
 
@@ -164,6 +164,64 @@ func TestCheckKeys(t *testing.T) {
 	err = d.Decode(&o)
 	if ie, ok := inputerr.As(err); !ok || ie.Error() != `t.yaml:3:6: inner.x must be an integer, not "many"` || ie.Hint != "edited hint" {
 		t.Errorf("decoding a word as an integer: %v", err)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	// Expected values by hand: each is the number of single-character edits
+	// (adjacent swaps count as one) listed in the comment.
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"", "abc", 3},          // 3 insertions
+		{"epoch", "epochs", 1},  // insert s
+		{"lr_min", "lr-min", 1}, // substitute
+		{"optimiser", "optimizer", 1},
+		{"epcohs", "epochs", 1}, // swap c and o
+		{"kitten", "sitting", 3},
+		{"η", "n", 1}, // runes, not bytes
+	}
+	for _, c := range cases {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+		if got := editDistance(c.b, c.a); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d (symmetry)", c.b, c.a, got, c.want)
+		}
+	}
+}
+
+func TestSuggestFlags(t *testing.T) {
+	fit := []string{"demo", "target", "task", "optimizer", "epochs", "batch-size", "fractions",
+		"lr-min", "lr-max", "lr-points", "lrs", "seeds", "shape", "warmup", "out", "json", "workers"}
+	cases := []struct{ key, want string }{
+		{"lr_min", "lr-min"},       // underscore for dash
+		{"LR_MAX", "lr-max"},       // upper case, as in CLC_LR_MAX
+		{"--epochs", "epochs"},     // written as a flag
+		{"optimiser", "optimizer"}, // British spelling
+		{"epoch", "epochs"},
+		{"epcohs", "epochs"}, // transposition
+		{"seed", "seeds"},
+		{"fraction", "fractions"},
+		{"batch", "batch-size"}, // the only flag that starts with it
+		{"batchsize", "batch-size"},
+		{"learning-rate", ""}, // nothing near
+		{"model-name", ""},
+		{"x", ""},
+		{"lr", "lrs"},
+	}
+	for _, c := range cases {
+		if got := Suggest(c.key, fit); got != c.want {
+			t.Errorf("Suggest(%q) = %q, want %q", c.key, got, c.want)
+		}
+	}
+	if got := Suggest("anything", nil); got != "" {
+		t.Errorf("suggest with no candidates = %q", got)
+	}
+	if got := Suggest("schedul", []string{"fit", "merge", "predict", "schedule", "train"}); got != "schedule" {
+		t.Errorf("Suggest(schedul) = %q, want schedule", got)
 	}
 }
 
