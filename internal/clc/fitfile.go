@@ -376,11 +376,22 @@ var fitKind = &yamlstrict.Kind{
 // a pipe or device included, is an *inputerr.Error; so is every problem
 // with the contents.
 func ReadFitFile(path string) (*FitFile, error) {
+	f, _, err := ReadFitFileData(path)
+	return f, err
+}
+
+// ReadFitFileData is ReadFitFile that also returns the file's bytes (for a
+// checksum of exactly what was read).
+func ReadFitFileData(path string) (*FitFile, []byte, error) {
 	data, err := fitKind.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return UnmarshalFit(data, path)
+	f, err := UnmarshalFit(data, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, data, nil
 }
 
 // UnmarshalFit decodes a fit file; name is used in error messages. Every
