@@ -119,7 +119,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"- fit\n", `clc.yaml:1:1: a config file maps command names to sections, not a list`},
 		{"fit:\n  epochs: 1\n bad: 2\n", `clc.yaml:3: invalid YAML: did not find expected key`},
 		{"fit:\n  epochs: [1\n", `clc.yaml:2: invalid YAML: did not find expected ',' or ']'`},
-		{"fit:\n\tepochs: 1\n", `clc.yaml:2: invalid YAML: found character that cannot start any token`},
+		{"fit:\n\tepochs: 1\n", `clc.yaml:2:1: invalid YAML: found character that cannot start any token`},
 		{"fit: {}\n---\nfit: {}\n", `clc.yaml:2:1: more than one YAML document; a config file holds one`},
 		{"fit:\n  optimizer: &o adam\ntrain:\n  optimizer: *o\n", `clc.yaml:2:14: YAML anchor &o: a config file has no anchors or aliases`},
 		{"fit:\n  <<: {epochs: 2}\n", `clc.yaml:2:3: YAML merge key <<: a config file has no merge keys`},

@@ -329,7 +329,8 @@ var parserProblems = map[string]bool{
 // yaml.v3's, plus 1 for a parser error, 1 when none is named, and at most
 // the file's last line (a problem found at the end of the file is on its
 // last line). A character the reader refuses (a control character, bad
-// UTF-8) is located at its line and column.
+// UTF-8) and a tab in an indentation are located at their line and
+// column.
 func (d *Doc) syntax(err error) error {
 	msg := err.Error()
 	line := 1
@@ -347,9 +348,38 @@ func (d *Doc) syntax(err error) error {
 		line, col = l, c
 	}
 	line = min(line, max(1, lineCount(d.data)))
+	if strings.Contains(msg, "tab character") || msg == "found character that cannot start any token" {
+		// yaml.v3 names the line of the scalar before a tab that breaks
+		// the indentation: locate the tab itself.
+		last := line
+		if strings.Contains(msg, "tab character") {
+			last = lineCount(d.data)
+		}
+		if l, c, ok := indentTab(d.data, line, last); ok {
+			line, col = l, c
+		}
+	}
 	e := d.At(line, col, d.kind.Syntax, "invalid YAML: %s", msg)
 	e.Err = err
 	return e
+}
+
+// indentTab returns the line and column of the first tab in the
+// indentation of lines first … last of b.
+func indentTab(b []byte, first, last int) (line, col int, ok bool) {
+	for i, l := range bytes.Split(b, []byte("\n")) {
+		if i+1 < first {
+			continue
+		}
+		if i+1 > last {
+			break
+		}
+		indent := len(l) - len(bytes.TrimLeft(l, " \t"))
+		if j := bytes.IndexByte(l[:indent], '\t'); j >= 0 {
+			return i + 1, j + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 // readerProblem reports whether msg is one of the yaml.v3 reader's

@@ -47,9 +47,11 @@ func TestSyntaxLine(t *testing.T) {
 		// A list item in a mapping, a key in a list.
 		{"a: 1\n- 2\n", 2, "did not find expected key"},
 		{"- 1\na: 2\n", 2, "did not find expected '-' indicator"},
-		// Scanner errors: a tab indent, an unclosed quote, '@'.
+		// Scanner errors: a tab indent (at the tab, line and column), an
+		// unclosed quote, '@'.
 		{"fit:\n\tepochs: 1\n", 2, "found character that cannot start any token"},
-		{"a:\n  b: 1\n\tc: 2\n", 2, "found a tab character that violates indentation"},
+		{"a:\n  b: 1\n\tc: 2\n", 3, "found a tab character that violates indentation"},
+		{"a:\n  b: 1\n \tc: 2\n", 3, "found a tab character that violates indentation"},
 		{"a: 1\nb: \"abc\n", 2, "found unexpected end of stream"},
 		{"a: 1\nb: @x\n", 2, "found character that cannot start any token"},
 		// On the first line yaml.v3 names no line.
@@ -62,8 +64,12 @@ func TestSyntaxLine(t *testing.T) {
 			t.Errorf("%q: err = %v, want an input error", c.data, err)
 			continue
 		}
-		if ie.Line != c.line || ie.Msg != "invalid YAML: "+c.msg || ie.Hint != "syntax hint" {
-			t.Errorf("%q: got %v (hint %q), want line %d, %q", c.data, ie, ie.Hint, c.line, c.msg)
+		col := 0
+		if strings.Contains(c.data, "\t") {
+			col = strings.Index(c.data[strings.LastIndexByte(c.data[:strings.IndexByte(c.data, '\t')], '\n')+1:], "\t") + 1
+		}
+		if ie.Line != c.line || ie.Col != col || ie.Msg != "invalid YAML: "+c.msg || ie.Hint != "syntax hint" {
+			t.Errorf("%q: got %v (hint %q), want line %d, column %d, %q", c.data, ie, ie.Hint, c.line, col, c.msg)
 		}
 	}
 }
