@@ -93,15 +93,12 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 			WithHint("give -o FILE, or --format json to print the schedule itself as JSON")
 	}
 	if o.out != "" {
-		if err := checkOutputFile("-o", o.out); err != nil {
+		if err := checkScheduleOutput(o.out); err != nil {
 			return err
 		}
 	}
 	if o.plot != "" {
 		if err := checkPlotPath(o.plot); err != nil {
-			return err
-		}
-		if err := checkOutputFile("--plot", o.plot); err != nil {
 			return err
 		}
 	}
@@ -231,22 +228,23 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 	return nil
 }
 
-// checkOutputFile checks, before any work, that path (given to flag) can
-// be written atomically: it is not a directory or a device (a rename
-// would replace it), and its directory exists and takes a new file.
-func checkOutputFile(flag, path string) error {
+// checkScheduleOutput checks, before any work, that the schedule file -o
+// names can be written atomically: it is not a directory or a device (a
+// rename would replace it), and its directory exists and takes a new file
+// (see checkOutput, whose words it shares).
+func checkScheduleOutput(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():
-		return inputerr.New("%s %s is a directory; give a file name", flag, path).
-			WithHint("e.g. %s %s", flag, filepath.Join(path, "schedule.yaml"))
+		return inputerr.New("cannot write %s: it is a directory", path).
+			WithHint("name a file with -o, e.g. -o %s", filepath.Join(path, "schedule.yaml"))
 	case err == nil && !st.Mode().IsRegular():
-		return inputerr.New("%s %s is not a regular file; clc replaces its output files whole", flag, path).
-			WithHint("leave out -o to write the schedule to stdout, or give a file name")
+		return inputerr.New("cannot write %s: it is not a regular file", path).
+			WithHint("leave out -o to write the schedule to stdout, or name a regular file: clc replaces it whole")
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".clc-write-check-*")
 	if err != nil {
-		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another %s", flag)
+		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another -o")
 	}
 	name := f.Name()
 	f.Close()
