@@ -3,6 +3,7 @@ package schedule
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -130,5 +131,25 @@ func TestAppendJSONFloat(t *testing.T) {
 		if got := appendYAMLFloat(nil, v); string(got) != strconv.FormatFloat(v, 'g', -1, 64) {
 			t.Fatalf("%v: yaml %s", v, got)
 		}
+	}
+}
+
+// BenchmarkWriteStreaming writes a cosine schedule of 10^6 steps in each
+// text format to io.Discard from New (rates computed as written): the
+// memory allocated per write does not grow with the steps.
+func BenchmarkWriteStreaming(b *testing.B) {
+	s, err := New(Spec{Shape: Cosine}, 1_000_000, 100, PerStep, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, format := range []string{CSV, YAML, JSON} {
+		b.Run(format, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Write(io.Discard, s, format, testHeader); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
