@@ -34,7 +34,7 @@ type fitOptions struct {
 	out          string
 	journal      string
 	json         bool
-	shape        *schedule.Flags
+	shape        *shapeFlags
 	prune        bool
 	exec         string
 	execShell    bool
@@ -108,7 +108,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
-	o.shape = schedule.RegisterFlags(f)
+	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
