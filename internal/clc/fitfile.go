@@ -46,54 +46,54 @@ type FitFile struct {
 
 // DatasetInfo describes the data a fit was measured on.
 type DatasetInfo struct {
-	Source   string `yaml:"source"` // file path, "<stdin>", or "demo:..." for the embedded dataset
-	SHA256   string `yaml:"sha256"` // of the source bytes
-	Rows     int    `yaml:"rows"`   // N_full: training rows
-	Features int    `yaml:"features"`
-	Task     string `yaml:"task"`    // "classification" or "regression"
-	Classes  int    `yaml:"classes"` // 0 for regression
-	Target   string `yaml:"target"`
+	Source   string `yaml:"source" json:"source"` // file path, "<stdin>", or "demo:..." for the embedded dataset
+	SHA256   string `yaml:"sha256" json:"sha256"` // of the source bytes
+	Rows     int    `yaml:"rows" json:"rows"`     // N_full: training rows
+	Features int    `yaml:"features" json:"features"`
+	Task     string `yaml:"task" json:"task"`       // "classification" or "regression"
+	Classes  int    `yaml:"classes" json:"classes"` // 0 for regression
+	Target   string `yaml:"target" json:"target"`
 	// Valid says where the validation set came from: "split 0.1 seed 0"
 	// or the path of the validation file.
-	Valid       string `yaml:"valid"`
-	ValidRows   int    `yaml:"valid_rows"`
-	ValidSHA256 string `yaml:"valid_sha256,omitempty"` // of the validation file
+	Valid       string `yaml:"valid" json:"valid"`
+	ValidRows   int    `yaml:"valid_rows" json:"valid_rows"`
+	ValidSHA256 string `yaml:"valid_sha256,omitempty" json:"valid_sha256,omitempty"` // of the validation file
 }
 
 // SweepConfig is the configuration of a sweep: the model, the training
 // budget and the grid of fractions × rates × seeds.
 type SweepConfig struct {
-	Model      string    `yaml:"model"`
-	Hidden     []int     `yaml:"hidden,flow,omitempty"`
-	Activation string    `yaml:"activation"`
-	Optimizer  string    `yaml:"optimizer"`
-	Epochs     int       `yaml:"epochs"`
-	BatchSize  int       `yaml:"batch_size"`
-	Steps      int       `yaml:"steps"` // fixed T for every fraction; 0 with an epoch budget
-	Fractions  []float64 `yaml:"fractions,flow,omitempty"`
+	Model      string    `yaml:"model" json:"model"`
+	Hidden     []int     `yaml:"hidden,flow,omitempty" json:"hidden,omitempty"`
+	Activation string    `yaml:"activation" json:"activation"`
+	Optimizer  string    `yaml:"optimizer" json:"optimizer"`
+	Epochs     int       `yaml:"epochs" json:"epochs"`
+	BatchSize  int       `yaml:"batch_size" json:"batch_size"`
+	Steps      int       `yaml:"steps" json:"steps"` // fixed T for every fraction; 0 with an epoch budget
+	Fractions  []float64 `yaml:"fractions,flow,omitempty" json:"fractions,omitempty"`
 	// FractionText is the fractions as given, e.g. "1/32".
-	FractionText     []string  `yaml:"fraction_text,flow,omitempty"`
-	LRs              []float64 `yaml:"lrs,flow,omitempty"`
-	Seeds            int       `yaml:"seeds"`
-	ValidFraction    float64   `yaml:"valid_fraction"`
-	SplitSeed        uint64    `yaml:"split_seed"`
-	ShuffleSeed      uint64    `yaml:"shuffle_seed"`
-	DivergenceFactor float64   `yaml:"divergence_factor"`
-	Bootstrap        int       `yaml:"bootstrap"`
+	FractionText     []string  `yaml:"fraction_text,flow,omitempty" json:"fraction_text,omitempty"`
+	LRs              []float64 `yaml:"lrs,flow,omitempty" json:"lrs,omitempty"`
+	Seeds            int       `yaml:"seeds" json:"seeds"`
+	ValidFraction    float64   `yaml:"valid_fraction" json:"valid_fraction"`
+	SplitSeed        uint64    `yaml:"split_seed" json:"split_seed"`
+	ShuffleSeed      uint64    `yaml:"shuffle_seed" json:"shuffle_seed"`
+	DivergenceFactor float64   `yaml:"divergence_factor" json:"divergence_factor"`
+	Bootstrap        int       `yaml:"bootstrap" json:"bootstrap"`
 	// Schedule is the shape the trials trained with (the fit's shape), with
 	// the grid value as the schedule's mean rate; nil for constant rates.
 	// The optima are then optimal mean rates, and C = mean rate × T is the
 	// optimal area for that shape.
-	Schedule *schedule.Spec `yaml:"schedule,omitempty"`
+	Schedule *schedule.Spec `yaml:"schedule,omitempty" json:"schedule,omitempty"`
 	// Per is the schedule's granularity: "step" or "epoch".
-	Per string `yaml:"per,omitempty"`
+	Per string `yaml:"per,omitempty" json:"per,omitempty"`
 	// Prune: rates above one that diverged at the same N and seed were
 	// recorded as diverged without training.
-	Prune bool `yaml:"prune,omitempty"`
+	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty"`
 	// Exec is the command that trained each trial (an external trainer), run
 	// through sh -c when ExecShell; Model is then "exec".
-	Exec      string `yaml:"exec,omitempty"`
-	ExecShell bool   `yaml:"exec_shell,omitempty"`
+	Exec      string `yaml:"exec,omitempty" json:"exec,omitempty"`
+	ExecShell bool   `yaml:"exec_shell,omitempty" json:"exec_shell,omitempty"`
 }
 
 // Prediction is the law evaluated at the full dataset: the rate to use on
@@ -130,97 +130,6 @@ func Samples(trials []Trial) []scaling.Sample {
 // Sample is the trial as the statistics see it.
 func (t Trial) Sample() scaling.Sample {
 	return scaling.Sample{Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed, Steps: t.Steps, Loss: t.ValidLoss, Diverged: t.Diverged}
-}
-
-// trialWire is a Trial as stored: the losses and accuracy are omitted when
-// they are not finite.
-type trialWire struct {
-	TrialSpec     `yaml:",inline"`
-	Steps         int      `yaml:"steps"`
-	ValidLoss     *float64 `yaml:"valid_loss,omitempty"`
-	TrainLoss     *float64 `yaml:"train_loss,omitempty"`
-	ValidAccuracy *float64 `yaml:"valid_accuracy,omitempty"`
-	Diverged      bool     `yaml:"diverged"`
-	Pruned        bool     `yaml:"pruned,omitempty"`
-	Seconds       float64  `yaml:"seconds"`
-}
-
-func finitePtr(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
-func valueOr(p *float64, def float64) float64 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-// MarshalYAML writes a trial without non-finite numbers: valid_loss and
-// train_loss are omitted when not finite (a diverged trial) and
-// valid_accuracy when NaN (regression).
-func (t Trial) MarshalYAML() (any, error) {
-	return trialWire{
-		TrialSpec:     t.TrialSpec,
-		Steps:         t.Steps,
-		ValidLoss:     finitePtr(t.ValidLoss),
-		TrainLoss:     finitePtr(t.TrainLoss),
-		ValidAccuracy: finitePtr(t.ValidAccuracy),
-		Diverged:      t.Diverged,
-		Pruned:        t.Pruned,
-		Seconds:       t.Seconds,
-	}, nil
-}
-
-// trialKeys lists the keys of a stored trial and whether each is required.
-var trialKeys = map[string]bool{
-	"fraction": true, "n": true, "lr": true, "seed": true, "steps": true,
-	"valid_loss": false, "train_loss": false, "valid_accuracy": false,
-	"diverged": true, "pruned": false, "seconds": true,
-}
-
-// UnmarshalYAML reads a trial written by MarshalYAML: a missing or null
-// valid_loss or train_loss reads as +Inf, a missing valid_accuracy as NaN.
-// Unknown and missing keys are errors.
-func (t *Trial) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.MappingNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a trial must be a mapping of keys", n.Line)}}
-	}
-	seen := map[string]bool{}
-	var problems []string
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if _, ok := trialKeys[k.Value]; !ok {
-			problems = append(problems, fmt.Sprintf("line %d: field %s not found in type clc.Trial", k.Line, k.Value))
-		}
-		seen[k.Value] = true
-	}
-	for _, k := range []string{"fraction", "n", "lr", "seed", "steps", "diverged", "seconds"} {
-		if !seen[k] {
-			problems = append(problems, fmt.Sprintf("line %d: trial is missing %q", n.Line, k))
-		}
-	}
-	if len(problems) > 0 {
-		return &yaml.TypeError{Errors: problems}
-	}
-	var w trialWire
-	if err := n.Decode(&w); err != nil {
-		return err
-	}
-	*t = Trial{
-		TrialSpec:     w.TrialSpec,
-		Steps:         w.Steps,
-		ValidLoss:     valueOr(w.ValidLoss, math.Inf(1)),
-		TrainLoss:     valueOr(w.TrainLoss, math.Inf(1)),
-		ValidAccuracy: valueOr(w.ValidAccuracy, math.NaN()),
-		Diverged:      w.Diverged,
-		Pruned:        w.Pruned,
-		Seconds:       w.Seconds,
-	}
-	return nil
 }
 
 // MarshalFit encodes f as YAML. A zero Version is written as FitVersion.
@@ -368,7 +277,7 @@ var fitKind = &yamlstrict.Kind{
 	Missing:  fitHint,
 	Edited:   editHint,
 	Unknown:  yamlstrict.H("the file was edited, or written by a newer clc; re-create it with %v", cmdFit),
-	As:       map[reflect.Type]reflect.Type{reflect.TypeFor[Trial](): reflect.TypeFor[trialWire]()},
+	As:       map[reflect.Type]reflect.Type{reflect.TypeFor[Trial](): reflect.TypeFor[trialRecord]()},
 }
 
 // ReadFitFile reads and checks the fit file at path (see UnmarshalFit). A
