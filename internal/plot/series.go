@@ -408,8 +408,9 @@ type ConstantData struct {
 	// uses the mean); Mean is the mean of the fitted C values.
 	Holds   bool    `json:"holds"`
 	Mean    float64 `json:"mean"`
-	Slope   float64 `json:"slope"` // γ of C ∝ N^γ
-	Verdict string  `json:"verdict"`
+	Slope   float64    `json:"slope"` // γ of C ∝ N^γ
+	SlopeCI [2]float64 `json:"slope_ci"`
+	Verdict string     `json:"verdict"`
 	// From says what the line is: "mean" (C constant: the mean with the
 	// interval mean·(1 ± 1.96·CV/√n)) or "law" (C(N) = η*(N)·T(N) from
 	// the law, with its band), as predictions and schedules use it;
@@ -433,7 +434,7 @@ type ConstantData struct {
 func ConstantSeries(fit *clc.FitFile) ConstantData {
 	d := ConstantData{
 		Points: []MeasuredPoint{}, Line: []Estimate{}, Extrapolation: []Estimate{},
-		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, Verdict: fit.Constant.Verdict,
+		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, SlopeCI: fit.Constant.SlopeCI, Verdict: fit.Constant.Verdict,
 	}
 	for _, o := range sortedOptima(fit) {
 		if !o.Usable || !(o.LR > 0) || o.Steps < 1 {
