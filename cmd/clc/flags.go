@@ -12,6 +12,7 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/demodata"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -134,12 +135,12 @@ func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
 
 // loadTable reads a CSV from a path, "-" (stdin) or, with demo and no path,
 // the embedded demo dataset.
-func loadTable(path string, demo bool, stdin io.Reader, target string) (*train.Table, error) {
-	ropt := train.ReadOptions{Target: target}
+func loadTable(path string, demo bool, stdin io.Reader, target string) (*table.Table, error) {
+	ropt := table.Options{Target: target}
 	if path == "" && demo {
-		return train.ReadCSV(demodata.Open(), demodata.Name, ropt)
+		return table.Read(demodata.Open(), demodata.Name, ropt)
 	}
-	return train.LoadCSV(path, stdin, ropt)
+	return table.Load(path, stdin, ropt)
 }
 
 // maxHidden bounds a hidden layer's width (a 784-65536 layer alone holds

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 )
 
 // MaxAutoClasses is the largest number of distinct target values that task
@@ -44,7 +45,7 @@ const (
 // The dataset's X shares memory with t.X (Shuffle and Scaler.Apply modify it
 // in place); Y is new. Problems with the data are *inputerr.Error values
 // located at the table's file, line and column.
-func NewDataset(t *Table, task string) (*Dataset, error) {
+func NewDataset(t *table.Table, task string) (*Dataset, error) {
 	var kind Task
 	switch task {
 	case "", "auto":
@@ -144,7 +145,7 @@ func distinctValues(y []float64, limit int) []float64 {
 }
 
 // regressionTargets converts t.Y to float32 into y.
-func regressionTargets(t *Table, y []float32) error {
+func regressionTargets(t *table.Table, y []float32) error {
 	for i, v := range t.Y {
 		y[i] = float32(v)
 		if math.IsInf(float64(y[i]), 0) {
@@ -168,22 +169,14 @@ func numText(v float64) string {
 }
 
 // targetErr returns an input error located at row i's target field.
-func targetErr(t *Table, i int, format string, args ...any) *inputerr.Error {
-	e := &inputerr.Error{File: t.Name, Msg: fmt.Sprintf(format, args...)}
-	if l, ok := t.targetLines[i]; ok {
-		e.Line = int(l)
-	} else if i < len(t.Lines) {
-		e.Line = int(t.Lines[i])
-	}
-	if i < len(t.TargetCols) {
-		e.Col = int(t.TargetCols[i])
-	}
-	return e
+func targetErr(t *table.Table, i int, format string, args ...any) *inputerr.Error {
+	line, col := t.TargetPos(i)
+	return inputerr.At(t.Name, line, col, format, args...)
 }
 
 // checkTable panics when t's slices disagree with its shape: a table built
 // by hand with a programming error.
-func checkTable(t *Table) {
+func checkTable(t *table.Table) {
 	if len(t.X) != t.Rows*len(t.Features) || len(t.Y) != t.Rows {
 		panic(fmt.Sprintf("train: inconsistent table %q: %d rows, %d features, len(X)=%d, len(Y)=%d",
 			t.Name, t.Rows, len(t.Features), len(t.X), len(t.Y)))
@@ -201,7 +194,7 @@ func checkTable(t *Table) {
 // with the training mapping (so class i means Labels[i] in both); for
 // regression every target must fit a float32. X shares memory with t.X when
 // the columns are already in training order, else it is a reordered copy.
-func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
+func NewValidationDataset(t *table.Table, train *Dataset) (*Dataset, error) {
 	if t.Rows == 0 {
 		return nil, &inputerr.Error{File: t.Name, Msg: "no data rows"}
 	}
@@ -220,7 +213,7 @@ func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
 	for j, f := range train.Features {
 		k, ok := pos[f]
 		if !ok {
-			return nil, (&inputerr.Error{File: t.Name, Line: t.headerLine,
+			return nil, (&inputerr.Error{File: t.Name, Line: t.HeaderLine(),
 				Msg: fmt.Sprintf("missing column %q of the training data", f)}).WithHint("%s", hint)
 		}
 		order[j] = k
@@ -286,12 +279,9 @@ func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
 }
 
 // headerError locates an error at the header field of column name.
-func headerError(t *Table, name, format string, args ...any) *inputerr.Error {
-	e := &inputerr.Error{File: t.Name, Line: t.headerLine, Msg: fmt.Sprintf(format, args...)}
-	if j := slices.Index(t.columns, name); j >= 0 && j < len(t.headerCols) {
-		e.Col = int(t.headerCols[j])
-	}
-	return e
+func headerError(t *table.Table, name, format string, args ...any) *inputerr.Error {
+	line, col := t.ColumnPos(name)
+	return inputerr.At(t.Name, line, col, format, args...)
 }
 
 // labelList lists up to max labels, unquoted.

@@ -9,12 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 )
 
 // readTable reads CSV text, failing the test on error.
-func readTable(t *testing.T, name, text string, opt ReadOptions) *Table {
+func readTable(t *testing.T, name, text string, opt table.Options) *table.Table {
 	t.Helper()
-	tab, err := ReadCSV(strings.NewReader(text), name, opt)
+	tab, err := table.Read(strings.NewReader(text), name, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +72,7 @@ func TestNewDataset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab := readTable(t, "t.csv", targetCSV(tt.ys...), ReadOptions{})
+			tab := readTable(t, "t.csv", targetCSV(tt.ys...), table.Options{})
 			d, err := NewDataset(tab, tt.task)
 			if err != nil {
 				t.Fatal(err)
@@ -111,7 +114,7 @@ func TestNewDatasetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab := readTable(t, "t.csv", targetCSV(tt.ys...), ReadOptions{})
+			tab := readTable(t, "t.csv", targetCSV(tt.ys...), table.Options{})
 			d, err := NewDataset(tab, tt.task)
 			if d != nil {
 				t.Error("got a dataset with an error")
@@ -123,7 +126,7 @@ func TestNewDatasetErrors(t *testing.T) {
 
 // TestNewDatasetSharesX documents that the dataset aliases the table's X.
 func TestNewDatasetSharesX(t *testing.T) {
-	tab := readTable(t, "t.csv", "a,b,y\n1,2,0\n3,4,1\n", ReadOptions{})
+	tab := readTable(t, "t.csv", "a,b,y\n1,2,0\n3,4,1\n", table.Options{})
 	d, err := NewDataset(tab, "auto")
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestNewDatasetSharesX(t *testing.T) {
 }
 
 func TestNewDatasetFromFile(t *testing.T) {
-	tab, err := LoadCSV("testdata/classify.csv", nil, ReadOptions{})
+	tab, err := table.Load("testdata/classify.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestNewDatasetFromFile(t *testing.T) {
 	if d.N != 12 || d.D != 4 || d.Classes != 3 || d.Target != "species" {
 		t.Errorf("N=%d D=%d classes=%d target=%q", d.N, d.D, d.Classes, d.Target)
 	}
-	tab, err = LoadCSV("testdata/regress.csv", nil, ReadOptions{})
+	tab, err = table.Load("testdata/regress.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +171,7 @@ func TestNewDatasetFromFile(t *testing.T) {
 func TestNewValidationDataset(t *testing.T) {
 	train := mustDataset(t, "train.csv", "a,b,y\n1,2,3\n3,4,7\n5,6,5\n", "auto")
 	// Training labels sorted: 3, 5, 7 → classes 0, 1, 2.
-	v, err := NewValidationDataset(readTable(t, "v.csv", "a,b,y\n9,8,7\n7,6,3\n", ReadOptions{Target: "y"}), train)
+	v, err := NewValidationDataset(readTable(t, "v.csv", "a,b,y\n9,8,7\n7,6,3\n", table.Options{Target: "y"}), train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +180,7 @@ func TestNewValidationDataset(t *testing.T) {
 		t.Errorf("validation set %+v", v)
 	}
 	// Columns in another order are matched by name; "7.0" is class 7.
-	v, err = NewValidationDataset(readTable(t, "v.csv", "y,b,a\n7.0,8,9\n5,6,7\n", ReadOptions{Target: "y"}), train)
+	v, err = NewValidationDataset(readTable(t, "v.csv", "y,b,a\n7.0,8,9\n5,6,7\n", table.Options{Target: "y"}), train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +190,7 @@ func TestNewValidationDataset(t *testing.T) {
 	}
 	// Regression: targets kept as values.
 	rtrain := mustDataset(t, "train.csv", "a,y\n1,0.5\n2,1.5\n", "auto")
-	v, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,100.25\n", ReadOptions{Target: "y"}), rtrain)
+	v, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,100.25\n", table.Options{Target: "y"}), rtrain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,21 +200,21 @@ func TestNewValidationDataset(t *testing.T) {
 
 	tests := []struct {
 		name, text string
-		opt        ReadOptions
+		opt        table.Options
 		msg, hint  string
 	}{
 		// Row 2 (line 3) holds class 4; "4,3,4": the target starts at byte 5.
-		{"unknown class", "a,b,y\n1,1,3\n4,3,4\n", ReadOptions{Target: "y"},
+		{"unknown class", "a,b,y\n1,1,3\n4,3,4\n", table.Options{Target: "y"},
 			`v.csv:3:5: class 4 in column "y" is not one of the training classes (3, 5, 7)`, "training data's class labels"},
-		{"non-integer class", "a,b,y\n1,1,3.5\n", ReadOptions{Target: "y"},
+		{"non-integer class", "a,b,y\n1,1,3.5\n", table.Options{Target: "y"},
 			`v.csv:2:5: class 3.5 in column "y" is not one of the training classes (3, 5, 7)`, ""},
 		// Header "a,y,b": target read as the last column b; column b starts at byte 5.
-		{"other target", "a,y,b\n1,3,2\n", ReadOptions{},
+		{"other target", "a,y,b\n1,3,2\n", table.Options{},
 			`v.csv:1:5: target column is "b", but the training target is "y"`, "same columns"},
-		{"missing column", "a,y\n1,3\n", ReadOptions{Target: "y"}, `v.csv:1: missing column "b" of the training data`, "same columns"},
+		{"missing column", "a,y\n1,3\n", table.Options{Target: "y"}, `v.csv:1: missing column "b" of the training data`, "same columns"},
 		// "a,b,c,y": the extra column c starts at byte 5.
-		{"extra column", "a,b,c,y\n1,2,3,3\n", ReadOptions{Target: "y"}, `v.csv:1:5: column "c" is not in the training data`, ""},
-		{"renamed column", "a,B,y\n1,2,3\n", ReadOptions{Target: "y"}, `v.csv:1: missing column "b" of the training data`, ""},
+		{"extra column", "a,b,c,y\n1,2,3,3\n", table.Options{Target: "y"}, `v.csv:1:5: column "c" is not in the training data`, ""},
+		{"renamed column", "a,B,y\n1,2,3\n", table.Options{Target: "y"}, `v.csv:1: missing column "b" of the training data`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,13 +225,13 @@ func TestNewValidationDataset(t *testing.T) {
 			wantErr(t, err, tt.msg, tt.hint)
 		})
 	}
-	_, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,1e39\n", ReadOptions{Target: "y"}), rtrain)
+	_, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,1e39\n", table.Options{Target: "y"}), rtrain)
 	wantErr(t, err, `v.csv:2:3: target 1e+39 in column "y" is too large for a float32 (largest magnitude 3.4e38)`, "")
 }
 
 func mustDataset(t *testing.T, name, text, task string) *Dataset {
 	t.Helper()
-	d, err := NewDataset(readTable(t, name, text, ReadOptions{}), task)
+	d, err := NewDataset(readTable(t, name, text, table.Options{}), task)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,4 +618,35 @@ func TestScalerApplyPanics(t *testing.T) {
 		}
 	}()
 	Scaler{Mean: []float64{0}, Std: []float64{1}}.Apply(regressionDataset(2))
+}
+
+// wantErr checks that err is an input error with message msg (location
+// included) and a hint that contains hint.
+func wantErr(t *testing.T, err error, msg, hint string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", msg)
+	}
+	ie, ok := inputerr.As(err)
+	if !ok {
+		t.Fatalf("error %q (%T) is not an input error", err, err)
+	}
+	if ie.Error() != msg {
+		t.Errorf("error\n got %q\nwant %q", ie.Error(), msg)
+	}
+	if hint != "" && !strings.Contains(ie.Hint, hint) {
+		t.Errorf("hint %q does not contain %q", ie.Hint, hint)
+	}
+	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
+		t.Errorf("message %q must be lowercase without a final period", m)
+	}
+}
+
+// TestNewDatasetErrorPosition checks that a target error is located where
+// the target field starts, even when a quoted field before it spans lines:
+// row 2 starts on line 4 and its target "6.5" on line 5, byte 3.
+func TestNewDatasetErrorPosition(t *testing.T) {
+	tab := readTable(t, "t.csv", "x,\"multi\nline\",y\n1,2,3\n4,\"5\n\",6.5\n7,8,9\n", table.Options{})
+	_, err := NewDataset(tab, "classification")
+	wantErr(t, err, `t.csv:5:3: target 6.5 in column "y" is not an integer class label`, "")
 }

@@ -1,4 +1,4 @@
-package train
+package table
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,7 +22,7 @@ import (
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
-// Table is a numeric CSV file as read by ReadCSV: every cell a finite number,
+// Table is a numeric CSV file as read by Read: every cell a finite number,
 // the target column held apart from the features.
 type Table struct {
 	Name     string    // the file path, or "<stdin>": used in error messages
@@ -45,28 +46,55 @@ type Table struct {
 	// the row's first line (after a quoted field that spans lines).
 	targetLines map[int]int32
 
-	headerLine int     // 1-based line of the header row (0 when unknown)
-	headerCols []int32 // 1-based byte column of each header field, in file order
-	columns    []string
+	headerLine  int     // 1-based line of the header row (0 when unknown)
+	headerLines []int32 // 1-based line of each header field, in file order
+	headerCols  []int32 // 1-based byte column of each header field, in file order
+	columns     []string
 }
 
-// ReadOptions controls ReadCSV. The zero value reads the last column as the
+// TargetPos returns the 1-based line and byte column of row i's target
+// field (0 when unknown, as for a table built by hand).
+func (t *Table) TargetPos(i int) (line, col int) {
+	if l, ok := t.targetLines[i]; ok {
+		line = int(l)
+	} else if i >= 0 && i < len(t.Lines) {
+		line = int(t.Lines[i])
+	}
+	if i >= 0 && i < len(t.TargetCols) {
+		col = int(t.TargetCols[i])
+	}
+	return line, col
+}
+
+// HeaderLine returns the 1-based line of the header row (0 when unknown).
+func (t *Table) HeaderLine() int { return t.headerLine }
+
+// ColumnPos returns the 1-based line and byte column of the header field
+// that names column name (col 0 when there is no such column).
+func (t *Table) ColumnPos(name string) (line, col int) {
+	if j := slices.Index(t.columns, name); j >= 0 && j < len(t.headerCols) {
+		return int(t.headerLines[j]), int(t.headerCols[j])
+	}
+	return t.headerLine, 0
+}
+
+// Options controls Read. The zero value reads the last column as the
 // target.
-type ReadOptions struct {
+type Options struct {
 	// Target is the name of the target column; "" means the last column.
 	Target string
 }
 
-// LoadCSV reads the CSV file at path as ReadCSV does; path "-" reads stdin
+// Load reads the CSV file at path as Read does; path "-" reads stdin
 // (named "<stdin>" in messages). A missing, unreadable or directory path is
 // an input error (*inputerr.Error); gzip input is detected by its magic bytes,
 // whatever the file is called.
-func LoadCSV(path string, stdin io.Reader, opt ReadOptions) (*Table, error) {
+func Load(path string, stdin io.Reader, opt Options) (*Table, error) {
 	if path == "-" {
 		if stdin == nil {
-			return nil, errors.New("train: no standard input to read")
+			return nil, errors.New("no standard input to read")
 		}
-		return ReadCSV(stdin, "<stdin>", opt)
+		return Read(stdin, "<stdin>", opt)
 	}
 	if path == "" {
 		return nil, inputerr.New("no data file given").WithHint("pass a CSV file, or - to read standard input")
@@ -84,7 +112,7 @@ func LoadCSV(path string, stdin io.Reader, opt ReadOptions) (*Table, error) {
 		return nil, &inputerr.Error{File: path, Msg: "is a directory, not a CSV file",
 			Hint: "pass the path of a CSV file"}
 	}
-	return ReadCSV(f, path, opt)
+	return Read(f, path, opt)
 }
 
 func openError(path string, err error) error {
@@ -107,7 +135,7 @@ func openError(path string, err error) error {
 	return e
 }
 
-// ReadCSV reads a numeric CSV table from r. name is the file path (or
+// Read reads a numeric CSV table from r. name is the file path (or
 // "<stdin>") used in error messages.
 //
 // Format rules:
@@ -136,25 +164,25 @@ func openError(path string, err error) error {
 //     errors.
 //
 // Plain rows (no quotes or spaces, short decimals) are split and parsed on
-// all cores in chunks as the input streams (see csvfast.go); anything else
+// all cores in chunks as the input streams (see fast.go); anything else
 // goes through encoding/csv, with the same results and errors either way.
 //
 // Every problem with the data is an *inputerr.Error naming the file and,
 // where it has one, the 1-based line and byte column of the offending field's
 // start (or of the offending character, for quoting errors). I/O errors are
 // returned wrapped, and are not input errors.
-func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
-	return readCSV(r, name, opt, readConfig{})
+func Read(r io.Reader, name string, opt Options) (*Table, error) {
+	return read(r, name, opt, readConfig{})
 }
 
-// readConfig selects the reader's strategy; the zero value is ReadCSV's.
+// readConfig selects the reader's strategy; the zero value is Read's.
 type readConfig struct {
 	slow    bool // read with encoding/csv only (the reference path)
 	chunk   int  // fast path: bytes per chunk (0: fastChunkSize)
 	workers int  // fast path: parsing goroutines (0: GOMAXPROCS, at most 8)
 }
 
-func readCSV(r io.Reader, name string, opt ReadOptions, cfg readConfig) (*Table, error) {
+func read(r io.Reader, name string, opt Options, cfg readConfig) (*Table, error) {
 	size := sizeHint(r) // before openStream reads ahead
 	hash := sha256.New()
 	hashed := io.TeeReader(r, hash)
@@ -181,14 +209,14 @@ func readCSV(r io.Reader, name string, opt ReadOptions, cfg readConfig) (*Table,
 	// Drain what the CSV reader left unread (trailing bytes after a gzip
 	// stream), so the fingerprint covers the whole source.
 	if _, err := io.Copy(io.Discard, hashed); err != nil {
-		return nil, fmt.Errorf("train: read %s: %w", name, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	t.SHA256 = hex.EncodeToString(hash.Sum(nil))
 	return t, nil
 }
 
 // readSlow reads the header and every row from r with encoding/csv.
-func readSlow(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+func readSlow(r io.Reader, name string, opt Options) (*Table, error) {
 	cr := newCSVReader(r)
 	t, ti, err := readHeader(cr, name, opt)
 	if err != nil {
@@ -208,7 +236,7 @@ func newCSVReader(r io.Reader) *csv.Reader {
 }
 
 // readHeader reads the first record of cr and checks it as the header.
-func readHeader(cr *csv.Reader, name string, opt ReadOptions) (*Table, int, error) {
+func readHeader(cr *csv.Reader, name string, opt Options) (*Table, int, error) {
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, 0, &inputerr.Error{File: name, Msg: "file is empty; expected a header row of column names",
@@ -283,15 +311,16 @@ func readRows(t *Table, ti int, cr *csv.Reader, name string, off int) error {
 
 // parseHeader checks the header record and returns a table with its columns
 // set, and the index of the target column.
-func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) (*Table, int, error) {
+func parseHeader(cr *csv.Reader, header []string, name string, opt Options) (*Table, int, error) {
 	hl, _ := cr.FieldPos(0)
 	t := &Table{Name: name, headerLine: hl}
 	cols := make([]string, len(header))
+	t.headerLines = make([]int32, len(header))
 	t.headerCols = make([]int32, len(header))
 	for j, h := range header {
 		cols[j] = strings.Trim(h, csvSpace)
-		_, c := cr.FieldPos(j)
-		t.headerCols[j] = clamp32(c)
+		l, c := cr.FieldPos(j)
+		t.headerLines[j], t.headerCols[j] = clamp32(l), clamp32(c)
 	}
 	if len(cols) < 2 {
 		e := inputerr.At(name, hl, 0, "header has 1 column; need at least one feature column and a target column")
@@ -307,9 +336,9 @@ func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) 
 	}
 	seen := make(map[string]int, len(cols))
 	for j, c := range cols {
-		col := int(t.headerCols[j])
+		line, col := int(t.headerLines[j]), int(t.headerCols[j])
 		if c == "" {
-			e := inputerr.At(name, hl, col, "column %d has an empty name", j+1)
+			e := inputerr.At(name, line, col, "column %d has an empty name", j+1)
 			if j == len(cols)-1 {
 				e.Hint = "every column needs a name; a comma at the end of each line adds an empty last column"
 			} else {
@@ -318,11 +347,11 @@ func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) 
 			return nil, 0, e
 		}
 		if strings.ContainsRune(c, '\r') {
-			return nil, 0, inputerr.At(name, hl, col, "column name %s contains a carriage return", quoteCell(c)).
+			return nil, 0, inputerr.At(name, line, col, "column name %s contains a carriage return", quoteCell(c)).
 				WithHint("the file may use old Mac (CR-only) line endings; convert them to LF or CRLF")
 		}
 		if k, dup := seen[c]; dup {
-			return nil, 0, inputerr.At(name, hl, col, "duplicate column name %q (columns %d and %d)", c, k+1, j+1).
+			return nil, 0, inputerr.At(name, line, col, "duplicate column name %q (columns %d and %d)", c, k+1, j+1).
 				WithHint("rename one of them; column names must be unique")
 		}
 		seen[c] = j
@@ -500,7 +529,7 @@ func readError(name string, err error, off int) error {
 		}
 		return e
 	}
-	return fmt.Errorf("train: read %s: %w", name, err)
+	return fmt.Errorf("read %s: %w", name, err)
 }
 
 // openStream sniffs the first bytes of r: it decompresses gzip (and says
@@ -511,7 +540,7 @@ func openStream(r io.Reader, name string) (*bufio.Reader, bool, error) {
 	br := bufio.NewReaderSize(raw, 64<<10)
 	head, err := br.Peek(10)
 	if err != nil && err != io.EOF {
-		return nil, false, fmt.Errorf("train: read %s: %w", name, err)
+		return nil, false, fmt.Errorf("read %s: %w", name, err)
 	}
 	var fmtName, tool string
 	gz := false
@@ -585,7 +614,7 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 		if err == io.EOF {
 			head, perr := g.src.Peek(2)
 			if perr != nil && perr != io.EOF {
-				return n, fmt.Errorf("train: read %s: %w", g.name, perr)
+				return n, fmt.Errorf("read %s: %w", g.name, perr)
 			}
 			if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
 				return n, io.EOF
@@ -610,7 +639,7 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 // underlying reader is an I/O error; anything else means corrupt data.
 func gzipError(name string, raw *errRecorder, err error) error {
 	if raw.err != nil && errors.Is(err, raw.err) {
-		return fmt.Errorf("train: read %s: %w", name, err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
 	e := &inputerr.Error{File: name, Err: err,
 		Hint: "check the file with gzip -t; it may be truncated or damaged"}

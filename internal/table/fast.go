@@ -1,4 +1,4 @@
-package train
+package table
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"unsafe"
 )
 
-// The fast path of ReadCSV.
+// The fast path of Read.
 //
 // Most numeric CSV files are plain: no quotes, no spaces around cells, short
 // decimal numbers. For them encoding/csv (a string per field) and
@@ -37,7 +37,7 @@ import (
 // chunk's first line. That path decides what the chunk means — a quoted
 // number, a header-shaped error message — so accepted inputs, values, errors
 // and their positions are exactly those of the encoding/csv path; the fuzz
-// target FuzzReadCSVFastSlow checks this. A header with a quote also sends
+// target FuzzReadFastSlow checks this. A header with a quote also sends
 // the whole input to that path.
 //
 // Number values: a cell of at most 15 digits with an optional sign and
@@ -62,7 +62,7 @@ const fastChunkSize = 1 << 20
 // readFast reads a table from src (positioned after any BOM): the header
 // with encoding/csv, the rows with the fast path. size is the number of
 // bytes left in the source when known, else -1.
-func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, size int64) (*Table, error) {
+func readFast(src *bufio.Reader, name string, opt Options, cfg readConfig, size int64) (*Table, error) {
 	// The header is the first line that is not empty ("\n" or "\r\n").
 	var pre []byte
 	for {
