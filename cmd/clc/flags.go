@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -95,21 +96,21 @@ type preparedData struct {
 // builds the task, splits off or loads the validation rows, and z-scores
 // both with the training rows' statistics.
 func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
-	table, err := loadTable(d.path, d.demo, stdin, d.target)
+	tab, err := loadTable(d.path, d.demo, stdin, d.target)
 	if err != nil {
 		return nil, err
 	}
-	full, err := train.NewDataset(table, d.task)
+	full, err := train.NewDataset(tab, d.task)
 	if err != nil {
 		return nil, err
 	}
 	p := &preparedData{info: clc.DatasetInfo{
-		Source: table.Name, SHA256: table.SHA256, Features: full.D, Task: string(full.Task),
+		Source: tab.Name, SHA256: tab.SHA256, Features: full.D, Task: string(full.Task),
 		Classes: full.Classes, Target: full.Target,
 	}}
 	if d.valid != "" {
 		vt, err := loadTable(d.valid, false, stdin, full.Target)
-		if ie, ok := inputerr.As(err); ok && strings.HasPrefix(ie.Msg, "no column named") {
+		if ie, ok := inputerr.As(err); ok && errors.Is(err, table.ErrNoColumn) {
 			ie.Hint = fmt.Sprintf("the validation file needs the training file's columns, including the target %q", full.Target)
 		}
 		if err != nil {

@@ -78,6 +78,16 @@ func (t *Table) ColumnPos(name string) (line, col int) {
 	return t.headerLine, 0
 }
 
+// The settings that messages of this package name; a front end spells them.
+const (
+	paramTarget   inputerr.Param = "target"
+	paramNoHeader inputerr.Param = "no_header"
+)
+
+// ErrNoColumn is the cause (errors.Is) of the error Read returns when
+// Options.Target names no column of the header.
+var ErrNoColumn = errors.New("no such column")
+
 // Options controls Read. The zero value reads the last column as the
 // target.
 type Options struct {
@@ -360,8 +370,9 @@ func parseHeader(cr *csv.Reader, header []string, name string, opt Options) (*Ta
 	if opt.Target != "" {
 		k, ok := seen[opt.Target]
 		if !ok {
-			return nil, 0, inputerr.At(name, hl, 0, "no column named %q", opt.Target).
-				WithHint("%s", targetHint(opt.Target, cols))
+			e := inputerr.At(name, hl, 0, "no column named %q", opt.Target)
+			e.Err = ErrNoColumn
+			return nil, 0, targetHint(e, opt.Target, cols)
 		}
 		ti = k
 	}
@@ -377,17 +388,15 @@ func parseHeader(cr *csv.Reader, header []string, name string, opt Options) (*Ta
 }
 
 // targetHint suggests a close name and lists the columns (at most 8 names).
-func targetHint(target string, cols []string) string {
-	var b strings.Builder
+func targetHint(e *inputerr.Error, target string, cols []string) *inputerr.Error {
+	mean := ""
 	for _, c := range cols {
 		if strings.EqualFold(c, target) || strings.EqualFold(strings.TrimSpace(c), strings.TrimSpace(target)) {
-			fmt.Fprintf(&b, "did you mean %q? ", c)
+			mean = fmt.Sprintf("did you mean %q? ", c)
 			break
 		}
 	}
-	b.WriteString("--target must name a column; the columns are ")
-	b.WriteString(listNames(cols, 8))
-	return b.String()
+	return e.WithHint("%s%v must name a column; the columns are %s", mean, paramTarget, listNames(cols, 8))
 }
 
 // listNames quotes up to max names: all of them when they fit, else the first

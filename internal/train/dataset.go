@@ -31,8 +31,8 @@ const (
 // value is an integer and there are between 2 and MaxAutoClasses (50)
 // distinct values; otherwise it is regression. So a 0/1 or 0..9 label column
 // is classification, while a real-valued column, or an integer column with
-// more than 50 distinct values (e.g. a 0..100 score), is regression; pass
-// --task to override either way.
+// more than 50 distinct values (e.g. a 0..100 score), is regression; name
+// the task to override either way.
 //
 // Classification: the classes are the distinct target values sorted
 // numerically and relabelled 0..K-1; Labels[i] is the text of class i's value
@@ -54,7 +54,7 @@ func NewDataset(t *table.Table, task string) (*Dataset, error) {
 	case string(Regression):
 		kind = Regression
 	default:
-		return nil, inputerr.New("unknown task %q", task).WithHint("use auto, classification or regression")
+		return nil, inputerr.New("unknown task %q", task).WithHint("%v takes auto, classification or regression", paramTask)
 	}
 	if t.Rows == 0 {
 		return nil, &inputerr.Error{File: t.Name, Msg: "no data rows"}
@@ -82,21 +82,19 @@ func NewDataset(t *table.Table, task string) (*Dataset, error) {
 				return d, nil
 			}
 		}
-		return nil, &inputerr.Error{File: t.Name,
-			Msg:  fmt.Sprintf("target column %q is constant (%s); there is nothing to learn", t.Target, numText(first)),
-			Hint: "check --target; a regression target must vary"}
+		return nil, inputerr.At(t.Name, 0, 0, "target column %q is constant (%s); there is nothing to learn", t.Target, numText(first)).
+			WithHint("check %v; a regression target must vary", paramTarget)
 	}
 	for i, v := range t.Y {
 		if v != math.Trunc(v) {
 			return nil, targetErr(t, i, "target %s in column %q is not an integer class label", numText(v), t.Target).
-				WithHint("class labels must be integers; use --task regression for a real-valued target")
+				WithHint("class labels must be integers; use %v regression for a real-valued target", paramTask)
 		}
 	}
 	values := distinctValues(t.Y, -1)
 	if len(values) < 2 {
-		return nil, &inputerr.Error{File: t.Name,
-			Msg:  fmt.Sprintf("target column %q has a single class (%s); classification needs at least 2", t.Target, numText(values[0])),
-			Hint: "use --task regression or check --target"}
+		return nil, inputerr.At(t.Name, 0, 0, "target column %q has a single class (%s); classification needs at least 2", t.Target, numText(values[0])).
+			WithHint("use %v regression or check %v", paramTask, paramTarget)
 	}
 	index := make(map[float64]int, len(values))
 	d.Labels = make([]string, len(values))
@@ -311,7 +309,7 @@ func labelList(labels []string, max int) string {
 // the returned sets.
 func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, validSet *Dataset, err error) {
 	if !(fraction > 0 && fraction < 1) {
-		return nil, nil, inputerr.New("validation fraction %g is not between 0 and 1", fraction).
+		return nil, nil, inputerr.New("%v %g is not between 0 and 1", paramValidFraction, fraction).
 			WithHint("use a fraction such as 0.2")
 	}
 	rng := rand.NewPCG(seed, validSplitStream)
@@ -356,7 +354,7 @@ func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, valid
 			side = "training"
 		}
 		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d rows in all)", fraction, side, d.N).
-			WithHint("the dataset is too small to split; pass a separate --valid file or add rows")
+			WithHint("the dataset is too small to split; pass a separate %v file or add rows", paramValid)
 	}
 	// Partition in place, stably: copy the validation rows aside, move the
 	// training rows forward over them, then put the validation rows at the

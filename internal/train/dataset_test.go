@@ -426,10 +426,10 @@ func TestSplitValidationErrors(t *testing.T) {
 		fraction float64
 		msg      string
 	}{
-		{"zero", regressionDataset(10), 0, "validation fraction 0 is not between 0 and 1"},
-		{"one", regressionDataset(10), 1, "validation fraction 1 is not between 0 and 1"},
-		{"negative", regressionDataset(10), -0.5, "validation fraction -0.5 is not between 0 and 1"},
-		{"nan", regressionDataset(10), math.NaN(), "validation fraction NaN is not between 0 and 1"},
+		{"zero", regressionDataset(10), 0, "--valid-fraction 0 is not between 0 and 1"},
+		{"one", regressionDataset(10), 1, "--valid-fraction 1 is not between 0 and 1"},
+		{"negative", regressionDataset(10), -0.5, "--valid-fraction -0.5 is not between 0 and 1"},
+		{"nan", regressionDataset(10), math.NaN(), "--valid-fraction NaN is not between 0 and 1"},
 		{"one row", regressionDataset(1), 0.5, "a validation split of 0.5 leaves no validation rows (1 rows in all)"},
 		{"singleton classes", classDataset(1, 1, 1), 0.5, "a validation split of 0.5 leaves no validation rows (3 rows in all)"},
 	}
@@ -620,8 +620,14 @@ func TestScalerApplyPanics(t *testing.T) {
 	Scaler{Mean: []float64{0}, Std: []float64{1}}.Apply(regressionDataset(2))
 }
 
+// flagNames spells settings as a command line does, so that tests see the
+// words a user reads: "batch_size" is "--batch-size".
+var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
+	return "--" + strings.ReplaceAll(string(p), "_", "-")
+}}
+
 // wantErr checks that err is an input error with message msg (location
-// included) and a hint that contains hint.
+// included) and a hint that contains hint, settings spelled by flagNames.
 func wantErr(t *testing.T, err error, msg, hint string) {
 	t.Helper()
 	if err == nil {
@@ -631,22 +637,14 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	if !ok {
 		t.Fatalf("error %q (%T) is not an input error", err, err)
 	}
-	if ie.Error() != msg {
-		t.Errorf("error\n got %q\nwant %q", ie.Error(), msg)
+	gotMsg, gotHint := ie.Render(flagNames)
+	if gotMsg != msg {
+		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
 	}
-	if hint != "" && !strings.Contains(ie.Hint, hint) {
-		t.Errorf("hint %q does not contain %q", ie.Hint, hint)
+	if hint != "" && !strings.Contains(gotHint, hint) {
+		t.Errorf("hint %q does not contain %q", gotHint, hint)
 	}
 	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
 		t.Errorf("message %q must be lowercase without a final period", m)
 	}
-}
-
-// TestNewDatasetErrorPosition checks that a target error is located where
-// the target field starts, even when a quoted field before it spans lines:
-// row 2 starts on line 4 and its target "6.5" on line 5, byte 3.
-func TestNewDatasetErrorPosition(t *testing.T) {
-	tab := readTable(t, "t.csv", "x,\"multi\nline\",y\n1,2,3\n4,\"5\n\",6.5\n7,8,9\n", table.Options{})
-	_, err := NewDataset(tab, "classification")
-	wantErr(t, err, `t.csv:5:3: target 6.5 in column "y" is not an integer class label`, "")
 }
