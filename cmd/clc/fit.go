@@ -231,7 +231,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		if info, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+		if info, err = execDataInfo(ctx, &o.dataFlags, o.nFull); err != nil {
 			return err
 		}
 		nFull = info.Rows
@@ -244,7 +244,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
-		data, err := o.dataFlags.prepare(stdin)
+		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
 		}
@@ -520,6 +520,7 @@ func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSp
 		log.Printf("sweep: %d trials on %d %s", len(todo), o.workers, workers)
 	}
 	log.setKnownTrials(known)
+	setPhase(ctx, "sweeping", sweepLeaves(path))
 	start := time.Now()
 	show := log.progress(start)
 	record := func(t clc.Trial, done, total int) error {

@@ -1,6 +1,7 @@
 package demodata
 
 import (
+	"context"
 	"testing"
 
 	"github.com/clc-tools/clc/internal/table"
@@ -14,7 +15,7 @@ func TestDemoDataset(t *testing.T) {
 	if len(Bytes()) > 2<<20 {
 		t.Errorf("demo data is %d bytes, over the 2 MiB budget", len(Bytes()))
 	}
-	tab, err := table.Read(Open(), Name, table.Options{})
+	tab, err := table.Read(context.Background(), Open(), Name, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

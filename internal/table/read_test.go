@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +79,21 @@ func TestReadCSV(t *testing.T) {
 			tableWant{[]string{"a"}, "y", []float32{2}, []float64{1}, []int32{2}, []int32{1}}},
 		{"blank lines skipped", "\na,b\n\n1,2\n\n\n3,4\n", Options{},
 			tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{4, 7}, []int32{3, 3}}},
+		// Numeric names: pandas' default labels 0..D-1, or a target named.
+		{"pandas labels", "0,1,2\n4,5,6\n", Options{},
+			tableWant{[]string{"0", "1"}, "2", []float32{4, 5}, []float64{6}, []int32{2}, []int32{5}}},
+		{"numeric header, target named", "1,2\n3,4\n", Options{Target: "1"},
+			tableWant{[]string{"2"}, "1", []float32{4}, []float64{3}, []int32{2}, []int32{1}}},
+		{"no header", "1,2,3\n4,5,6\n", Options{NoHeader: true},
+			tableWant{[]string{"c1", "c2"}, "c3", []float32{1, 2, 4, 5}, []float64{3, 6}, []int32{1, 2}, []int32{5, 5}}},
+		{"no header after blank lines", "\r\n\n1,2\r\n3,4\r\n", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{1, 3}, []float64{2, 4}, []int32{3, 4}, []int32{3, 3}}},
+		{"no header, target first", "1,2\n", Options{NoHeader: true, Target: "c1"},
+			tableWant{[]string{"c2"}, "c1", []float32{2}, []float64{1}, []int32{1}, []int32{1}}},
+		{"no header, quoted", "\"1\",2\n3,4\n", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{1, 3}, []float64{2, 4}, []int32{1, 2}, []int32{5, 3}}},
+		{"no header, one row without newline", "7,8", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{7}, []float64{8}, []int32{1}, []int32{3}}},
 		{"spaces trimmed", " a ,\tb\n 1 , 2\t\n", Options{Target: "b"},
 			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{5}}},
 		{"quoted numbers and names", "\"x,1\",\"say \"\"y\"\"\"\n\"1.5\",\" 2\"\n", Options{},
@@ -88,7 +104,7 @@ func TestReadCSV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Read(strings.NewReader(tt.in), "t.csv", tt.opt)
+			got, err := Read(context.Background(), strings.NewReader(tt.in), "t.csv", tt.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +123,7 @@ func TestReadCSVQuotedNewlines(t *testing.T) {
 	// and its quoted "5\n" ends on line 5, where its target "6" starts at
 	// byte 3 (`",6`); row 3 is line 6.
 	in := "x,\"multi\nline\",y\n1,2,3\n4,\"5\n\",6\n7,8,9\n"
-	got, err := Read(strings.NewReader(in), "t.csv", Options{})
+	got, err := Read(context.Background(), strings.NewReader(in), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,12 +142,19 @@ func TestReadCSVQuotedNewlines(t *testing.T) {
 
 	// A row after a multi-line header field and a multi-line row.
 	in = "a,\"b\nc\",y\n1,2,3\n\"x\ny\",5,6\n"
-	_, err = Read(strings.NewReader(in), "t.csv", Options{})
+	_, err = Read(context.Background(), strings.NewReader(in), "t.csv", Options{})
 	wantErr(t, err, "t.csv:4:1: cell \"x\\ny\" in column \"a\" is not a number", "")
 }
 
+// flagNames spells settings as a command line does, so that tests see the
+// words a user reads: "no_header" is "--no-header".
+var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
+	return "--" + strings.ReplaceAll(string(p), "_", "-")
+}}
+
 // wantErr checks that err is an *inputerr.Error with the given text and,
-// when hint is not empty, a hint containing it.
+// when hint is not empty, a hint containing it (settings spelled by
+// flagNames).
 func wantErr(t *testing.T, err error, msg, hint string) {
 	t.Helper()
 	if err == nil {
@@ -141,11 +164,12 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	if !ok {
 		t.Fatalf("error %q (%T) is not an input error", err, err)
 	}
-	if ie.Error() != msg {
-		t.Errorf("error\n got %q\nwant %q", ie.Error(), msg)
+	gotMsg, gotHint := ie.Render(flagNames)
+	if gotMsg != msg {
+		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
 	}
-	if hint != "" && !strings.Contains(ie.Hint, hint) {
-		t.Errorf("hint %q does not contain %q", ie.Hint, hint)
+	if hint != "" && !strings.Contains(gotHint, hint) {
+		t.Errorf("hint %q does not contain %q", gotHint, hint)
 	}
 	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
 		t.Errorf("message %q must be lowercase without a final period", m)
@@ -231,10 +255,26 @@ func TestReadCSVErrors(t *testing.T) {
 		{"zstd", "\x28\xb5\x2f\xfd\x00", Options{}, "t.csv: file is zstd-compressed, not CSV text", "zstd -d"},
 		{"xz", "\xfd7zXZ\x00\x00", Options{}, "t.csv: file is xz-compressed, not CSV text", "xz -d"},
 		{"bzip2", "BZh91AY&SY\x00", Options{}, "t.csv: file is bzip2-compressed, not CSV text", "bzip2 -d"},
+		{"binary", "a\x00b\x00", Options{}, "t.csv: file holds NUL bytes: it is binary data or UTF-16 text, not CSV text", "UTF-8"},
+		// A file without a header: its first row is all numbers.
+		{"headerless", "1,2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number",
+			"if the file has no header row, pass --no-header (the columns are then c1..c3)"},
+		{"headerless after blank lines", "\n 5.1, -3.5e2 ,0\n4,5,6\n", Options{}, "t.csv:2: the first row looks like data, not a header: every field is a number", ""},
+		{"headerless two columns", "0,1\n1,0\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", "c1..c2"},
+		{"headerless, not labels", "1,2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", ""},
+		{"headerless quoted", "\"1\",2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", ""},
+		// A Latin-1 header: "café" is caf\xe9.
+		{"latin-1 header", "x,caf\xe9\n1,2\n", Options{}, `t.csv:1:3: column name "caf\xe9" is not UTF-8 text: the file has another encoding`,
+			"convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"},
+		{"latin-1 header, target asked", "x,caf\xe9\n1,2\n", Options{Target: "café"}, `t.csv:1:3: column name "caf\xe9" is not UTF-8 text: the file has another encoding`, "iconv"},
+		{"no header, one column", "1\n2\n", Options{NoHeader: true}, "t.csv:1: the first row has 1 field; need at least one feature column and a target column", ""},
+		{"no header, but a header", "a,b\n1,2\n", Options{NoHeader: true}, `t.csv:1:1: cell "a" in column "c1" is not a number`,
+			"the first row looks like a header; drop --no-header"},
+		{"no header, unknown target", "1,2\n", Options{NoHeader: true, Target: "y"}, `t.csv: no column named "y"`, `--target must name a column; the columns are "c1", "c2"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab, err := Read(strings.NewReader(tt.in), "t.csv", tt.opt)
+			tab, err := Read(context.Background(), strings.NewReader(tt.in), "t.csv", tt.opt)
 			if tab != nil {
 				t.Errorf("got a table with an error")
 			}
@@ -248,7 +288,7 @@ func TestReadCSVErrors(t *testing.T) {
 
 // TestReadCSVFieldPositions asserts Line and Col fields (not only the text).
 func TestReadCSVFieldPositions(t *testing.T) {
-	_, err := Read(strings.NewReader("a,b,c\n1,2,3\n10,20,oops\n"), "d.csv", Options{})
+	_, err := Read(context.Background(), strings.NewReader("a,b,c\n1,2,3\n10,20,oops\n"), "d.csv", Options{})
 	ie, ok := inputerr.As(err)
 	if !ok {
 		t.Fatalf("err = %v", err)
@@ -283,7 +323,7 @@ func TestReadCSVLongLine(t *testing.T) {
 		t.Fatalf("data line is %d bytes, want at least 1 MiB", n)
 	}
 	b.WriteString("\n")
-	got, err := Read(strings.NewReader(b.String()), "wide.csv", Options{})
+	got, err := Read(context.Background(), strings.NewReader(b.String()), "wide.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +337,7 @@ func TestReadCSVLongLine(t *testing.T) {
 
 	// One 2 MiB cell: a long decimal expansion is still a number.
 	long := "a,b\n0." + strings.Repeat("1", 2<<20) + ",1\n"
-	got, err = Read(strings.NewReader(long), "long.csv", Options{})
+	got, err = Read(context.Background(), strings.NewReader(long), "long.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +351,7 @@ func TestReadCSVLongLine(t *testing.T) {
 func TestReadCSVGzip(t *testing.T) {
 	const plain = "\ufeffa,b\r\n1,2\r\n3,4\r\n"
 	want := tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}}
-	got, err := Read(bytes.NewReader(gzipBytes(t, plain)), "t.csv", Options{})
+	got, err := Read(context.Background(), bytes.NewReader(gzipBytes(t, plain)), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +359,7 @@ func TestReadCSVGzip(t *testing.T) {
 
 	// Two gzip members concatenated (as `cat a.gz b.gz`) read as one stream.
 	multi := append(gzipBytes(t, "a,b\n1,2\n"), gzipBytes(t, "3,4\n")...)
-	got, err = Read(bytes.NewReader(multi), "t.csv", Options{})
+	got, err = Read(context.Background(), bytes.NewReader(multi), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +367,7 @@ func TestReadCSVGzip(t *testing.T) {
 
 	// Bytes after the last member are ignored, as gzip -d does.
 	for _, junk := range []string{"junk!", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "\x1f"} {
-		got, err = Read(bytes.NewReader(append(gzipBytes(t, "a,b\n1,2\n3,4\n"), junk...)), "t.csv", Options{})
+		got, err = Read(context.Background(), bytes.NewReader(append(gzipBytes(t, "a,b\n1,2\n3,4\n"), junk...)), "t.csv", Options{})
 		if err != nil {
 			t.Fatalf("trailing %q: %v", junk, err)
 		}
@@ -335,7 +375,7 @@ func TestReadCSVGzip(t *testing.T) {
 	}
 
 	// A data error inside gzip is located in the decompressed text.
-	_, err = Read(bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", Options{})
+	_, err = Read(context.Background(), bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", Options{})
 	wantErr(t, err, `t.csv.gz:2:3: cell "x" in column "b" is not a number`, "")
 
 	data := gzipBytes(t, "a,b\n1,2\n")
@@ -364,7 +404,7 @@ func TestReadCSVGzip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Read(bytes.NewReader(tt.in), "t.csv", Options{})
+			_, err := Read(context.Background(), bytes.NewReader(tt.in), "t.csv", Options{})
 			wantErr(t, err, tt.msg, "gzip -t")
 		})
 	}
@@ -382,7 +422,7 @@ func TestReadCSVIOError(t *testing.T) {
 		"first read": iotest.ErrReader(boom),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Read(r, "t.csv", Options{})
+			_, err := Read(context.Background(), r, "t.csv", Options{})
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want it to wrap boom", err)
 			}
@@ -414,7 +454,7 @@ func TestLoadCSV(t *testing.T) {
 		"gzip without .gz": write("data.csv", gzipBytes(t, text)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := Load(path, nil, Options{})
+			got, err := Load(context.Background(), path, nil, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -425,7 +465,7 @@ func TestLoadCSV(t *testing.T) {
 		})
 	}
 	t.Run("stdin", func(t *testing.T) {
-		got, err := Load("-", strings.NewReader(text), Options{})
+		got, err := Load(context.Background(), "-", strings.NewReader(text), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,18 +473,18 @@ func TestLoadCSV(t *testing.T) {
 		if got.Name != "<stdin>" {
 			t.Errorf("Name = %q", got.Name)
 		}
-		_, err = Load("-", strings.NewReader("a,b\n1,x\n"), Options{})
+		_, err = Load(context.Background(), "-", strings.NewReader("a,b\n1,x\n"), Options{})
 		wantErr(t, err, `<stdin>:2:3: cell "x" in column "b" is not a number`, "")
 	})
 	t.Run("stdin gzip", func(t *testing.T) {
-		got, err := Load("-", bytes.NewReader(gzipBytes(t, text)), Options{})
+		got, err := Load(context.Background(), "-", bytes.NewReader(gzipBytes(t, text)), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkTableWant(t, got, want)
 	})
 	t.Run("testdata", func(t *testing.T) {
-		got, err := Load("testdata/bom_crlf_quoted.csv", nil, Options{})
+		got, err := Load(context.Background(), "testdata/bom_crlf_quoted.csv", nil, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -454,16 +494,16 @@ func TestLoadCSV(t *testing.T) {
 	})
 
 	missing := filepath.Join(dir, "nope.csv")
-	_, err := Load(missing, nil, Options{})
+	_, err := Load(context.Background(), missing, nil, Options{})
 	wantErr(t, err, missing+": no such file", "check the path")
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err does not wrap fs.ErrNotExist: %v", err)
 	}
-	_, err = Load(dir, nil, Options{})
+	_, err = Load(context.Background(), dir, nil, Options{})
 	wantErr(t, err, dir+": is a directory, not a CSV file", "")
-	_, err = Load("", nil, Options{})
+	_, err = Load(context.Background(), "", nil, Options{})
 	wantErr(t, err, "no data file given", "")
-	if _, err := Load("-", nil, Options{}); err == nil {
+	if _, err := Load(context.Background(), "-", nil, Options{}); err == nil {
 		t.Error("no error for - without stdin")
 	}
 
@@ -472,7 +512,7 @@ func TestLoadCSV(t *testing.T) {
 		if err := os.Chmod(locked, 0); err != nil {
 			t.Fatal(err)
 		}
-		_, err = Load(locked, nil, Options{})
+		_, err = Load(context.Background(), locked, nil, Options{})
 		wantErr(t, err, locked+": permission denied", "permissions")
 	}
 }
@@ -501,7 +541,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Read(bytes.NewReader(data), "bench.csv", Options{}); err != nil {
+		if _, err := Read(context.Background(), bytes.NewReader(data), "bench.csv", Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -545,8 +585,11 @@ func TestReadCSVFastMatchesSlow(t *testing.T) {
 		inputs = append(inputs, b.String())
 	}
 	for i, in := range inputs {
-		for _, target := range []string{"", "a"} {
-			opt := Options{Target: target}
+		for _, opt := range []Options{{}, {Target: "a"}, {NoHeader: true}} {
+			target := opt.Target
+			if opt.NoHeader {
+				target = "(no header)"
+			}
 			// A stream hides the size: the features then collect in blocks.
 			for _, form := range []string{"plain", "gzip", "stream", "gzip stream"} {
 				data := []byte(in)
@@ -559,9 +602,9 @@ func TestReadCSVFastMatchesSlow(t *testing.T) {
 					}
 					return bytes.NewReader(data)
 				}
-				want, werr := read(open(), "t.csv", opt, readConfig{slow: true})
+				want, werr := read(context.Background(), open(), "t.csv", opt, readConfig{slow: true})
 				for _, chunk := range []int{1, 2, 3, 5, 8, 13, 64, 1000, 0} {
-					got, gerr := read(open(), "t.csv", opt, readConfig{chunk: chunk, workers: 1 + chunk%3})
+					got, gerr := read(context.Background(), open(), "t.csv", opt, readConfig{chunk: chunk, workers: 1 + chunk%3})
 					t.Run(fmt.Sprintf("input%d/target%q/%s/chunk%d", i, target, form, chunk), func(t *testing.T) {
 						checkSameRead(t, got, gerr, want, werr)
 					})
@@ -593,7 +636,7 @@ func BenchmarkLoadCSVFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := read(f, path, Options{}, cfg); err != nil {
+		if _, err := read(context.Background(), f, path, Options{}, cfg); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -348,12 +348,17 @@ func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, valid
 		}
 		take(idx)
 	}
+	if nv == 0 && d.Task == Classification {
+		// Only a class of one row gives no validation row.
+		return nil, nil, inputerr.New("a validation split of %g leaves no validation rows (%d rows in all): the split is stratified, and each of the %d classes has a single row, which stays in training",
+			fraction, d.N, d.Classes).WithHint("pass a separate %v file, or add rows: a class needs 2 rows to be split", paramValid)
+	}
 	if nv == 0 || nv == d.N {
 		side := "validation"
 		if nv == d.N {
 			side = "training"
 		}
-		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d rows in all)", fraction, side, d.N).
+		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d %s in all)", fraction, side, d.N, plural(d.N, "row", "rows")).
 			WithHint("the dataset is too small to split; pass a separate %v file or add rows", paramValid)
 	}
 	// Partition in place, stably: copy the validation rows aside, move the
@@ -483,6 +488,12 @@ func FitScaler(d *Dataset) Scaler {
 	return s
 }
 
+// TargetRMSE returns the root mean squared error in the target's units of a
+// mean squared error mse on the standardized target: TargetStd·√mse (the
+// shift by TargetMean cancels in a difference). For classification
+// (TargetStd 1) it is √mse.
+func (s Scaler) TargetRMSE(mse float64) float64 { return s.TargetStd * math.Sqrt(mse) }
+
 func stdOrOne(variance float64) float64 {
 	if sd := math.Sqrt(variance); sd > 0 {
 		return sd
@@ -508,4 +519,11 @@ func (s Scaler) Apply(d *Dataset) {
 			d.Y[i] = float32((float64(y) - s.TargetMean) / s.TargetStd)
 		}
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -17,7 +18,7 @@ import (
 // readTable reads CSV text, failing the test on error.
 func readTable(t *testing.T, name, text string, opt table.Options) *table.Table {
 	t.Helper()
-	tab, err := table.Read(strings.NewReader(text), name, opt)
+	tab, err := table.Read(context.Background(), strings.NewReader(text), name, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestNewDatasetSharesX(t *testing.T) {
 }
 
 func TestNewDatasetFromFile(t *testing.T) {
-	tab, err := table.Load("testdata/classify.csv", nil, table.Options{})
+	tab, err := table.Load(context.Background(), "testdata/classify.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestNewDatasetFromFile(t *testing.T) {
 	if d.N != 12 || d.D != 4 || d.Classes != 3 || d.Target != "species" {
 		t.Errorf("N=%d D=%d classes=%d target=%q", d.N, d.D, d.Classes, d.Target)
 	}
-	tab, err = table.Load("testdata/regress.csv", nil, table.Options{})
+	tab, err = table.Load(context.Background(), "testdata/regress.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,8 +431,9 @@ func TestSplitValidationErrors(t *testing.T) {
 		{"one", regressionDataset(10), 1, "--valid-fraction 1 is not between 0 and 1"},
 		{"negative", regressionDataset(10), -0.5, "--valid-fraction -0.5 is not between 0 and 1"},
 		{"nan", regressionDataset(10), math.NaN(), "--valid-fraction NaN is not between 0 and 1"},
-		{"one row", regressionDataset(1), 0.5, "a validation split of 0.5 leaves no validation rows (1 rows in all)"},
-		{"singleton classes", classDataset(1, 1, 1), 0.5, "a validation split of 0.5 leaves no validation rows (3 rows in all)"},
+		{"one row", regressionDataset(1), 0.5, "a validation split of 0.5 leaves no validation rows (1 row in all)"},
+		{"singleton classes", classDataset(1, 1, 1), 0.5,
+			"a validation split of 0.5 leaves no validation rows (3 rows in all): the split is stratified, and each of the 3 classes has a single row, which stays in training"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -646,5 +648,33 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	}
 	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
 		t.Errorf("message %q must be lowercase without a final period", m)
+	}
+}
+
+// TestTargetRMSE checks TargetRMSE against the RMSE computed in the
+// target's units: predictions made on the standardized scale are mapped
+// back (ŷ = ŷ'·std + mean) and compared with the raw targets.
+func TestTargetRMSE(t *testing.T) {
+	d := regressionDataset(50)
+	raw := slices.Clone(d.Y)
+	s := FitScaler(d)
+	s.Apply(d)
+	var mseStd, sse float64
+	for i, y := range d.Y {
+		pred := 0.3*float64(y) + 0.1*float64(i%7) // any prediction, standardized scale
+		e := pred - float64(y)
+		mseStd += e * e
+		back := pred*s.TargetStd + s.TargetMean
+		u := back - float64(raw[i])
+		sse += u * u
+	}
+	mseStd /= float64(d.N)
+	want := math.Sqrt(sse / float64(d.N))
+	if got := s.TargetRMSE(mseStd); math.Abs(got-want) > 1e-5*want {
+		t.Errorf("TargetRMSE = %v, want %v", got, want)
+	}
+	// Predicting the mean gives the target's standard deviation.
+	if got := s.TargetRMSE(1); got != s.TargetStd {
+		t.Errorf("TargetRMSE(1) = %v, want the target's std %v", got, s.TargetStd)
 	}
 }

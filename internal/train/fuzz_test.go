@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func FuzzDataset(f *testing.F) {
 	f.Add([]byte("a,y\n\"1,5\",0\n\"2\n5\",1\n"), "")
 	f.Add([]byte("a,b,y\n1,2,0\n1,2\n"), "")
 	f.Fuzz(func(t *testing.T, data []byte, target string) {
-		tab, err := table.Read(bytes.NewReader(data), "fuzz.csv", table.Options{Target: target})
+		tab, err := table.Read(context.Background(), bytes.NewReader(data), "fuzz.csv", table.Options{Target: target})
 		if err != nil {
 			checkInputError(t, err)
 			return
