@@ -101,6 +101,9 @@ type Events struct {
 	Resumed func(Resume)
 	// Progress receives every trial the run finishes.
 	Progress Progress
+	// Report receives the intermediate reports of running trials (see
+	// RunOptions.OnReport).
+	Report func(spec TrialSpec, r Report)
 }
 
 // Planned describes the sweep about to run.
@@ -164,6 +167,7 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	res.Run, err = Run(ctx, specs, o.Trainer, fp, rec, RunOptions{
 		Workers: o.Workers, Prune: o.Config.Prune, Journal: o.Journal,
 		OnResume: o.Events.Resumed, Progress: o.Events.Progress,
+		Objective: o.Config.Objective(), Epochs: o.Config.Epochs, OnReport: o.Events.Report,
 	})
 	if err != nil {
 		return res, err
@@ -186,12 +190,21 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 
 // Complete turns a fit's trials into its optima, law, constant and
 // prediction at N_full (the dataset's rows), and stamps its creation time.
+// The optima are those of the configuration's objective (see Objective);
+// each optimum's Loss is the objective's seed-mean value at the grid
+// optimum, in the metric's own sign. A trial that ran to its end without
+// reporting the metric is an input error.
 // When too few optima are usable for a law it returns a *NoLawError
 // holding the fit with its optima (an input error: the grid or the
 // fractions need changing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
-	f.Optima = scaling.EstimateOptima(Samples(f.Trials), scaling.OptimumOptions{Bootstrap: f.Config.Bootstrap})
+	samples, err := f.Config.Objective().Samples(f.Trials)
+	if err != nil {
+		return err
+	}
+	f.Optima = scaling.EstimateOptima(samples, scaling.OptimumOptions{Bootstrap: f.Config.Bootstrap})
+	f.unnegate()
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
 		return &NoLawError{Fit: f, Err: err}
@@ -206,6 +219,19 @@ func Complete(f *FitFile) error {
 		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
 	}
 	return nil
+}
+
+// unnegate gives the optima's Loss in the metric's own sign: the
+// statistics minimized the negated metric of a Maximize objective.
+func (f *FitFile) unnegate() {
+	if f.Config.Objective().Direction != Maximize {
+		return
+	}
+	for i := range f.Optima {
+		if f.Optima[i].Usable {
+			f.Optima[i].Loss = -f.Optima[i].Loss
+		}
+	}
 }
 
 // NoLawError is a fit whose optima do not support a law (fewer than 2

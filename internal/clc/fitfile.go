@@ -94,6 +94,17 @@ type SweepConfig struct {
 	// through sh -c when ExecShell; Model is then "exec".
 	Exec      string `yaml:"exec,omitempty" json:"exec,omitempty"`
 	ExecShell bool   `yaml:"exec_shell,omitempty" json:"exec_shell,omitempty"`
+	// ExecWorker: Exec is the command of a persistent worker, started once
+	// per parallel slot and sent one trial at a time (package exectrainer's
+	// worker protocol), rather than run once per trial.
+	ExecWorker bool `yaml:"exec_worker,omitempty" json:"exec_worker,omitempty"`
+	// Metric and Direction are the fit's objective (see Objective): the
+	// metric whose optimum it measures and whether lower ("min") or higher
+	// ("max") is better; both empty for the validation loss, minimized.
+	// They are not part of the fingerprint: every trial records all its
+	// metrics, so a journal serves any objective.
+	Metric    string `yaml:"metric,omitempty" json:"metric,omitempty"`
+	Direction string `yaml:"direction,omitempty" json:"direction,omitempty"`
 }
 
 // Prediction is the law evaluated at the full dataset: the rate to use on

@@ -57,12 +57,14 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		Per           string
 		Exec          string
 		ExecShell     bool
+		ExecWorker    bool `json:",omitempty"` // absent for one-shot commands: their fingerprints predate workers
 	}{
 		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
 		Divergence: c.DivergenceFactor, Shape: c.Schedule, Per: c.Per, Exec: c.Exec, ExecShell: c.ExecShell,
+		ExecWorker: c.ExecWorker,
 	}
 	b, err := json.Marshal(key)
 	if err != nil {

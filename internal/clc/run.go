@@ -21,6 +21,16 @@ type RunOptions struct {
 	// Progress, when set, receives every trial this run finishes (or
 	// prunes), not the reused ones.
 	Progress Progress
+	// Objective is what the trials are judged by (see
+	// SweepOptions.Objective); a reused trial without its metric is an
+	// input error before any trial runs.
+	Objective Objective
+	// Epochs is the trials' epoch count, for early stopping (see
+	// SweepOptions.Epochs).
+	Epochs int
+	// OnReport, when set, receives the intermediate reports of running
+	// trials (see SweepOptions.OnReport).
+	OnReport func(spec TrialSpec, r Report)
 }
 
 // Resume says what a journal held for a run's specs.
@@ -100,6 +110,9 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 	if opt.OnResume != nil {
 		opt.OnResume(rep.Resume)
 	}
+	if err := opt.Objective.Check(rep.Resume.Known); err != nil {
+		return rep, err
+	}
 
 	record := func(t Trial, done, total int) error {
 		if journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
@@ -113,7 +126,10 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 		return nil
 	}
 	start := time.Now()
-	ran, err := RunSweep(ctx, todo, trainer, SweepOptions{Workers: opt.Workers, Prune: opt.Prune, Progress: record})
+	ran, err := RunSweep(ctx, todo, trainer, SweepOptions{
+		Workers: opt.Workers, Prune: opt.Prune, Progress: record,
+		Objective: opt.Objective, Epochs: opt.Epochs, Known: rep.Resume.Known, OnReport: opt.OnReport,
+	})
 	rep.Ran, rep.Elapsed = len(ran), time.Since(start)
 	if err != nil {
 		return rep, &StoppedError{Recorded: len(specs) - len(todo) + len(ran), Total: len(specs), Journal: opt.Journal, Err: err}

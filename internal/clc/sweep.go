@@ -30,6 +30,24 @@ type SweepOptions struct {
 	Prune bool
 	// Progress, when set, receives every finished (or pruned) trial.
 	Progress Progress
+	// Objective is what the trials are judged by: a trial that runs to its
+	// end without reporting its metric stops the sweep with an input
+	// error (after Progress received it), and early stopping (see
+	// PruneRule) compares its scores. The zero value is the validation
+	// loss.
+	Objective Objective
+	// Epochs is the trials' epoch count (0: unknown); with Prune, reports
+	// of the last epoch never stop a trial, which has finished anyway.
+	Epochs int
+	// Known holds trials finished before this sweep (reused from a
+	// journal); with Prune, early stopping compares against those of the
+	// same N and seed at smaller rates as if they had run in this sweep,
+	// so a resumed sweep decides as an uninterrupted one.
+	Known []Trial
+	// OnReport, when set, receives every intermediate report of a trial
+	// trained by a ReportingTrainer, as it comes. It is called from one
+	// goroutine at a time.
+	OnReport func(spec TrialSpec, r Report)
 }
 
 // RunSweep runs every spec on trainer. Trials start largest-N first so that
@@ -55,11 +73,15 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 		done     int
 		wg       sync.WaitGroup
 	)
+	rt, reporting := trainer.(ReportingTrainer)
+	reporting = reporting && (opt.Prune || opt.OnReport != nil)
+	history := newPruneHistory(opt.Known)
 	// finish records a trial; it reports false when the sweep must stop.
 	finish := func(i int, t Trial) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		results[i] = &t
+		history.add(t)
 		done++
 		if opt.Progress != nil {
 			if err := opt.Progress(t, done, len(specs)); err != nil && firstErr == nil {
@@ -86,7 +108,29 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 						}
 						continue
 					}
-					res, err := trainer.Train(ctx, spec)
+					var (
+						res  Outcome
+						err  error
+						rule *pruneState
+					)
+					if reporting {
+						rule = &pruneState{objective: opt.Objective, epochs: opt.Epochs}
+						if opt.Prune {
+							mu.Lock()
+							rule.ref = history.reference(spec)
+							mu.Unlock()
+						}
+						res, err = rt.TrainReporting(ctx, spec, func(r Report) bool {
+							if opt.OnReport != nil {
+								mu.Lock()
+								opt.OnReport(spec, r)
+								mu.Unlock()
+							}
+							return !opt.Prune || rule.keep(r)
+						})
+					} else {
+						res, err = trainer.Train(ctx, spec)
+					}
 					if err != nil {
 						mu.Lock()
 						if firstErr == nil {
@@ -97,8 +141,20 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 						break
 					}
 					t := trialFrom(spec, res)
+					if rule != nil && rule.diverged {
+						t.Diverged, t.ValidLoss = true, math.Inf(1)
+					}
 					diverged = opt.Prune && t.Diverged
 					if !finish(i, t) {
+						break
+					}
+					if _, ok := opt.Objective.Score(t); !ok {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = missingMetric(opt.Objective, t)
+							cancel()
+						}
+						mu.Unlock()
 						break
 					}
 				}
@@ -163,7 +219,7 @@ func prunedTrial(spec TrialSpec) Trial {
 }
 
 func trialFrom(spec TrialSpec, r Outcome) Trial {
-	return Trial{
+	t := Trial{
 		TrialSpec:     spec,
 		Steps:         r.Steps,
 		ValidLoss:     r.ValidLoss,
@@ -171,7 +227,14 @@ func trialFrom(spec TrialSpec, r Outcome) Trial {
 		ValidAccuracy: finiteOrZero(r.ValidAccuracy),
 		Diverged:      r.Diverged,
 		Seconds:       r.Seconds,
+		Metrics:       r.Metrics,
+		Curve:         r.Curve,
+		Stopped:       r.Stopped,
 	}
+	if t.Stopped && !isFinite(t.ValidLoss) {
+		t.ValidLoss = math.Inf(1)
+	}
+	return t
 }
 
 // BuiltinTrainer trains trials with clc's pure-Go engine. TrainSet holds all
@@ -187,6 +250,21 @@ type BuiltinTrainer struct {
 	Config   train.Config // LR, Seed and Schedule are set per trial
 	Shape    *schedule.Spec
 	Per      schedule.Granularity
+	// TargetStd is the standard deviation of a regression target in its
+	// own units, which turns the validation loss (the MSE of the
+	// standardized target) into the metric "rmse" = TargetStd·√loss; 0
+	// for classification, whose trials report "accuracy".
+	TargetStd float64
+}
+
+// BuiltinMetrics lists the metrics the built-in trainer reports for a
+// task: loss and accuracy for classification, loss and rmse for
+// regression.
+func BuiltinMetrics(classification bool) []string {
+	if classification {
+		return []string{MetricLoss, "accuracy"}
+	}
+	return []string{MetricLoss, "rmse"}
 }
 
 // Multipliers returns the shape's per-step multipliers m_t (mean 1) for a
@@ -233,10 +311,18 @@ func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (Outcome, er
 	if res.Seconds == 0 {
 		res.Seconds = time.Since(start).Seconds()
 	}
-	return Outcome{
+	out := Outcome{
 		ValidLoss: res.ValidLoss, TrainLoss: res.TrainLoss, ValidAccuracy: res.ValidAccuracy,
 		Steps: res.Steps, Diverged: res.Diverged, Seconds: res.Seconds,
-	}, err
+	}
+	switch {
+	case res.Diverged:
+	case b.TargetStd > 0 && isFinite(res.ValidLoss):
+		out.Metrics = map[string]float64{"rmse": b.TargetStd * math.Sqrt(res.ValidLoss)}
+	case isFinite(res.ValidAccuracy):
+		out.Metrics = map[string]float64{"accuracy": res.ValidAccuracy}
+	}
+	return out, err
 }
 
 // finiteOrZero maps NaN (accuracy of a regression) and ±Inf to 0, so they

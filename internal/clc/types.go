@@ -39,6 +39,25 @@ type Trial struct {
 	// same N and seed diverged (Grid.Prune); it counts as diverged.
 	Pruned  bool
 	Seconds float64
+	// Metrics holds every final value the trainer reported by name
+	// ("accuracy", "rmse", "f1", ...) except the validation loss, which
+	// is ValidLoss (the metric "loss"). Non-finite values are left out.
+	Metrics map[string]float64
+	// Curve holds the intermediate results the trainer reported, one per
+	// epoch, in order; nil when it reported none.
+	Curve []Report
+	// Stopped marks a trial stopped early by pruning after the last epoch
+	// of Curve because it was clearly worse than a smaller rate at the same
+	// N and seed (see PruneMargin); the statistics treat it like a diverged
+	// one.
+	Stopped bool
+}
+
+// Report is an intermediate result of a trial: the values it reported
+// after one epoch, by metric name (non-finite values are left out).
+type Report struct {
+	Epoch  int                `yaml:"epoch" json:"epoch"`
+	Values map[string]float64 `yaml:"values,flow" json:"values"`
 }
 
 // Outcome is what training one trial measured.
@@ -49,6 +68,14 @@ type Outcome struct {
 	Steps         int     // optimizer steps taken (fewer when it diverged)
 	Diverged      bool
 	Seconds       float64 // wall time
+	// Metrics holds the other final values the trainer reported, by name
+	// (see Trial.Metrics); the validation loss is ValidLoss.
+	Metrics map[string]float64
+	// Curve holds the per-epoch reports, when the trainer made any.
+	Curve []Report
+	// Stopped reports that the trial ended early because its report
+	// callback asked it to (see ReportingTrainer).
+	Stopped bool
 }
 
 // Trainer runs one trial. Implementations must be safe for concurrent use and
@@ -56,4 +83,14 @@ type Outcome struct {
 // configuration and data.
 type Trainer interface {
 	Train(ctx context.Context, spec TrialSpec) (Outcome, error)
+}
+
+// ReportingTrainer is a Trainer whose trials report intermediate results
+// as they train. TrainReporting calls report (from one goroutine, in epoch
+// order) with each report; when report returns false the trial stops as
+// soon as it can and its Outcome has Stopped set. The reports are also in
+// the Outcome's Curve.
+type ReportingTrainer interface {
+	Trainer
+	TrainReporting(ctx context.Context, spec TrialSpec, report func(Report) bool) (Outcome, error)
 }
