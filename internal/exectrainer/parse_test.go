@@ -28,7 +28,7 @@ func TestSplitArgs(t *testing.T) {
 }
 
 func TestParseTemplate(t *testing.T) {
-	tpl, err := parseTemplate("a{lr}b{n}{}{1x}{ lr}${seed}{seed")
+	tpl, err := parseTemplate("a{lr}b{n}{}{1x}{ lr}${seed}{seed", paramExec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func FuzzParseOutput(f *testing.F) {
 func FuzzParseTemplate(f *testing.F) {
 	f.Add("a{lr}b{n}{}{x")
 	f.Fuzz(func(t *testing.T, s string) {
-		tpl, err := parseTemplate(s)
+		tpl, err := parseTemplate(s, paramExec)
 		if err != nil {
 			return
 		}

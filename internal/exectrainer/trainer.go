@@ -85,6 +85,7 @@ const (
 	paramRetries   inputerr.Param = "retries"
 	paramTimeout   inputerr.Param = "timeout"
 	paramData      inputerr.Param = "data"
+	paramExecWorker inputerr.Param = "exec_worker"
 )
 
 // Config configures a Trainer. The zero value of each optional field means
@@ -98,6 +99,16 @@ type Config struct {
 	Data              string        // for {data}: the data file given to the fit ("" = none)
 	Dir               string        // working directory ("" = current)
 	Env               []string      // base environment (nil = os.Environ())
+	// Worker makes Command a persistent worker: started once per parallel
+	// slot (at most Workers processes at a time) and sent one trial at a
+	// time on stdin (see the worker protocol in the package
+	// documentation). Only {epochs}, {batch_size} and {data} may appear
+	// in it: the trial's values come with each trial.
+	Worker  bool
+	Workers int // worker processes at most (≤ 0: 1)
+	// Prune asks workers to wait for clc's answer after each report, so
+	// that a trial can be stopped early (TrainReporting's report).
+	Prune bool
 }
 
 // Trainer runs one external command per trial. It is immutable after New and
@@ -106,9 +117,10 @@ type Trainer struct {
 	cfg   Config
 	argv  []template // without Shell
 	shell template   // with Shell
+	pool  *workerPool
 }
 
-var _ clc.Trainer = (*Trainer)(nil)
+var _ clc.ReportingTrainer = (*Trainer)(nil)
 
 const (
 	stdoutKeep = 64 << 10 // bytes of stdout kept to find the result line
@@ -120,6 +132,9 @@ const (
 // New parses and validates cfg.Command.
 func New(cfg Config) (*Trainer, error) {
 	if strings.TrimSpace(cfg.Command) == "" {
+		if cfg.Worker {
+			return nil, inputerr.New("%v: empty command", paramExecWorker).WithHint("give the worker's command, e.g. 'python3 train.py'")
+		}
 		return nil, inputerr.New("%v: empty command", paramExec).WithHint("give the training command with placeholders, e.g. 'python3 train.py {lr} {n} {seed}'")
 	}
 	if cfg.Retries < 0 {
@@ -128,10 +143,14 @@ func New(cfg Config) (*Trainer, error) {
 	if cfg.Timeout < 0 {
 		return nil, inputerr.New("%v must be ≥ 0, got %v", paramTimeout, cfg.Timeout)
 	}
+	cmdParam := paramExec // the setting that holds the command
+	if cfg.Worker {
+		cmdParam = paramExecWorker
+	}
 	t := &Trainer{cfg: cfg}
 	var all []template
 	if cfg.Shell {
-		tpl, err := parseTemplate(cfg.Command)
+		tpl, err := parseTemplate(cfg.Command, cmdParam)
 		if err != nil {
 			return nil, err
 		}
@@ -141,12 +160,12 @@ func New(cfg Config) (*Trainer, error) {
 		words, err := splitArgs(cfg.Command)
 		if err != nil {
 			if errors.Is(err, errEmpty) {
-				return nil, inputerr.New("%v: empty command", paramExec)
+				return nil, inputerr.New("%v: empty command", cmdParam)
 			}
-			return nil, inputerr.New("%v: %v", paramExec, err).WithHint("quote arguments with spaces as in a shell: 'it'\\''s here' or \"a \\\"b\\\"\"")
+			return nil, inputerr.New("%v: %v", cmdParam, err).WithHint("quote arguments with spaces as in a shell: 'it'\\''s here' or \"a \\\"b\\\"\"")
 		}
 		for _, w := range words {
-			tpl, err := parseTemplate(w)
+			tpl, err := parseTemplate(w, cmdParam)
 			if err != nil {
 				return nil, err
 			}
@@ -154,28 +173,58 @@ func New(cfg Config) (*Trainer, error) {
 		}
 		all = t.argv
 		if len(t.argv[0]) == 0 {
-			return nil, inputerr.New("%v: empty command name", paramExec)
+			return nil, inputerr.New("%v: empty command name", cmdParam)
 		}
 		if len(t.argv[0]) == 1 && t.argv[0][0].ph == "" {
 			if _, err := exec.LookPath(t.argv[0][0].lit); err != nil && !strings.ContainsRune(t.argv[0][0].lit, os.PathSeparator) {
-				return nil, inputerr.New("%v: command %q not found in PATH", paramExec, t.argv[0][0].lit).
+				return nil, inputerr.New("%v: command %q not found in PATH", cmdParam, t.argv[0][0].lit).
 					WithHint("give the full path of the program, or use %v to run a shell command line", paramExecShell)
 			}
 		}
 	}
 	for _, tpl := range all {
+		if cfg.Worker {
+			for _, name := range []string{"lr", "fraction", "n", "seed", "trial"} {
+				if tpl.uses(name) {
+					return nil, inputerr.New("%v: {%s} changes with every trial; a worker is started once and receives each trial's values on stdin", paramExecWorker, name).
+						WithHint("read the trial's %s from the trial line (examples/clc_worker.py does), or run one process per trial with %v", name, paramExec)
+				}
+			}
+		}
 		if tpl.uses("epochs") && cfg.Epochs <= 0 {
-			return nil, inputerr.New("%v uses {epochs} but the epoch count is not set", paramExec)
+			return nil, inputerr.New("%v uses {epochs} but the epoch count is not set", cmdParam)
 		}
 		if tpl.uses("data") && cfg.Data == "" {
-			return nil, inputerr.New("%v uses {data} but no data file was given", paramExec).
+			return nil, inputerr.New("%v uses {data} but no data file was given", cmdParam).
 				WithHint("give the data file (%v)", paramData)
 		}
 		if tpl.uses("batch_size") && cfg.BatchSize <= 0 {
-			return nil, inputerr.New("%v uses {batch_size} but the batch size is not set", paramExec)
+			return nil, inputerr.New("%v uses {batch_size} but the batch size is not set", cmdParam)
 		}
 	}
+	if cfg.Worker {
+		t.pool = newWorkerPool(t, max(cfg.Workers, 1))
+	}
 	return t, nil
+}
+
+// Close stops the workers (with Config.Worker): their stdin is closed,
+// which asks them to exit, and a worker still running a second later is
+// killed with its process group. A one-shot Trainer has nothing to close.
+func (t *Trainer) Close() error {
+	if t.pool != nil {
+		t.pool.close()
+	}
+	return nil
+}
+
+// Starts is the number of worker processes started so far (restarts
+// included); 0 for a one-shot Trainer.
+func (t *Trainer) Starts() int {
+	if t.pool == nil {
+		return 0
+	}
+	return int(t.pool.starts.Load())
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
@@ -249,6 +298,12 @@ type TrialError struct {
 	StderrTail string // last 2 KB of the last attempt's stderr
 	StdoutTail string // last 2 KB of the last attempt's stdout
 	Err        error  // the cause: start failure, *exec.ExitError, or the output parse error
+	// Worker: the trial ran on a persistent worker (Config.Worker); its
+	// StderrTail is the worker's, over all the trials it ran.
+	Worker bool
+	// Reported is the message of the worker's error line, when it sent
+	// one.
+	Reported string
 }
 
 // Error is one line: what happened and the last line of stderr. The trial
@@ -260,7 +315,19 @@ func (e *TrialError) Error() string {
 		attempts += "s"
 	}
 	var exitErr *exec.ExitError
+	var wf *workerFailure
 	switch {
+	case e.Worker && e.TimedOut:
+		fmt.Fprintf(&b, "worker timed out after %v", e.Timeout)
+	case e.Worker && e.Reported != "":
+		fmt.Fprintf(&b, "worker reported an error after %s: %s", attempts, truncate(e.Reported, 300))
+		return strings.Join(strings.Fields(b.String()), " ")
+	case e.Worker && errors.As(e.Err, &wf) && wf.exited && e.ExitCode >= 0:
+		fmt.Fprintf(&b, "worker %s with status %d after %s", wf.what, e.ExitCode, attempts)
+	case e.Worker && errors.As(e.Err, &wf):
+		fmt.Fprintf(&b, "%v after %s", wf, attempts)
+	case e.Worker:
+		fmt.Fprintf(&b, "worker could not run: %v", e.Err)
 	case e.TimedOut:
 		fmt.Fprintf(&b, "command timed out after %v", e.Timeout)
 	case e.ExitCode > 0:
@@ -274,7 +341,7 @@ func (e *TrialError) Error() string {
 	default:
 		b.WriteString("command failed")
 	}
-	if l := lastLine([]byte(e.StderrTail)); l != "" && e.ExitCode != 0 {
+	if l := lastLine([]byte(e.StderrTail)); l != "" && (e.ExitCode != 0 || e.Worker) {
 		b.WriteString(": ")
 		b.WriteString(truncate(l, 200))
 	}
@@ -362,9 +429,27 @@ func (t *Trainer) run(ctx context.Context, spec clc.TrialSpec) attempt {
 	return a
 }
 
-// Train runs the command for spec and parses its result. See the package
-// documentation for the protocol, retries and errors.
+// Train runs the command for spec and parses its result (or, with
+// Config.Worker, sends spec to a worker and reads its result). See the
+// package documentation for the protocols, retries and errors.
 func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (clc.Outcome, error) {
+	return t.TrainReporting(ctx, spec, nil)
+}
+
+// TrainReporting is Train that passes a worker's per-epoch reports to
+// report as they come, and asks the worker to stop the trial when report
+// returns false (with Config.Prune; see the worker protocol). A one-shot
+// command's reports come with its result, in the Outcome's Curve: report
+// is not called for them.
+func (t *Trainer) TrainReporting(ctx context.Context, spec clc.TrialSpec, report func(clc.Report) bool) (clc.Outcome, error) {
+	if t.pool != nil {
+		return t.pool.train(ctx, spec, report)
+	}
+	return t.trainOnce(ctx, spec)
+}
+
+// trainOnce runs the one-shot command for spec, with retries.
+func (t *Trainer) trainOnce(ctx context.Context, spec clc.TrialSpec) (clc.Outcome, error) {
 	var a attempt
 	attempts := 0
 	for {
@@ -391,23 +476,45 @@ func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (clc.Outcome, e
 	if err != nil {
 		return fail(err)
 	}
+	return t.outcome(spec, out, a.seconds), nil
+}
+
+// steps is the default step count of a trial: Epochs·floor(N/BatchSize),
+// or 0 when either is unknown.
+func (t *Trainer) steps(spec clc.TrialSpec) int {
+	if t.cfg.Epochs > 0 && t.cfg.BatchSize > 0 {
+		return t.cfg.Epochs * (spec.N / t.cfg.BatchSize)
+	}
+	return 0
+}
+
+// outcome turns a parsed result into the trial's Outcome: the default step
+// count when none was reported, and a non-finite loss (or diverged: true)
+// as a divergence with loss +Inf. A stopped trial's missing loss is +Inf
+// without being a divergence.
+func (t *Trainer) outcome(spec clc.TrialSpec, out output, seconds float64) clc.Outcome {
 	r := clc.Outcome{
 		ValidLoss:     out.loss,
 		TrainLoss:     out.trainLoss,
 		ValidAccuracy: out.accuracy,
 		Steps:         out.steps,
 		Diverged:      out.diverged,
-		Seconds:       a.seconds,
+		Seconds:       seconds,
+		Metrics:       out.metrics,
+		Curve:         out.curve,
+		Stopped:       out.stopped,
 	}
 	if r.Steps < 0 {
-		r.Steps = 0
-		if t.cfg.Epochs > 0 && t.cfg.BatchSize > 0 {
-			r.Steps = t.cfg.Epochs * (spec.N / t.cfg.BatchSize)
-		}
+		r.Steps = t.steps(spec)
 	}
-	if r.Diverged || math.IsNaN(r.ValidLoss) || math.IsInf(r.ValidLoss, 0) {
+	switch {
+	case r.Stopped && !r.Diverged:
+		if math.IsNaN(r.ValidLoss) {
+			r.ValidLoss = math.Inf(1)
+		}
+	case r.Diverged || math.IsNaN(r.ValidLoss) || math.IsInf(r.ValidLoss, 0):
 		r.Diverged = true
 		r.ValidLoss = math.Inf(1)
 	}
-	return r, nil
+	return r
 }

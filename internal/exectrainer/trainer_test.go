@@ -280,7 +280,7 @@ func TestShell(t *testing.T) {
 // command as one literal word.
 func TestShellQuotesValues(t *testing.T) {
 	work := t.TempDir()
-	tpl, err := parseTemplate(`printf '[%s]' {trial} x{trial}y`)
+	tpl, err := parseTemplate(`printf '[%s]' {trial} x{trial}y`, paramExec)
 	if err != nil {
 		t.Fatal(err)
 	}
