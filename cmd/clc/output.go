@@ -37,7 +37,11 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	if fit.Config.Schedule != nil {
 		rate = "optimal mean lr"
 	}
-	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\tval loss\tC (lr·steps)\tbracketed\t\n", rate)
+	value := "val loss"
+	if obj := fit.Config.Objective(); !obj.IsLoss() {
+		value = "val " + obj.Metric // the seed-mean metric at the grid optimum
+	}
+	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\t%s\tC (lr·steps)\tbracketed\t\n", rate, value)
 	for _, o := range fit.Optima {
 		if !o.Usable {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)

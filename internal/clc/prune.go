@@ -14,6 +14,7 @@ import "math"
 //  1. Diverging: the value is not finite (NaN, ±Inf). The trial stops and
 //     is recorded as diverged, so the larger rates of its (N, seed) are
 //     pruned as after any divergence.
+//
 //  2. Clearly worse: some smaller rate at the same N and seed reported
 //     epoch e, the best of their scores at epoch e is b_e, and
 //

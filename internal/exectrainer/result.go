@@ -181,7 +181,7 @@ func parseResult(raw map[string]json.RawMessage, o *output) error {
 	default:
 		return fmt.Errorf("JSON result has no \"loss\"")
 	}
-	if err := jsonMetrics(raw, o.setMetric); err != nil {
+	if err := jsonMetrics(raw, reservedKeys, o.setMetric); err != nil {
 		return err
 	}
 	if r, ok := raw["metrics"]; ok && string(r) != "null" {
@@ -238,11 +238,14 @@ func parseResult(raw map[string]json.RawMessage, o *output) error {
 	return nil
 }
 
+// reportKeys are the keys of a report that are not values.
+var reportKeys = map[string]bool{"type": true, "trial": true, "epoch": true, "values": true}
+
 // jsonMetrics calls set for every key of raw that is not reserved and
 // holds a number (or a number in a string); other values are ignored.
-func jsonMetrics(raw map[string]json.RawMessage, set func(string, float64)) error {
+func jsonMetrics(raw map[string]json.RawMessage, reserved map[string]bool, set func(string, float64)) error {
 	for k, v := range raw {
-		if reservedKeys[k] || string(v) == "null" {
+		if reserved[k] || string(v) == "null" {
 			continue
 		}
 		if f, err := jsonFloat(k, v); err == nil {
@@ -267,7 +270,7 @@ func parseReport(raw map[string]json.RawMessage) (clc.Report, error) {
 	}
 	r.Epoch = int(f)
 	set := func(k string, v float64) { r.Values[k] = v }
-	if err := jsonMetrics(raw, set); err != nil {
+	if err := jsonMetrics(raw, reportKeys, set); err != nil {
 		return r, err
 	}
 	if v, ok := raw["values"]; ok && string(v) != "null" {
@@ -283,7 +286,6 @@ func parseReport(raw map[string]json.RawMessage) (clc.Report, error) {
 			r.Values[k] = f
 		}
 	}
-	delete(r.Values, "values")
 	return r, nil
 }
 

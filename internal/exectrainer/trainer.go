@@ -80,11 +80,11 @@ import (
 
 // The settings this package's messages name.
 const (
-	paramExec      inputerr.Param = "exec"
-	paramExecShell inputerr.Param = "exec_shell"
-	paramRetries   inputerr.Param = "retries"
-	paramTimeout   inputerr.Param = "timeout"
-	paramData      inputerr.Param = "data"
+	paramExec       inputerr.Param = "exec"
+	paramExecShell  inputerr.Param = "exec_shell"
+	paramRetries    inputerr.Param = "retries"
+	paramTimeout    inputerr.Param = "timeout"
+	paramData       inputerr.Param = "data"
 	paramExecWorker inputerr.Param = "exec_worker"
 )
 

@@ -187,6 +187,7 @@ func (p *workerPool) start(ctx context.Context, id int) (*worker, error) {
 	}
 	cmd.Stdout = wpipe
 	setProcessGroup(cmd)
+	cmd.Cancel = nil // a worker outlives a trial's context: kill stops it
 	cmd.WaitDelay = waitDelay
 	if err := cmd.Start(); err != nil {
 		r.Close()
