@@ -390,7 +390,7 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config,
 				log.Printf("plan: %s; %s", p.Plan, describeModel(cfg))
 			}
 			if obj := objective; !obj.IsLoss() {
-				log.Printf("objective: the optimum of the validation %s (%s is better)", obj.Metric, map[clc.Direction]string{clc.Minimize: "lower", clc.Maximize: "higher"}[obj.Direction])
+				log.Printf("objective: the optimum of %s (%s is better)", obj.Metric, map[clc.Direction]string{clc.Minimize: "lower", clc.Maximize: "higher"}[obj.Direction])
 			}
 			if shard != nil {
 				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())

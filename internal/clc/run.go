@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/clc-tools/clc/internal/inputerr"
 )
 
 // RunOptions configures Run.
@@ -131,6 +133,9 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 		Objective: opt.Objective, Epochs: opt.Epochs, Known: rep.Resume.Known, OnReport: opt.OnReport,
 	})
 	rep.Ran, rep.Elapsed = len(ran), time.Since(start)
+	if _, ok := inputerr.As(err); ok {
+		return rep, err // the objective's metric is missing: nothing to resume
+	}
 	if err != nil {
 		return rep, &StoppedError{Recorded: len(specs) - len(todo) + len(ran), Total: len(specs), Journal: opt.Journal, Err: err}
 	}

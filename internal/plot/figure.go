@@ -229,11 +229,17 @@ func colorIndexes(fit *clc.FitFile, idx map[float64]int) []int {
 
 // lossLabels are the loss panel's axis labels for fit: the rate is a
 // constant rate, or the mean rate of the schedule shape the fit trained
-// with; the loss is named by the task.
+// with; the loss is named by the task, another objective by its metric.
 func lossLabels(fit *clc.FitFile) LossLabels {
 	l := LossLabels{X: "learning rate η (log scale)", Y: "final validation loss"}
 	if s := fit.Config.Schedule; s != nil && s.Shape != "" && s.Shape != schedule.Constant {
 		l.X = fmt.Sprintf("mean learning rate η of a %s schedule (log scale)", s.Shape)
+	}
+	if obj := fit.Config.Objective(); !obj.IsLoss() {
+		better := map[clc.Direction]string{clc.Minimize: "lower", clc.Maximize: "higher"}[obj.Direction]
+		l.Y = fmt.Sprintf("final %s (%s is better)", obj.Metric, better)
+		l.Title = fmt.Sprintf("Validation %s against learning rate, per data fraction", obj.Metric)
+		return l
 	}
 	switch fit.Dataset.Task {
 	case "classification":

@@ -208,18 +208,20 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 	})
 	fl := FractionLoss{Fraction: frac, Label: fractionLabel(fit, frac), N: ts[0].N,
 		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}, OffScale: []XY{}, MeanOffScale: []XY{}}
+	obj := fit.Config.Objective()
 	for i := 0; i < len(ts); {
 		j := i
 		sum, n, diverged := 0.0, 0, false
 		for ; j < len(ts) && ts[j].LR == ts[i].LR; j++ {
 			t := ts[j]
-			if t.Diverged || t.Pruned || !finite(t.ValidLoss) {
+			v, ok := obj.Value(t) // the validation loss, or the fit's metric
+			if !ok || !finite(v) {
 				diverged = true
 				continue
 			}
 			fl.Steps = max(fl.Steps, t.Steps)
-			fl.Seeds = append(fl.Seeds, XY{t.LR, t.ValidLoss})
-			sum += t.ValidLoss
+			fl.Seeds = append(fl.Seeds, XY{t.LR, v})
+			sum += v
 			n++
 		}
 		switch {
