@@ -406,8 +406,8 @@ type ConstantData struct {
 	Points []MeasuredPoint `json:"points"`
 	// Holds is true when the fit found C constant across sizes (clc then
 	// uses the mean); Mean is the mean of the fitted C values.
-	Holds   bool    `json:"holds"`
-	Mean    float64 `json:"mean"`
+	Holds   bool       `json:"holds"`
+	Mean    float64    `json:"mean"`
 	Slope   float64    `json:"slope"` // γ of C ∝ N^γ
 	SlopeCI [2]float64 `json:"slope_ci"`
 	Verdict string     `json:"verdict"`
