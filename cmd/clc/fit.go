@@ -30,6 +30,7 @@ type fitOptions struct {
 	lrPoints     int
 	lrs          string
 	seeds        int
+	seedBase     int
 	shuffleSeed  uint64
 	bootstrap    int
 	out          string
@@ -101,11 +102,13 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
+	f.IntVar(&o.seedBase, "seed-base", 0, "first trial seed: the trials use seeds B … B+seeds−1 (repeat a fit with independent seeds)")
 	o.shape = schedule.RegisterFlags(f)
 	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
-	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
+	f.IntVar(&o.bootstrap, "bootstrap", 0, "no effect (the optima's intervals come from a noise model pooled over seeds and fractions)")
+	_ = f.MarkDeprecated("bootstrap", "the optima's intervals now come from a noise model pooled over seeds and fractions; the flag has no effect")
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -127,6 +130,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 // Bounds on the sweep's size: beyond them a typo, not a plan, is likely.
 const (
 	maxSeeds    = 1000
+	maxSeedBase = 1 << 30
 	maxLRPoints = 1000
 )
 
@@ -185,8 +189,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if len(fractions) < 2 {
 		return inputerr.New("--fractions has one fraction; the law needs at least 2 dataset sizes").WithHint("give several, e.g. --fractions 1/32,1/16,1/8,1/4")
 	}
-	if o.bootstrap < 0 {
-		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
+	if o.seedBase < 0 || o.seedBase > maxSeedBase {
+		return inputerr.New("--seed-base %d must be between 0 and %d", o.seedBase, maxSeedBase)
 	}
 	if o.exec == "" {
 		for _, name := range []string{"exec-shell", "timeout", "retries", "n-full"} {
@@ -259,6 +263,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err != nil {
 		return err
 	}
+	plan.SeedBase = o.seedBase
 	probe := cfg
 	probe.LR = lrs[0]
 	if err := probe.Validate(); err != nil {
@@ -288,15 +293,15 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 
 	// The fit file's configuration is also the journal's fingerprint.
 	fit := &clc.FitFile{
-		Version: 1,
+		Version: clc.FitVersion,
 		Tool:    "clc " + version,
 		Dataset: info,
 		Config: clc.SweepConfig{
 			Model: string(cfg.Model), Hidden: cfg.Hidden, Activation: string(cfg.Activation), Optimizer: string(cfg.Optimizer),
 			Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps,
-			Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds,
+			Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase,
 			SplitSeed: o.dataFlags.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: cfg.DivergenceFactor,
-			Bootstrap: o.bootstrap, Prune: o.prune,
+			Prune: o.prune,
 		},
 	}
 	if o.dataFlags.valid == "" {
@@ -354,7 +359,8 @@ type fitOutput struct {
 // merge.
 func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writer) error {
 	fit.Created = time.Now().UTC().Format(time.RFC3339)
-	fit.Optima = scaling.EstimateOptima(clc.Samples(fit.Trials), scaling.OptimumOptions{Bootstrap: fit.Config.Bootstrap})
+	optima := scaling.EstimateOptima(clc.Samples(fit.Trials))
+	fit.Optima, fit.Noise = optima.Optima, &optima.Noise
 	law, err := scaling.FitLaw(fit.Optima)
 	if err != nil {
 		reportOptima(stderr, fit)
@@ -371,9 +377,7 @@ func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	fit.Prediction = clc.Prediction{
-		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
-	}
+	fit.Prediction = clc.PredictionOf(full)
 
 	if err := clc.WriteFitFile(o.out, fit); err != nil {
 		return fmt.Errorf("writing the fit file: %w", err)

@@ -75,7 +75,7 @@ func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
 	}
 	log.Printf("merge: %d journals (%s): %d of %d trials of the plan", len(paths), strings.Join(m.Shards, ", "),
 		len(m.Specs)-len(m.Missing), len(m.Specs))
-	fit := &clc.FitFile{Version: 1, Tool: "clc " + version, Dataset: m.Plan.Dataset, Config: m.Plan.Config, Trials: m.Trials}
+	fit := &clc.FitFile{Version: clc.FitVersion, Tool: "clc " + version, Dataset: m.Plan.Dataset, Config: m.Plan.Config, Trials: m.Trials}
 	if len(m.Missing) > 0 {
 		listMissing(stderr, fit, m.Missing)
 		what := fmt.Sprintf("%d of %d trials of the plan are missing", len(m.Missing), len(m.Specs))

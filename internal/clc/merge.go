@@ -58,6 +58,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clc: the plan of %s: %w", journals[0].Path(), err)
 	}
+	plan.SeedBase = cfg.SeedBase
 	m := &Merged{Fingerprint: first.Fingerprint, Plan: first.PlanRecord, Specs: plan.Specs()}
 	lookup := func(s TrialSpec) (Trial, bool) {
 		for _, j := range journals {
