@@ -108,7 +108,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
 	f.IntVar(&o.bootstrap, "bootstrap", 0, "no effect (the optima's intervals come from a noise model pooled over seeds and fractions)")
-	_ = f.MarkDeprecated("bootstrap", "the optima's intervals now come from a noise model pooled over seeds and fractions; the flag has no effect")
+	_ = f.MarkHidden("bootstrap") // kept so that old command lines and config files still run; runFit says it has no effect
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -220,6 +220,9 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 
 	log := newLogger(stderr, o.quiet)
+	if flags.Changed("bootstrap") {
+		fmt.Fprintln(stderr, "clc: note: --bootstrap has no effect: the optima's intervals come from a noise model pooled over seeds and fractions")
+	}
 	log.setFractions(fractions, fracText)
 	var (
 		trainSet, validSet *train.Dataset
