@@ -10,18 +10,12 @@ import (
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // fractionLabel prints a fraction as the user wrote it when known.
-func fractionLabel(fit *clc.FitFile, f float64) string {
-	for i, v := range fit.Config.Fractions {
-		if v == f && i < len(fit.Config.FractionText) {
-			return fit.Config.FractionText[i]
-		}
-	}
-	return strconv.FormatFloat(f, 'g', 4, 64)
-}
+func fractionLabel(fit *clc.FitFile, f float64) string { return fit.Config.FractionLabel(f) }
 
 func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
@@ -77,8 +71,9 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
 		}
 	}
-	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %.3f ± %.3f%s, k = %s, R² = %.3f, %d points, N %d…%d%s\n",
-		l.Alpha, l.AlphaSE, alphaCIText(l), g3(l.K), l.R2, l.Points, l.NMin, l.NMax, tauText(l))
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s, R² = %s, %s, N %d…%d%s\n",
+		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), numfmt.Fixed(l.R2, 3),
+		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
 	if e := l.Extrapolation; e != nil {
 		p := ""
 		if e.DoF > 0 {
@@ -107,7 +102,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 // alphaCIText is α's 95% interval, or why there is none.
 func alphaCIText(l scaling.Law) string {
 	if l.AlphaCI[1] > l.AlphaCI[0] {
-		return fmt.Sprintf(" (95%% CI [%.3f, %.3f])", l.AlphaCI[0], l.AlphaCI[1])
+		return fmt.Sprintf(" (95%% CI [%s, %s])", numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3))
 	}
 	return " (no interval)"
 }
@@ -117,9 +112,9 @@ func alphaCIText(l scaling.Law) string {
 func tauText(l scaling.Law) string {
 	switch l.Method {
 	case scaling.MethodRandomEffects:
-		return fmt.Sprintf(", scatter τ = %.3f decades", l.Tau)
+		return fmt.Sprintf(", scatter τ = %s decades", numfmt.Fixed(l.Tau, 3))
 	case scaling.MethodLeastSquares:
-		return fmt.Sprintf(", residual sd %.3f decades", l.Tau)
+		return fmt.Sprintf(", residual sd %s decades", numfmt.Fixed(l.Tau, 3))
 	}
 	return ""
 }

@@ -24,7 +24,7 @@ type plotOptions struct {
 func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
 	o := &plotOptions{}
 	cmd := &cobra.Command{
-		Use:   "plot FIT.yaml [-o FILE.png|FILE.svg]",
+		Use:   "plot [FIT.yaml] [-o FILE.png|FILE.svg]",
 		Short: "Draw a fit file: loss against rate, the law η*(N), the constant C(N)",
 		Long: `plot draws a fit file written by clc fit (or clc merge) as one figure of three
 panels:
@@ -39,19 +39,24 @@ panels:
   3. the cumulative-learning constant C = η*·T against N, with the C(N) clc
      uses to design schedules (the mean when C is constant, else η*(N)·T(N)).
 
-The format follows the extension of -o: .png or .svg. The file is written
+The fit file defaults to clc-fit.yaml, as for predict and schedule. The
+format follows the extension of -o: .png or .svg. The file is written
 atomically. clc fit --plot FILE and clc schedule --plot FILE draw the same
 figures as they run.`,
 		Example: `  clc plot clc-fit.yaml
   clc plot clc-fit.yaml -o docs/fit.svg`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			if len(args) > 1 {
 				return usageError{fmt.Errorf("clc plot takes one fit file, got %d arguments", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPlot(o, args[0], stderr)
+			fitPath := "clc-fit.yaml"
+			if len(args) == 1 {
+				fitPath = args[0]
+			}
+			return runPlot(o, fitPath, stderr)
 		},
 	}
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "image to write, .png or .svg (default: the fit file's name with .png)")
@@ -74,21 +79,6 @@ func runPlot(o *plotOptions, fitPath string, stderr io.Writer) error {
 		return inFitFile(fitPath, err)
 	}
 	fmt.Fprintf(stderr, "clc: wrote %s\n", out)
-	return nil
-}
-
-// checkPlotPath checks that path names a format clc can plot to (.png or
-// .svg) in a directory that exists, so commands can reject a bad --plot
-// before they do any work.
-func checkPlotPath(path string) error {
-	if _, err := plot.Format(path); err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return inputerr.New("cannot write %s: directory %s does not exist", path, dir).
-			WithHint("create the directory first, or choose another plot file name")
-	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,7 +29,7 @@ type scheduleOptions struct {
 	out       string
 	plot      string
 	json      bool
-	shape     *schedule.Flags
+	shape     *shapeFlags
 }
 
 func newScheduleCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -57,7 +58,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
   clc schedule --fit clc-fit.yaml --shape onecycle --format torch -o schedule.py`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSchedule(o, cmd.Flags(), stdout, stderr)
+			return runSchedule(o, cmd.Flags(), namerFor(cmd), stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -66,7 +67,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	f.IntVar(&o.epochs, "epochs", 0, "epochs E of the target run (default: the fit's)")
 	f.IntVar(&o.batchSize, "batch-size", 0, "batch size B of the target run (default: the fit's)")
 	f.IntVar(&o.steps, "steps", 0, "a fixed number of optimizer steps T (instead of E·floor(N/B))")
-	o.shape = schedule.RegisterFlags(f)
+	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "schedule shape (required): " + strings.Join(schedule.Shapes, ", ")
 	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
 	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
@@ -76,7 +77,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	return cmd
 }
 
-func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Writer) error {
+func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer, stdout, stderr io.Writer) error {
 	// Check every flag before reading the fit.
 	format := o.format
 	if !flags.Changed("format") && o.out != "" {
@@ -90,6 +91,11 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	if o.json && o.out == "" {
 		return inputerr.New("--json describes the schedule file, but no -o was given").
 			WithHint("give -o FILE, or --format json to print the schedule itself as JSON")
+	}
+	if o.out != "" {
+		if err := checkScheduleOutput(o.out); err != nil {
+			return err
+		}
 	}
 	if o.plot != "" {
 		if err := checkPlotPath(o.plot); err != nil {
@@ -135,13 +141,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		}
 	}
 
-	fit, err := clc.ReadFitFile(o.fit)
+	fit, fitBytes, err := clc.ReadFitFileData(o.fit)
 	if err != nil {
 		return err
-	}
-	fitBytes, err := os.ReadFile(o.fit)
-	if err != nil {
-		return fmt.Errorf("reading the fit file: %w", err)
 	}
 	sum := sha256.Sum256(fitBytes)
 	n := o.size
@@ -165,7 +167,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		spe = n / est.BatchSize
 	}
 
-	sched, err := schedule.Design(spec, est.Steps, est.Constant, per, spe)
+	// The rates are computed as they are written: memory does not grow
+	// with the steps.
+	sched, err := schedule.New(spec, est.Steps, est.Constant, per, spe)
 	if err != nil {
 		return err
 	}
@@ -176,7 +180,11 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
 		}
 	}
-	for _, n := range []string{transferNote(fit, est), shapeNote(fit, spec)} {
+	texts := []string{transferNote(fit, est), shapeNote(fit, spec)}
+	for _, n := range sched.Notes {
+		texts = append(texts, noteText(n, names))
+	}
+	for _, n := range texts {
 		if n != "" {
 			notes = append(notes, n)
 			fmt.Fprintf(stderr, "clc: note: %s\n", n)
@@ -215,6 +223,29 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		})
 	}
 	return nil
+}
+
+// checkScheduleOutput checks, before any work, that the schedule file -o
+// names can be written atomically: it is not a directory or a device (a
+// rename would replace it), and its directory exists and takes a new file
+// (see checkOutput, whose words it shares).
+func checkScheduleOutput(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return inputerr.New("cannot write %s: it is a directory", path).
+			WithHint("name a file with -o, e.g. -o %s", filepath.Join(path, "schedule.yaml"))
+	case err == nil && !st.Mode().IsRegular():
+		return inputerr.New("cannot write %s: it is not a regular file", path).
+			WithHint("leave out -o to write the schedule to stdout, or name a regular file: clc replaces it whole")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".clc-write-check-*")
+	if err != nil {
+		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another -o")
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // scheduleJSON is the --json output of clc schedule: what was written

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -26,6 +25,7 @@ type trainOptions struct {
 	seed       uint64
 	curve      bool
 	json       bool
+	names      inputerr.Namer // spells the settings of notes
 }
 
 func newTrainCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -44,6 +44,7 @@ classification). --curve adds the loss after every epoch.`,
 			if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc train DATA.csv --lr X', or 'clc train --demo --lr X'"); err != nil {
 				return err
 			}
+			o.names = namerFor(cmd)
 			return runTrain(cmd.Context(), o, cmd.Flags(), stdin, stdout, stderr)
 		},
 	}
@@ -111,7 +112,7 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 	}
 	var rates []float64
 	if o.schedule != "" {
-		if rates, err = readScheduleRates(o.schedule); err != nil {
+		if rates, err = readScheduleRates(o.schedule, o.names, stderr); err != nil {
 			return err
 		}
 	}
@@ -221,17 +222,14 @@ func describeLength(cfg train.Config, n int) string {
 	return fmt.Sprintf("%d epochs × floor(%d/%d)", cfg.Epochs, n, cfg.BatchSize)
 }
 
-// readScheduleRates reads a schedule file written by clc schedule and
-// returns its per-step rates (checksum verified).
-func readScheduleRates(path string) ([]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, inputerr.New("cannot read schedule %s: %v", path, inputerr.PathCause(err))
-	}
-	defer f.Close()
-	s, _, err := schedule.Read(f, path)
+// readScheduleRates reads a schedule file written by clc schedule
+// (checksum verified), or a plain CSV of step,lr rows, prints its notes on
+// stderr and returns its per-step rates.
+func readScheduleRates(path string, names inputerr.Namer, stderr io.Writer) ([]float64, error) {
+	s, _, err := schedule.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	printNotes(stderr, s.Notes, names)
 	return s.Rates, nil
 }

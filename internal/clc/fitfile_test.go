@@ -219,8 +219,8 @@ func TestFitFileErrors(t *testing.T) {
 		exact bool
 	}{
 		{"empty", "", 0, "fit file is empty", "re-create", false},
-		{"not a mapping", "- 1\n- 2\n", 1, "not a clc fit file: expected a mapping", "clc fit", false},
-		{"missing version", strings.TrimPrefix(text, "version: 2\n"), 1, "not a clc fit file: no version", "version: 2", false},
+		{"not a mapping", "- 1\n- 2\n", 1, "not a fit file: expected a mapping", "clc fit", false},
+		{"missing version", strings.TrimPrefix(text, "version: 2\n"), 1, "not a fit file: no version", "version: 2", false},
 		{"version 3", strings.Replace(text, "version: 2", "version: 3", 1), 1,
 			"unsupported fit file version 3 (this clc reads versions 1 to 2)", "newer clc", false},
 		{"version 0", strings.Replace(text, "version: 2", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
@@ -271,10 +271,10 @@ func TestFitFileErrors(t *testing.T) {
 			t.Errorf("%s: error %v is not an input error", tc.name, err)
 			continue
 		}
-		if ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(ie.Hint, tc.hint) ||
+		if hint := cliHint(ie); ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(hint, tc.hint) ||
 			tc.exact && ie.Msg != tc.msg {
 			t.Errorf("%s: got %q (hint %q), want file fit.yaml, message containing %q, hint containing %q",
-				tc.name, ie.Error(), ie.Hint, tc.msg, tc.hint)
+				tc.name, ie.Error(), hint, tc.msg, tc.hint)
 		}
 		if tc.line != 0 && ie.Line != tc.line {
 			t.Errorf("%s: line %d, want %d (%s)", tc.name, ie.Line, tc.line, ie.Error())
@@ -283,6 +283,18 @@ func TestFitFileErrors(t *testing.T) {
 			t.Errorf("%s: no line in %q", tc.name, ie.Error())
 		}
 	}
+}
+
+// cliNames spells settings and commands as the command line does.
+var cliNames = inputerr.Namer{
+	Param:   func(p inputerr.Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
+	Command: func(c inputerr.Command) string { return "clc " + string(c) },
+}
+
+// cliHint is e's hint as the command line prints it.
+func cliHint(e *inputerr.Error) string {
+	_, hint := e.Render(cliNames)
+	return hint
 }
 
 // lineOf returns the 1-based line of the first occurrence of s in text
@@ -352,10 +364,11 @@ func TestWriteReadFitFile(t *testing.T) {
 	}
 
 	_, err = ReadFitFile(filepath.Join(dir, "missing.yaml"))
-	if ie, ok := inputerr.As(err); !ok || ie.Msg != "fit file not found" || !strings.Contains(ie.Hint, "clc fit") {
+	if ie, ok := inputerr.As(err); !ok || ie.Msg != "fit file not found" || !strings.Contains(cliHint(ie), "clc fit") ||
+		ie.Param != paramFitFile {
 		t.Errorf("missing file: err = %v", err)
 	}
-	if err := WriteFitFile(filepath.Join(dir, "no", "such", "dir.yaml"), f); err == nil || !strings.HasPrefix(err.Error(), "clc: ") {
+	if err := WriteFitFile(filepath.Join(dir, "no", "such", "dir.yaml"), f); err == nil || !strings.HasPrefix(err.Error(), "writing fit file: ") {
 		t.Errorf("write into a missing directory: err = %v", err)
 	}
 }
@@ -410,8 +423,8 @@ func TestUnmarshalFitRejectsAliases(t *testing.T) {
 			if !regexp.MustCompile(c.want).MatchString(ie.Error()) {
 				t.Errorf("error %q, want %s", ie.Error(), c.want)
 			}
-			if !strings.Contains(ie.Hint, "clc fit never writes them") {
-				t.Errorf("hint %q", ie.Hint)
+			if hint := cliHint(ie); !strings.Contains(hint, "clc fit never writes them") {
+				t.Errorf("hint %q", hint)
 			}
 		})
 	}
@@ -448,7 +461,7 @@ func TestFitFileValues(t *testing.T) {
 			t.Fatalf("%s: %q not found", tc.name, tc.old)
 		}
 		_, err := UnmarshalFit([]byte(data), "fit.yaml")
-		if ie, ok := inputerr.As(err); !ok || ie.Error() != tc.want || ie.Hint != hint {
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != tc.want || cliHint(ie) != hint {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}

@@ -20,9 +20,9 @@ package plot
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/numfmt"
@@ -268,14 +268,8 @@ func findOptimum(fit *clc.FitFile, frac float64) (scaling.Optimum, bool) {
 }
 
 // fractionLabel is the fraction as the user gave it ("1/32"), or its
-// shortest decimal form.
-func fractionLabel(fit *clc.FitFile, frac float64) string {
-	c := fit.Config
-	if i := slices.Index(c.Fractions, frac); i >= 0 && i < len(c.FractionText) && c.FractionText[i] != "" {
-		return c.FractionText[i]
-	}
-	return strconv.FormatFloat(frac, 'g', -1, 64)
-}
+// shortest form.
+func fractionLabel(fit *clc.FitFile, frac float64) string { return fit.Config.FractionLabel(frac) }
 
 // Estimate is a value at one dataset size N with its 95% interval.
 type Estimate struct {
@@ -514,45 +508,62 @@ type ScheduleData struct {
 	Rates []XY `json:"rates"`
 }
 
-// ScheduleSeries returns the schedule panel's data for s.
+// ScheduleSeries returns the schedule panel's data for s, reading its
+// rates once, in order (a schedule whose rates are computed as they are
+// read, however long, takes memory for the plotted points only).
 func ScheduleSeries(s *schedule.Schedule) ScheduleData {
 	d := ScheduleData{Shape: s.Spec.String(), Steps: s.Steps, Per: string(s.Per),
-		Area: s.Area, Peak: s.Peak, Final: s.Final, Rates: thin(s.Rates, maxSchedulePoints)}
-	if n := len(s.Rates); n > 0 {
-		d.Rates = append(d.Rates, XY{float64(n), s.Rates[n-1]})
+		Area: s.Area, Peak: s.Peak, Final: s.Final, Rates: thin(s.All(), s.Steps, maxSchedulePoints)}
+	if s.Steps > 0 {
+		d.Rates = append(d.Rates, XY{float64(s.Steps), s.Final})
 	}
 	return d
 }
 
-// thin returns (t, rates[t]) for every t when there are at most limit
-// rates; otherwise it splits the rates into limit/2 runs of consecutive
-// steps and keeps each run's smallest and largest rate, in step order.
-func thin(rates []float64, limit int) []XY {
+// thin returns (t, η_t) for every one of the n rates when there are at
+// most limit; otherwise it splits the steps into limit/2 runs of
+// consecutive steps and keeps each run's smallest and largest rate (the
+// first of equal ones), in step order.
+func thin(rates iter.Seq2[int, float64], n, limit int) []XY {
 	out := []XY{}
-	if len(rates) <= limit {
+	if n <= limit {
 		for t, v := range rates {
 			out = append(out, XY{float64(t), v})
 		}
 		return out
 	}
 	buckets := limit / 2
-	for b := range buckets {
-		lo, hi := b*len(rates)/buckets, (b+1)*len(rates)/buckets
-		iMin, iMax := lo, lo
-		for t := lo; t < hi; t++ {
-			if rates[t] < rates[iMin] {
-				iMin = t
-			}
-			if rates[t] > rates[iMax] {
-				iMax = t
-			}
+	b, hi := 0, n/buckets
+	var lo, hi2 XY // the bucket's smallest and largest rate
+	flush := func() {
+		first, second := lo, hi2
+		if second.X < first.X {
+			first, second = second, first
 		}
-		first, second := min(iMin, iMax), max(iMin, iMax)
-		out = append(out, XY{float64(first), rates[first]})
-		if second != first {
-			out = append(out, XY{float64(second), rates[second]})
+		out = append(out, first)
+		if second.X != first.X {
+			out = append(out, second)
 		}
 	}
+	for t, v := range rates {
+		if t >= hi {
+			flush()
+			b++
+			hi = (b + 1) * n / buckets
+		}
+		p := XY{float64(t), v}
+		if t == b*n/buckets {
+			lo, hi2 = p, p
+			continue
+		}
+		if v < lo.Y {
+			lo = p
+		}
+		if v > hi2.Y {
+			hi2 = p
+		}
+	}
+	flush()
 	return out
 }
 
