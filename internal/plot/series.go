@@ -231,8 +231,9 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 		i = j
 	}
 	if o, ok := findOptimum(fit, frac); ok && o.Usable && o.LR > 0 {
+		lo, hi := interval(o)
 		fl.Optimum = &OptimumMark{
-			LR: o.LR, Low: o.LRLow, High: o.LRHigh, Loss: lossAt(fl.Mean, o.LR, o.Loss),
+			LR: o.LR, Low: lo, High: hi, Loss: lossAt(fl.Mean, o.LR, o.Loss),
 			Bracketed: o.Bracketed, Edge: o.Edge,
 		}
 	}
@@ -349,6 +350,9 @@ func LawSeries(fit *clc.FitFile) LawData {
 	d.Alpha, d.AlphaLow, d.AlphaHigh, d.K, d.R2 = l.Alpha, l.AlphaCI[0], l.AlphaCI[1], l.K, l.R2
 	predict := func(n float64) (Estimate, bool) {
 		v, lo, hi := l.Predict(n)
+		if !(hi > lo) { // no interval (a least-squares law through 2 points): no band
+			lo, hi = v, v
+		}
 		return Estimate{N: n, Value: v, Low: lo, High: hi}, finite(v) && finite(lo) && finite(hi)
 	}
 	d.Fit = sample(float64(l.NMin), float64(l.NMax), predict)
@@ -476,6 +480,9 @@ func ConstantSeries(fit *clc.FitFile) ConstantData {
 			return Estimate{}, false
 		}
 		d.From = e.ConstantFrom
+		if !(e.ConstHigh > e.ConstLow) {
+			return Estimate{N: n, Value: e.Constant, Low: e.Constant, High: e.Constant}, true
+		}
 		return Estimate{N: n, Value: e.Constant, Low: e.ConstLow, High: e.ConstHigh}, true
 	}
 	d.Line = sample(float64(fit.Law.NMin), float64(fit.Law.NMax), estimate)
