@@ -404,8 +404,9 @@ func lawFrom(f lineFit, ps []Optimum) Law {
 	return l
 }
 
-// finiteDoF stores a degrees of freedom: +Inf (a known variance) as 0 is
-// not possible, so it is capped at maxDoF.
+// finiteDoF caps degrees of freedom at maxDoF for storing: a fit file holds
+// finite numbers only, and +Inf (a known variance) must not read as 0 (no
+// interval).
 func finiteDoF(dof float64) float64 { return math.Min(dof, maxDoF) }
 
 // maxDoF stands for infinitely many degrees of freedom in a fit file (the

@@ -217,10 +217,9 @@ func Decide(law Law, n float64) Decision {
 // The 95% interval is η̂*·10^(∓t(0.975, ν)·√Var) (the law's prediction
 // interval when the law alone decides), times T_fit/T for the rate. The
 // expected regret is ½·L₂·MSE in validation loss, L₂ the curvature of
-// the loss at the largest fitted size. constant is accepted for the
-// report it carries and does not change the prediction.
-func Predict(law Law, constant ConstantReport, fit Run, t Target) (Estimate, error) {
-	_ = constant
+// the loss at the largest fitted size. The constant's report is accepted
+// and does not change the prediction.
+func Predict(law Law, _ ConstantReport, fit Run, t Target) (Estimate, error) {
 	if law.Points < 2 || !(law.K > 0) {
 		return Estimate{}, inputerr.New("the fit has no usable law (fewer than 2 optima)").
 			WithHint("re-run %v with a wider learning-rate grid or more fractions", inputerr.Command("fit"))
