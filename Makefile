@@ -31,7 +31,7 @@ lint: ## gofmt, go vet
 	$(GO) vet ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	for pkg in ./internal/train/ ./internal/clc/ ./internal/schedule/; do \
+	for pkg in ./internal/table/ ./internal/train/ ./internal/clc/ ./internal/schedule/; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
 	  done; \

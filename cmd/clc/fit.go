@@ -252,7 +252,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		if opts.Dataset, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+		if opts.Dataset, err = execDataInfo(ctx, &o.dataFlags, o.nFull); err != nil {
 			return err
 		}
 		opts.Config = clc.ExecConfig(o.exec, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
@@ -265,7 +265,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
-		data, err := o.dataFlags.prepare(stdin)
+		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
 		}
@@ -294,6 +294,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	opts.Journal = o.journalPath(shard)
 	opts.Events = fitEvents(log, o, shard, cfg)
+	setPhase(ctx, "sweeping", sweepLeaves(opts.Journal))
 	res, err := clc.Fit(ctx, opts)
 	log.endProgress()
 	var stopped *clc.StoppedError

@@ -88,6 +88,11 @@ func TestKillAndResume(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d: %s", sig.s, code, sig.code, stderr.String())
 			continue
 		}
+		verb := map[int]string{130: "interrupted", 143: "terminated"}[sig.code]
+		if want := "clc: error: " + verb + " while sweeping; no fit file was written; the finished trials are kept in " +
+			strings.TrimSuffix(out, ".yaml") + ".journal.jsonl\n"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("%v: stderr %q lacks %q", sig.s, stderr.String(), want)
+		}
 		if !strings.Contains(stderr.String(), "clc: hint: run the same command again to resume") {
 			t.Errorf("%v: stderr %q lacks the resume hint", sig.s, stderr.String())
 		}

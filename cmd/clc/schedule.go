@@ -21,7 +21,8 @@ import (
 // scheduleOptions holds the flags of clc schedule.
 type scheduleOptions struct {
 	fit       string
-	size      int
+	size      string
+	quiet     bool
 	epochs    int
 	batchSize int
 	steps     int
@@ -63,7 +64,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.fit, "fit", "clc-fit.yaml", "fit file written by clc fit")
-	f.IntVar(&o.size, "size", 0, "training rows N of the target run (default: the fit's n_full)")
+	f.StringVar(&o.size, "size", "", "training rows N of the target run, e.g. 60000 or 6e4 (default: the fit's n_full)")
 	f.IntVar(&o.epochs, "epochs", 0, "epochs E of the target run (default: the fit's)")
 	f.IntVar(&o.batchSize, "batch-size", 0, "batch size B of the target run (default: the fit's)")
 	f.IntVar(&o.steps, "steps", 0, "a fixed number of optimizer steps T (instead of E·floor(N/B))")
@@ -72,6 +73,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
 	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
 	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
 	f.BoolVar(&o.json, "json", false, "with -o: print one JSON object describing the written schedule on stdout")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no notes on stderr (warnings and errors still appear)")
 	f.StringVar(&o.plot, "plot", "", "also draw the schedule (rate against step, area shaded) to this .png or .svg file")
 	f.SortFlags = false
 	return cmd
@@ -119,7 +121,6 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 		v    int
 		what string
 	}{
-		{"size", o.size, "must be a positive number of rows"},
 		{"epochs", o.epochs, "must be at least 1"},
 		{"batch-size", o.batchSize, "must be at least 1"},
 		{"steps", o.steps, "must be at least 1"},
@@ -141,14 +142,26 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 		}
 	}
 
+	var size int
+	if o.size != "" {
+		sizes, err := parseSizes(o.size)
+		if err != nil {
+			return err
+		}
+		if len(sizes) > 1 {
+			return inputerr.New("--size %q gives %d sizes; a schedule is for one run", o.size, len(sizes)).
+				WithHint("give one size, or compare sizes with clc predict --size")
+		}
+		size = sizes[0]
+	}
 	fit, fitBytes, err := clc.ReadFitFileData(o.fit)
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(fitBytes)
-	n := o.size
-	if n == 0 {
-		n = fit.Prediction.N
+	n := fit.Prediction.N
+	if size > 0 {
+		n = size
 	}
 	if n == 0 {
 		n = fit.Dataset.Rows
@@ -187,7 +200,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 	for _, n := range texts {
 		if n != "" {
 			notes = append(notes, n)
-			fmt.Fprintf(stderr, "clc: note: %s\n", n)
+			if !o.quiet {
+				fmt.Fprintf(stderr, "clc: note: %s\n", n)
+			}
 		}
 	}
 	h := schedule.Header{
@@ -208,7 +223,8 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 		return inputerr.New("cannot write %s: %v", o.out, inputerr.PathCause(err)).WithHint("choose another -o")
 	}
 	from := areaSource(est.ConstantFrom)
-	fmt.Fprintf(stderr, "clc: wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from %s, peak %s, final %s\n",
+	log := newLogger(stderr, o.quiet)
+	log.Printf("wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from %s, peak %s, final %s",
 		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
 	if err := o.writePlot(sched, h, stderr); err != nil {
 		return err
@@ -282,7 +298,7 @@ func (o *scheduleOptions) writePlot(s *schedule.Schedule, h schedule.Header, std
 	if err := writeSchedulePlot(s, h, o.plot); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "clc: wrote %s (plot)\n", o.plot)
+	newLogger(stderr, o.quiet).Printf("wrote %s (plot)", o.plot)
 	return nil
 }
 

@@ -430,10 +430,11 @@ type ConstantData struct {
 	// Holds is true when the fit found C constant across sizes (a report:
 	// predictions still take C(N) from the law); Mean is the mean of the
 	// fitted C values.
-	Holds   bool    `json:"holds"`
-	Mean    float64 `json:"mean"`
-	Slope   float64 `json:"slope"` // γ of C ∝ N^γ
-	Verdict string  `json:"verdict"`
+	Holds   bool       `json:"holds"`
+	Mean    float64    `json:"mean"`
+	Slope   float64    `json:"slope"` // γ of C ∝ N^γ
+	SlopeCI [2]float64 `json:"slope_ci"`
+	Verdict string     `json:"verdict"`
 	// From says where the line's η*(N) comes from, as predictions and
 	// schedules use it (scaling.Estimate.ConstantFrom): "law", or beyond
 	// the fitted sizes "blend" or "local" when the law is uncertain; ""
@@ -458,7 +459,7 @@ type ConstantData struct {
 func ConstantSeries(fit *clc.FitFile) ConstantData {
 	d := ConstantData{
 		Points: []MeasuredPoint{}, Line: []Estimate{}, Extrapolation: []Estimate{},
-		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, Verdict: fit.Constant.Verdict,
+		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, SlopeCI: fit.Constant.SlopeCI, Verdict: fit.Constant.Verdict,
 	}
 	for _, o := range sortedOptima(fit) {
 		if !o.Usable || !(o.LR > 0) || o.Steps < 1 {
