@@ -30,6 +30,7 @@ type fitOptions struct {
 	lrPoints     int
 	lrs          string
 	seeds        int
+	seedBase     int
 	shuffleSeed  uint64
 	bootstrap    int
 	out          string
@@ -116,11 +117,13 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
+	f.IntVar(&o.seedBase, "seed-base", 0, "first trial seed: the trials use seeds B … B+seeds−1 (repeat a fit with independent seeds)")
 	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
-	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
+	f.IntVar(&o.bootstrap, "bootstrap", 0, "no effect (the optima's intervals come from a noise model pooled over seeds and fractions)")
+	_ = f.MarkHidden("bootstrap") // kept so that old command lines and config files still run; runFit says it has no effect
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -145,6 +148,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 // Bounds on the sweep's size: beyond them a typo, not a plan, is likely.
 const (
 	maxSeeds    = 1000
+	maxSeedBase = 1 << 30
 	maxLRPoints = 1000
 )
 
@@ -207,8 +211,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if len(fractions) < 2 {
 		return inputerr.New("--fractions has one fraction; the law needs at least 2 dataset sizes").WithHint("give several, e.g. --fractions 1/32,1/16,1/8,1/4")
 	}
-	if o.bootstrap < 0 {
-		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
+	if o.seedBase < 0 || o.seedBase > maxSeedBase {
+		return inputerr.New("--seed-base %d must be between 0 and %d", o.seedBase, maxSeedBase)
 	}
 	external, workerMode := o.externalCommand()
 	if external == "" {
@@ -248,9 +252,12 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
-	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, Bootstrap: o.bootstrap, Prune: o.prune}
+	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune}
 
 	log := newLogger(stderr, o.quiet)
+	if flags.Changed("bootstrap") {
+		fmt.Fprintln(stderr, "clc: note: --bootstrap has no effect: the optima's intervals come from a noise model pooled over seeds and fractions")
+	}
 	log.setFractions(fractions, fracText)
 	opts := clc.Options{Tool: "clc " + version, Workers: o.workers}
 	if external != "" {
@@ -368,7 +375,7 @@ func checkBuiltinMetric(obj clc.Objective, classification bool) error {
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
 // invalid plan lists none (clc.Fit reports why).
 func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
-	p, err := clc.NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	p, err := clc.PlanOf(o.Dataset.Rows, o.Config)
 	if err != nil {
 		return nil
 	}

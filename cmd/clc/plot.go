@@ -103,10 +103,7 @@ func scheduleHeading(s *schedule.Schedule, h schedule.Header) []string {
 	if h.Epochs > 0 {
 		run = fmt.Sprintf("%d epochs of batch %d (%d steps)", h.Epochs, h.BatchSize, s.Steps)
 	}
-	from := "the mean C measured across sizes"
-	if h.ConstantFrom == "law" {
-		from = "the law, C(N) = η*(N)·T(N)"
-	}
+	from := areaSource(h.ConstantFrom)
 	first := fmt.Sprintf("clc schedule for N = %d rows, %s", h.N, run)
 	second := "the area C comes from " + from
 	if h.FitFile != "" {
@@ -129,4 +126,19 @@ func plotWriteError(path string, err error) error {
 		return inputerr.New("cannot write %s: %v", path, pe.Err).WithHint("choose another plot file name or create its directory")
 	}
 	return err
+}
+
+// areaSource says where a schedule's area came from (a fit's
+// Estimate.ConstantFrom; "mean" in schedules written before fit files of
+// version 2).
+func areaSource(from string) string {
+	switch from {
+	case "mean":
+		return "the mean C measured across sizes"
+	case "local":
+		return "the optimum at the largest fitted size, C = η*·T(N)"
+	case "blend":
+		return "the law blended with the largest fitted size's optimum, C = η*(N)·T(N)"
+	}
+	return "the law, C(N) = η*(N)·T(N)"
 }

@@ -17,11 +17,24 @@ import (
 // valid config file (defaults commented out, each value's source in a
 // comment).
 func printConfig(w io.Writer, command string, fs *pflag.FlagSet, file *configFile, settings []setting) error {
-	settings = withDerivedDefaults(fs, withDemoDefaults(fs, settings))
+	settings = withDerivedDefaults(fs, withDemoDefaults(fs, withoutDeprecated(settings)))
 	if j, err := fs.GetBool("json"); err == nil && j {
 		return printConfigJSON(w, command, file, settings)
 	}
 	return printConfigYAML(w, command, file, settings)
+}
+
+// withoutDeprecated drops the settings of hidden flags (kept for old
+// command lines, with no effect) unless something other than the default
+// set them.
+func withoutDeprecated(settings []setting) []setting {
+	var out []setting
+	for _, s := range settings {
+		if !s.flag.Hidden || s.src.kind != fromDefault {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // derivedDefaults holds, per flag, the value a flag takes when nothing sets

@@ -222,12 +222,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 		}
 		return inputerr.New("cannot write %s: %v", o.out, inputerr.PathCause(err)).WithHint("choose another -o")
 	}
-	from := "constant (mean)"
-	if est.ConstantFrom == "law" {
-		from = "law η*(N)·T"
-	}
+	from := areaSource(est.ConstantFrom)
 	log := newLogger(stderr, o.quiet)
-	log.Printf("wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from the %s, peak %s, final %s",
+	log.Printf("wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from %s, peak %s, final %s",
 		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
 	if err := o.writePlot(sched, h, stderr); err != nil {
 		return err

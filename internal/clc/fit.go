@@ -20,7 +20,12 @@ type Grid struct {
 	FractionText []string  // the fractions as the user gave them, e.g. "1/32"
 	LRs          []float64 // ascending
 	Seeds        int
-	Bootstrap    int // resamples over seeds for each optimum's uncertainty
+	// SeedBase is the first trial seed: the trials use seeds SeedBase …
+	// SeedBase+Seeds−1, so a fit can be repeated with independent seeds.
+	SeedBase int
+	// Bootstrap is kept for fit files of version 1 (their optima's
+	// bootstrap resamples); fits of version 2 record 0.
+	Bootstrap int
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
@@ -57,12 +62,20 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 }
 
 func (c *SweepConfig) setGrid(g Grid) {
-	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.Bootstrap, g.Prune
+	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, Bootstrap: c.Bootstrap, Prune: c.Prune}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune}
+}
+
+// PlanOf is the plan of a sweep with configuration c on N_full = nFull
+// rows (NewPlan, starting at c's SeedBase).
+func PlanOf(nFull int, c SweepConfig) (Plan, error) {
+	p, err := NewPlan(nFull, c.Fractions, c.LRs, c.Seeds, c.BatchSize)
+	p.SeedBase = c.SeedBase
+	return p, err
 }
 
 // FractionLabel writes fraction f as the user gave it ("1/32") when it is
@@ -138,7 +151,7 @@ type Result struct {
 // completes the fit (see Complete). It writes no file besides the
 // journal: the caller writes the fit file.
 func Fit(ctx context.Context, o Options) (*Result, error) {
-	plan, err := NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	plan, err := PlanOf(o.Dataset.Rows, o.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -188,12 +201,12 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 	return &FitFile{Version: FitVersion, Tool: tool, Dataset: d, Config: c, Trials: trials}
 }
 
-// Complete turns a fit's trials into its optima, law, constant and
-// prediction at N_full (the dataset's rows), and stamps its creation time.
-// The optima are those of the configuration's objective (see Objective);
-// each optimum's Loss is the objective's seed-mean value at the grid
-// optimum, in the metric's own sign. A trial that ran to its end without
-// reporting the metric is an input error.
+// Complete turns a fit's trials into its optima (with their noise model),
+// law, constant and prediction at N_full (the dataset's rows), and stamps
+// its creation time. The optima are those of the configuration's objective
+// (see Objective); each optimum's Loss is the objective's seed-mean value
+// at the grid optimum, in the metric's own sign. A trial that ran to its
+// end without reporting the metric is an input error.
 // When too few optima are usable for a law it returns a *NoLawError
 // holding the fit with its optima (an input error: the grid or the
 // fractions need changing).
@@ -203,7 +216,8 @@ func Complete(f *FitFile) error {
 	if err != nil {
 		return err
 	}
-	f.Optima = scaling.EstimateOptima(samples, scaling.OptimumOptions{Bootstrap: f.Config.Bootstrap})
+	optima := scaling.EstimateOptima(samples)
+	f.Optima, f.Noise = optima.Optima, &optima.Noise
 	f.unnegate()
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
@@ -215,9 +229,7 @@ func Complete(f *FitFile) error {
 	if err != nil {
 		return fmt.Errorf("predicting the full size: %w", err)
 	}
-	f.Prediction = Prediction{
-		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
-	}
+	f.Prediction = PredictionOf(full)
 	return nil
 }
 

@@ -18,23 +18,33 @@ import (
 	"github.com/clc-tools/clc/internal/yamlstrict"
 )
 
-// FitVersion is the version of the fit file format this package writes and
-// reads.
-const FitVersion = 1
+// FitVersion is the version of the fit file format this package writes.
+// It reads versions MinFitVersion … FitVersion: version 2 added the noise
+// model, the optima's t intervals, the law's random-effects fields (tau,
+// method, sampling_cov, anchor, ...) and the prediction's decision; a
+// version-1 file reads with those absent, and predicts from its law with
+// the confidence band it was written with.
+const FitVersion = 2
+
+// MinFitVersion is the oldest fit file version this package reads.
+const MinFitVersion = 1
 
 // FitFile is the result of a fit: everything needed to reproduce the
 // sweep and to design schedules. It is stored as YAML with snake_case keys,
-// `version: 1` first. Non-finite numbers are never written (see Trial's
+// `version: 2` first. Non-finite numbers are never written (see Trial's
 // MarshalYAML); every other float64 round-trips exactly. Empty and nil
 // slices are both omitted and read back as nil.
 type FitFile struct {
-	Version    int                    `yaml:"version"`
-	Tool       string                 `yaml:"tool"`    // the program that wrote it, e.g. "clc v0.1.0"
-	Created    string                 `yaml:"created"` // RFC 3339 time
-	Dataset    DatasetInfo            `yaml:"dataset"`
-	Config     SweepConfig            `yaml:"config"`
-	Trials     []Trial                `yaml:"trials,omitempty"`
-	Optima     []scaling.Optimum      `yaml:"optima,omitempty"`
+	Version int               `yaml:"version"`
+	Tool    string            `yaml:"tool"`    // the program that wrote it, e.g. "clc v0.1.0"
+	Created string            `yaml:"created"` // RFC 3339 time
+	Dataset DatasetInfo       `yaml:"dataset"`
+	Config  SweepConfig       `yaml:"config"`
+	Trials  []Trial           `yaml:"trials,omitempty"`
+	Optima  []scaling.Optimum `yaml:"optima,omitempty"`
+	// Noise is the seed-to-seed noise model the optima's intervals come
+	// from (version 2; nil in version 1).
+	Noise      *scaling.Noise         `yaml:"noise,omitempty"`
 	Law        scaling.Law            `yaml:"law"`
 	Constant   scaling.ConstantReport `yaml:"constant"`
 	Prediction Prediction             `yaml:"prediction"`
@@ -72,14 +82,19 @@ type SweepConfig struct {
 	Steps      int       `yaml:"steps" json:"steps"` // fixed T for every fraction; 0 with an epoch budget
 	Fractions  []float64 `yaml:"fractions,flow,omitempty" json:"fractions,omitempty"`
 	// FractionText is the fractions as given, e.g. "1/32".
-	FractionText     []string  `yaml:"fraction_text,flow,omitempty" json:"fraction_text,omitempty"`
-	LRs              []float64 `yaml:"lrs,flow,omitempty" json:"lrs,omitempty"`
-	Seeds            int       `yaml:"seeds" json:"seeds"`
-	ValidFraction    float64   `yaml:"valid_fraction" json:"valid_fraction"`
-	SplitSeed        uint64    `yaml:"split_seed" json:"split_seed"`
-	ShuffleSeed      uint64    `yaml:"shuffle_seed" json:"shuffle_seed"`
-	DivergenceFactor float64   `yaml:"divergence_factor" json:"divergence_factor"`
-	Bootstrap        int       `yaml:"bootstrap" json:"bootstrap"`
+	FractionText []string  `yaml:"fraction_text,flow,omitempty" json:"fraction_text,omitempty"`
+	LRs          []float64 `yaml:"lrs,flow,omitempty" json:"lrs,omitempty"`
+	Seeds        int       `yaml:"seeds" json:"seeds"`
+	// SeedBase is the first trial seed: seeds SeedBase … SeedBase+Seeds−1.
+	SeedBase         int     `yaml:"seed_base,omitempty" json:"seed_base,omitempty"`
+	ValidFraction    float64 `yaml:"valid_fraction" json:"valid_fraction"`
+	SplitSeed        uint64  `yaml:"split_seed" json:"split_seed"`
+	ShuffleSeed      uint64  `yaml:"shuffle_seed" json:"shuffle_seed"`
+	DivergenceFactor float64 `yaml:"divergence_factor" json:"divergence_factor"`
+	// Bootstrap is the bootstrap resamples of a version-1 fit (its optima's
+	// errors came from a bootstrap over seeds); 0 and omitted since version
+	// 2, whose errors come from the pooled noise model.
+	Bootstrap int `yaml:"bootstrap,omitempty" json:"bootstrap,omitempty"`
 	// Schedule is the shape the trials trained with (the fit's shape), with
 	// the grid value as the schedule's mean rate; nil for constant rates.
 	// The optima are then optimal mean rates, and C = mean rate × T is the
@@ -107,15 +122,44 @@ type SweepConfig struct {
 	Direction string `yaml:"direction,omitempty" json:"direction,omitempty"`
 }
 
-// Prediction is the law evaluated at the full dataset: the rate to use on
-// N_full rows, its 95% band, and the cumulative-learning constant there.
+// Prediction is the fit's answer at the full dataset: the rate to use on
+// N_full rows, its 95% interval, and the cumulative-learning constant
+// there; since version 2 also where the rate comes from and what a miss is
+// expected to cost (see scaling.Decide). LRLow = LRHigh = 0 when there is
+// no interval.
 type Prediction struct {
-	N        int     `yaml:"n"`
-	Steps    int     `yaml:"steps"`
-	LR       float64 `yaml:"lr"`
-	LRLow    float64 `yaml:"lr_low"`
-	LRHigh   float64 `yaml:"lr_high"`
+	N      int     `yaml:"n"`
+	Steps  int     `yaml:"steps"`
+	LR     float64 `yaml:"lr"`
+	LRLow  float64 `yaml:"lr_low"`
+	LRHigh float64 `yaml:"lr_high"`
+	// Source is "law", "local" or "blend", LawWeight the law's weight.
+	Source    string  `yaml:"source,omitempty"`
+	LawWeight float64 `yaml:"law_weight,omitempty"`
+	// LawLR is the law's own prediction and LocalLR the optimum measured
+	// at the largest fitted size LocalN.
+	LawLR   float64 `yaml:"law_lr,omitempty"`
+	LocalLR float64 `yaml:"local_lr,omitempty"`
+	LocalN  int     `yaml:"local_n,omitempty"`
+	// DoF is the degrees of freedom of the interval's t quantile.
+	DoF float64 `yaml:"dof,omitempty"`
+	// Log10SE is the root of the estimated mean squared error of log10 LR
+	// and ExpectedRegret ½·curvature·Log10SE², the expected excess
+	// validation loss.
+	Log10SE        float64 `yaml:"log10_se,omitempty"`
+	ExpectedRegret float64 `yaml:"expected_regret,omitempty"`
+	// Constant is the C a schedule for N_full carries. It is the last key
+	// of the file, and required, so that a truncated file is refused.
 	Constant float64 `yaml:"constant"`
+}
+
+// PredictionOf is the fit file's record of an estimate at N_full.
+func PredictionOf(e scaling.Estimate) Prediction {
+	return Prediction{
+		N: e.N, Steps: e.Steps, LR: e.LR, LRLow: e.LRLow, LRHigh: e.LRHigh, Constant: e.Constant,
+		Source: e.Source, LawWeight: e.LawWeight, LawLR: e.LawLR, LocalLR: e.LocalLR, LocalN: e.LocalN,
+		DoF: e.DoF, Log10SE: e.Log10SE, ExpectedRegret: e.ExpectedRegret,
+	}
 }
 
 // Run is the training length of the fit's trials.
@@ -143,16 +187,17 @@ func (t Trial) Sample() scaling.Sample {
 	return scaling.Sample{Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed, Steps: t.Steps, Loss: t.ValidLoss, Diverged: t.Diverged}
 }
 
-// MarshalFit encodes f as YAML. A zero Version is written as FitVersion.
-// It fails when f holds a non-finite number outside the trials' losses
-// (those are omitted) or another version.
+// MarshalFit encodes f as YAML. A zero Version is written as FitVersion;
+// a version-1 fit read from a file is written back as version 1. It fails
+// when f holds a non-finite number outside the trials' losses (those are
+// omitted) or an unknown version.
 func MarshalFit(f *FitFile) ([]byte, error) {
 	c := *f
 	if c.Version == 0 {
 		c.Version = FitVersion
 	}
-	if c.Version != FitVersion {
-		return nil, fmt.Errorf("fit file version %d: this clc writes version %d", c.Version, FitVersion)
+	if c.Version < MinFitVersion || c.Version > FitVersion {
+		return nil, fmt.Errorf("fit file version %d: this clc writes versions %d to %d", c.Version, MinFitVersion, FitVersion)
 	}
 	if err := checkFinite(reflect.ValueOf(c), "fit"); err != nil {
 		return nil, fmt.Errorf("fit file: %w", err)
@@ -360,7 +405,8 @@ func UnmarshalFit(data []byte, name string) (*FitFile, error) {
 	return &f, nil
 }
 
-// checkVersion accepts only `version: 1`.
+// checkVersion accepts `version: 1` and `version: 2` (MinFitVersion …
+// FitVersion).
 func checkVersion(doc *yamlstrict.Doc) error {
 	root := doc.Root
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -370,15 +416,15 @@ func checkVersion(doc *yamlstrict.Doc) error {
 		v := root.Content[i+1]
 		n, err := strconv.Atoi(v.Value)
 		if v.Kind != yaml.ScalarNode || err != nil {
-			return doc.AtNode(v, yamlstrict.H("this clc reads fit files of version %d; re-create the file with %v", FitVersion, cmdFit),
+			return doc.AtNode(v, yamlstrict.H("this clc reads fit files of versions %d to %d; re-create the file with %v", MinFitVersion, FitVersion, cmdFit),
 				"fit file version %q is not a number", v.Value)
 		}
-		if n != FitVersion {
+		if n < MinFitVersion || n > FitVersion {
 			hint := yamlstrict.H("re-create the file with this clc's %v", cmdFit)
 			if n > FitVersion {
 				hint = yamlstrict.H("the file was written by a newer clc; upgrade clc to read it")
 			}
-			return doc.AtNode(v, hint, "unsupported fit file version %d (this clc reads version %d)", n, FitVersion)
+			return doc.AtNode(v, hint, "unsupported fit file version %d (this clc reads versions %d to %d)", n, MinFitVersion, FitVersion)
 		}
 		return nil
 	}

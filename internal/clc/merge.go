@@ -54,7 +54,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		}
 	}
 	cfg := first.Config
-	plan, err := NewPlan(first.Dataset.Rows, cfg.Fractions, cfg.LRs, cfg.Seeds, cfg.BatchSize)
+	plan, err := PlanOf(first.Dataset.Rows, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("clc: the plan of %s: %w", journals[0].Path(), err)
 	}

@@ -93,6 +93,15 @@ func (o Objective) IsLoss() bool {
 	return o.Metric == MetricLoss && o.Direction == Minimize
 }
 
+// Sign is the factor from a Score to the metric's own sign: 1 for
+// Minimize, −1 for Maximize.
+func (o Objective) Sign() float64 {
+	if o.norm().Direction == Maximize {
+		return -1
+	}
+	return 1
+}
+
 // String is e.g. "accuracy (max)".
 func (o Objective) String() string {
 	o = o.norm()

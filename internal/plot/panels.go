@@ -368,9 +368,9 @@ func constantVerdict(d ConstantData) string {
 // ConstantPlot draws the cumulative-learning constant C = η*·T against N
 // (log x; log y when the values span more than a decade, else linear from
 // 0): the measured C per fraction with 95% intervals in the fractions'
-// colours, the C(N) clc uses — the mean when C was found constant, else
-// η*(N)·T(N) from the law — with its 95% band over the fitted sizes,
-// extrapolated dashed to n_full, and the value there.
+// colours, the C(N) = η*(N)·T(N) clc uses (from the law, whatever the
+// verdict on C) with its 95% band over the fitted sizes, extrapolated
+// dashed to n_full, and the value there.
 func ConstantPlot(d ConstantData, colors []int) (*Panel, error) {
 	title := "Cumulative-learning constant C = η*·T against N"
 	if v := constantVerdict(d); v != "" {
@@ -380,10 +380,7 @@ func ConstantPlot(d ConstantData, colors []int) (*Panel, error) {
 	setLog(&p.X)
 	pn := &Panel{Plot: p}
 	rng := newRange()
-	switch d.From {
-	case "mean":
-		addCurve(pn, d.Line, d.Extrapolation, rng, "mean C, constant across sizes\n(95% band)", "the same C at the full data")
-	case "law":
+	if d.From != "" {
 		addCurve(pn, d.Line, d.Extrapolation, rng, "C(N) = η*(N)·T(N) from the\nlaw (95% band)", "extrapolation to the full data")
 	}
 	if err := addMeasured(pn, d.Points, colors, rng, "measured C = η*·T per fraction\n(95% interval)"); err != nil {
