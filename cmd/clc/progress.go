@@ -359,8 +359,9 @@ func truncate(s string, n int) string {
 }
 
 // bestRates tracks, per fraction, the current best rate of a running sweep:
-// the argmin over the rates η of the mean validation loss over the seeds
-// finished so far,
+// the argmin over the rates η of the mean score over the seeds finished so
+// far (the validation loss, or the objective's metric negated when higher
+// is better: see clc.Objective.Score),
 //
 //	η̂(f) = argmin_η (1/|S(f,η)|) Σ_{s ∈ S(f,η)} loss(f, η, s)
 //
