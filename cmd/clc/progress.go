@@ -134,7 +134,11 @@ func (l *logger) report(spec clc.TrialSpec, r clc.Report) {
 		l.drawDetail(s)
 	case !l.terminal && l.now().Sub(s.lastShown) >= l.interval:
 		s.lastShown = l.now()
-		fmt.Fprintf(l.w, "clc: sweep %s; %s\n", countText(s.done, s.total, l.now().Sub(s.start)), s.latest)
+		count := shortDuration(l.now().Sub(s.start)) + " elapsed" // no trial finished yet: the total comes with the first
+		if s.total > 0 {
+			count = countText(s.done, s.total, l.now().Sub(s.start))
+		}
+		fmt.Fprintf(l.w, "clc: sweep %s; %s\n", count, s.latest)
 	}
 }
 
