@@ -25,6 +25,9 @@ The trial: trial.lr, .n (training rows: use the first n of one fixed permutation
 are nested), .seed, .fraction, .epochs, .batch_size, .steps (epochs * (n // batch_size)), .id (e.g.
 "n1875-lr0.1-s0"), .data (the data file given to clc fit, or None), .worker (the worker's slot,
 0 ... --workers - 1, or None for a one-shot run), .argv (command-line arguments the helper did not use).
+With clc fit --shape S and workers, trial.rates holds the rate of every step (mean trial.lr) and
+trial.schedule names the shape: set each step's rate with trial.lr_at(step) (the constant trial.lr
+without a schedule), e.g. `for g in opt.param_groups: g["lr"] = trial.lr_at(step)`.
 
 trial.report(epoch, **values) records the values after an epoch. With persistent workers clc shows
 them while the trial runs and, with --prune, may answer that the trial should stop (it is clearly
@@ -87,10 +90,20 @@ class Trial:
         self.id = values.get("trial") or "n%d-lr%s-s%d" % (self.n, _num(self.lr), self.seed)
         self.data = values.get("data") or None
         self.prune = bool(values.get("prune", False))
+        sched = values.get("schedule") or None
+        self.schedule = sched.get("shape") if sched else None
+        self.rates = [float(r) for r in sched["rates"]] if sched else None
         self.worker = worker
         self.argv = list(argv)
         self.curve = []
         self._channel = channel
+
+    def lr_at(self, step):
+        """The learning rate of step 0, 1, ...: the schedule's when clc sent one (clc fit --shape),
+        else the constant trial.lr."""
+        if self.rates is None:
+            return self.lr
+        return self.rates[min(step, len(self.rates) - 1)]
 
     def report(self, epoch, **values):
         """Record the values after epoch (1, 2, ...); may raise Stop (see the module doc)."""

@@ -266,7 +266,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		}
 		et, err := exectrainer.New(exectrainer.Config{Command: external, Shell: o.execShell, Epochs: cfg.Epochs,
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path,
-			Worker: workerMode, Workers: o.workers, Prune: o.prune})
+			Worker: workerMode, Workers: o.workers, Prune: o.prune, Shape: shape, Per: per})
 		if err != nil {
 			return err
 		}
@@ -277,6 +277,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		}
 		opts.Config = clc.ExecConfig(external, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
 		opts.Config.ExecWorker = workerMode
+		opts.Config.SetShape(shape, per)
 		if o.dataFlags.path != "" {
 			log.Printf("data: trained by --%s on %s (sha256 %.12s); N_full = %d", o.externalFlag(), opts.Dataset.Source, opts.Dataset.SHA256, opts.Dataset.Rows)
 		} else {
@@ -503,8 +504,9 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 	if o.dataFlags.path == "-" {
 		return inputerr.New("--%s cannot pass stdin to every trial", flag).WithHint("give the data file's path")
 	}
-	if shape != nil {
-		return inputerr.New("--shape needs the built-in trainer; with --%s your command sets the schedule", flag)
+	if shape != nil && o.execWorker == "" {
+		return inputerr.New("--shape needs the built-in trainer or --exec-worker; with --exec your command sets the schedule").
+			WithHint("a worker receives each trial's rates per step; a one-shot command cannot")
 	}
 	for _, name := range []string{"model", "hidden", "activation", "optimizer", "divergence-factor", "budget", "steps",
 		"target", "task", "valid", "valid-fraction", "split-seed", "shuffle-seed"} {

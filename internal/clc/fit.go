@@ -61,6 +61,16 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 	return c
 }
 
+// SetShape records that every trial trains with shape at granularity per,
+// the grid value being the schedule's mean rate (nil or a constant shape:
+// constant rates).
+func (c *SweepConfig) SetShape(shape *schedule.Spec, per schedule.Granularity) {
+	c.Schedule, c.Per = nil, ""
+	if shape != nil && shape.Shape != schedule.Constant {
+		c.Schedule, c.Per = shape, string(per)
+	}
+}
+
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
 }

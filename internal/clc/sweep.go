@@ -273,8 +273,15 @@ func (b *BuiltinTrainer) Multipliers(n int) ([]float64, error) {
 	if b.Shape == nil {
 		return nil, nil
 	}
-	steps := train.StepsFor(b.Config, n)
-	s, err := schedule.Design(*b.Shape, steps, float64(steps), b.Per, n/b.Config.BatchSize)
+	return ShapeMultipliers(*b.Shape, b.Per, train.StepsFor(b.Config, n), n/b.Config.BatchSize)
+}
+
+// ShapeMultipliers returns the per-step multipliers m_t, t = 0 … steps−1,
+// of shape at granularity per over a run of steps steps with
+// stepsPerEpoch steps per epoch, scaled to mean 1: a trial at grid value η
+// trains step t at η·m_t, so its area is η·steps.
+func ShapeMultipliers(shape schedule.Spec, per schedule.Granularity, steps, stepsPerEpoch int) ([]float64, error) {
+	s, err := schedule.Design(shape, steps, float64(steps), per, stepsPerEpoch)
 	if err != nil {
 		return nil, err
 	}

@@ -76,6 +76,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 )
 
 // The settings this package's messages name.
@@ -109,6 +110,12 @@ type Config struct {
 	// Prune asks workers to wait for clc's answer after each report, so
 	// that a trial can be stopped early (TrainReporting's report).
 	Prune bool
+	// Shape, with Worker, is sent with every trial as its per-step rates:
+	// the grid value η times the shape's multipliers of mean 1 at
+	// granularity Per over Epochs·floor(N/BatchSize) steps (see
+	// clc.ShapeMultipliers). nil: constant rates, no schedule sent.
+	Shape *schedule.Spec
+	Per   schedule.Granularity
 }
 
 // Trainer runs one external command per trial. It is immutable after New and
@@ -202,10 +209,41 @@ func New(cfg Config) (*Trainer, error) {
 			return nil, inputerr.New("%v uses {batch_size} but the batch size is not set", cmdParam)
 		}
 	}
+	if cfg.Shape != nil && cfg.Shape.Shape != schedule.Constant {
+		if !cfg.Worker {
+			return nil, inputerr.New("a schedule shape needs persistent workers (%v): a one-shot command cannot receive its rates", paramExecWorker)
+		}
+		if cfg.Epochs <= 0 || cfg.BatchSize <= 0 {
+			return nil, inputerr.New("a schedule shape needs the epoch count and the batch size")
+		}
+	} else {
+		t.cfg.Shape = nil
+	}
 	if cfg.Worker {
 		t.pool = newWorkerPool(t, max(cfg.Workers, 1))
 	}
 	return t, nil
+}
+
+// CheckSizes reports a schedule shape that cannot be laid over the run at
+// one of the plan's sizes (e.g. a warmup longer than the run), before any
+// trial runs; without a shape there is nothing to check.
+func (t *Trainer) CheckSizes(sizes []int) error {
+	for _, n := range sizes {
+		if _, err := t.multipliers(n); err != nil {
+			return fmt.Errorf("fraction with N = %d: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// multipliers are the shape's per-step multipliers at n rows, or nil
+// without a shape.
+func (t *Trainer) multipliers(n int) ([]float64, error) {
+	if t.cfg.Shape == nil {
+		return nil, nil
+	}
+	return clc.ShapeMultipliers(*t.cfg.Shape, t.cfg.Per, t.steps(clc.TrialSpec{N: n}), n/t.cfg.BatchSize)
 }
 
 // Close stops the workers (with Config.Worker): their stdin is closed,

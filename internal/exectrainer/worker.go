@@ -56,6 +56,16 @@ type trialMessage struct {
 	Steps     int     `json:"steps,omitempty"`
 	Data      string  `json:"data,omitempty"`
 	Prune     bool    `json:"prune"`
+	// Schedule is set when the sweep trains a schedule shape.
+	Schedule *trialSchedule `json:"schedule,omitempty"`
+}
+
+// trialSchedule is a trial's schedule: its shape and the rate of every
+// step, whose mean is the trial's lr.
+type trialSchedule struct {
+	Shape string    `json:"shape"` // e.g. "cosine (min_ratio 0.1)"
+	Per   string    `json:"per"`   // "step" or "epoch"
+	Rates []float64 `json:"rates"`
 }
 
 // answer is clc's reply to a report when the trial was sent with prune.
@@ -443,6 +453,17 @@ func (p *workerPool) attempt(ctx context.Context, w *worker, spec clc.TrialSpec,
 	msg := trialMessage{
 		Type: "trial", Trial: id, Fraction: spec.Fraction, N: spec.N, LR: spec.LR, Seed: spec.Seed,
 		Epochs: t.cfg.Epochs, BatchSize: t.cfg.BatchSize, Steps: t.steps(spec), Data: t.cfg.Data, Prune: t.cfg.Prune,
+	}
+	m, err := t.multipliers(spec.N)
+	if err != nil {
+		return clc.Outcome{}, 0, err
+	}
+	if m != nil {
+		rates := make([]float64, len(m))
+		for i, v := range m {
+			rates[i] = spec.LR * v
+		}
+		msg.Schedule = &trialSchedule{Shape: t.cfg.Shape.String(), Per: string(t.cfg.Per), Rates: rates}
 	}
 	b, err := json.Marshal(msg)
 	if err != nil {

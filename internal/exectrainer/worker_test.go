@@ -18,6 +18,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
 )
 
 // tinyWorker is a trainer written with examples/clc_worker.py. It appends
@@ -60,7 +61,11 @@ def train(trial):
         print("epoch", e)  # goes to stderr, never into the protocol
         slow = 3 if mode == "slowstart" and d > 0.3 and e < trial.epochs else 1
         trial.report(e, loss=slow * (final + (trial.epochs - e) * 0.2), accuracy=1 / (1 + final))
-    return {"loss": final, "accuracy": 1 / (1 + final), "f1": 0.5, "steps": trial.steps}
+    out = {"loss": final, "accuracy": 1 / (1 + final), "f1": 0.5, "steps": trial.steps}
+    if trial.rates is not None:
+        out.update(n_rates=len(trial.rates), mean_rate=sum(trial.rates) / len(trial.rates),
+                   first_rate=trial.lr_at(0), last_rate=trial.lr_at(10**9))
+    return out
 
 clc_worker.run(train)
 `
@@ -353,5 +358,28 @@ func TestWorkerPruneStopsClearlyWorse(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// With a schedule shape, every trial carries the rate of each of its
+// steps, whose mean is the trial's rate; a shape that does not fit the
+// smallest run is refused before any trial.
+func TestWorkerSchedule(t *testing.T) {
+	command, env, _ := tinySetup(t)
+	shape := schedule.Spec{Shape: schedule.Linear, MinRatio: 0.1}
+	w := newTiny(t, true, 1, env, command, func(c *Config) { c.Shape, c.Per = &shape, schedule.PerStep })
+	out, err := w.Train(context.Background(), clc.TrialSpec{Fraction: 0.5, N: 200, LR: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.Metrics
+	if m["n_rates"] != 60 || math.Abs(m["mean_rate"]-0.1) > 1e-12 || !(m["first_rate"] > 0.1) || !(m["last_rate"] < m["first_rate"]) {
+		t.Errorf("schedule seen by the worker: %v", m)
+	}
+	if err := w.CheckSizes([]int{200, 1000}); err != nil {
+		t.Errorf("CheckSizes: %v", err)
+	}
+	if _, err := New(Config{Command: "x", Shape: &shape, Epochs: 3, BatchSize: 10}); err == nil {
+		t.Error("a shape with a one-shot command was accepted")
 	}
 }
