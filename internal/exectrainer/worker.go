@@ -110,6 +110,8 @@ type worker struct {
 	lines  chan string // protocol lines from stdout; closed at EOF
 	stderr *syncTail   // the last bytes of stderr and of stdout lines that are not protocol
 	done   chan struct{}
+	quit   chan struct{} // closed by kill: the stdout reader stops waiting for a reader
+	once   sync.Once
 	hello  hello
 	// readErr is set before lines is closed.
 	readErr error
@@ -184,7 +186,8 @@ func (p *workerPool) start(ctx context.Context, id int) (*worker, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = t.cfg.Dir
 	cmd.Env = t.workerEnv(id)
-	w := &worker{id: id, cmd: cmd, lines: make(chan string, 16), stderr: &syncTail{t: tail{max: stderrKeep}}, done: make(chan struct{})}
+	w := &worker{id: id, cmd: cmd, lines: make(chan string, 16), stderr: &syncTail{t: tail{max: stderrKeep}},
+		done: make(chan struct{}), quit: make(chan struct{})}
 	cmd.Stderr = w.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -266,7 +269,11 @@ func (w *worker) read(r io.ReadCloser) {
 		}
 		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
 			if trimmed[0] == '{' {
-				w.lines <- string(trimmed)
+				select {
+				case w.lines <- string(trimmed):
+				case <-w.quit:
+					return
+				}
 			} else {
 				w.stderr.Write(append(trimmed, '\n'))
 			}
@@ -295,6 +302,7 @@ func (w *worker) parseHello(line string) error {
 // kill kills w's process group and waits (at most waitDelay) for it.
 func (p *workerPool) kill(w *worker) {
 	killGroup(w.cmd)
+	w.once.Do(func() { close(w.quit) })
 	w.stdin.Close()
 	select {
 	case <-w.done:
