@@ -196,7 +196,7 @@ func addLossKey(l *Legend, k lossKey) {
 			scatter(plotter.XYs{{}}, draw.PyramidGlyph{}, neutral, 4))
 	}
 	if k.diverged {
-		l.Add("rate where a seed diverged\n(one row per fraction)", scatter(plotter.XYs{{}}, crossGlyph{vg.Points(1.6)}, neutral, 4))
+		l.Add("rate where a seed diverged or\nwas stopped (one row per fraction)", scatter(plotter.XYs{{}}, crossGlyph{vg.Points(1.6)}, neutral, 4))
 	}
 }
 
