@@ -96,7 +96,11 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	fmt.Fprintf(w, "predict   N = %d (all training rows): η* = %s%s%s, T = %d steps, C = %s lr·steps\n",
 		p.N, g3(p.LR), interval, sourceText(fit), p.Steps, g3(p.Constant))
-	if p.ExpectedRegret > 0 {
+	if obj := fit.Config.Objective(); p.ExpectedRegret > 0 && !obj.IsLoss() {
+		worse := map[clc.Direction]string{clc.Minimize: "above", clc.Maximize: "below"}[obj.Direction]
+		fmt.Fprintf(w, "regret    expected %.2g of %s %s the true optimum's (½·curvature·error², from the %s curve at N = %d)\n",
+			p.ExpectedRegret, obj.Metric, worse, obj.Metric, p.LocalN)
+	} else if p.ExpectedRegret > 0 {
 		fmt.Fprintf(w, "regret    expected %.2g validation loss above the true optimum's (½·curvature·error², from the loss curve at N = %d)\n",
 			p.ExpectedRegret, p.LocalN)
 	}
