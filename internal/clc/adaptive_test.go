@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -150,5 +151,31 @@ func TestLatticeMatchesGrid(t *testing.T) {
 	explicit := newLattice([]float64{0.001, 0.01, 0.03, 1})
 	if explicit.uniform || explicit.lo != 0 || explicit.hi != 3 || explicit.index(math.Log10(0.02)) != 2 {
 		t.Errorf("explicit lattice %+v", explicit)
+	}
+}
+
+// TestGridDesignGolden: --design grid reproduces the fit files of clc
+// before designs existed, byte for byte (apart from the creation time and
+// the trials' wall times): testdata/grid-design.golden.yaml was written by
+// that version on the same sweep of the bowl trainer, with pruning.
+func TestGridDesignGolden(t *testing.T) {
+	o := bowlOptions(t, &bowlTrainer{k: 0.5, alpha: -0.5}, "", true)
+	g := o.Config.Grid()
+	g.Design = DesignGrid
+	o.Config = ExecConfig("bowl", false, 3, 10, g)
+	res, err := Fit(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := MarshalFit(withoutTimes(res.Fit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/grid-design.golden.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the grid design's fit file differs from testdata/grid-design.golden.yaml")
 	}
 }

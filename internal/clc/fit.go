@@ -70,6 +70,9 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
 	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
+	if c.Design == DesignGrid {
+		c.Design = "" // a grid's fit file is as it was before designs
+	}
 }
 
 // Grid returns the configuration's grid.
