@@ -333,7 +333,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		log.Printf("adaptive: %s", stopText(res.Stop))
 	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
 	if shard != nil {
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
@@ -429,6 +429,9 @@ func stageText(s clc.Stage, frac string) string {
 		rates = fmt.Sprintf("%s … %s", g3(s.LRs[0]), g3(s.LRs[len(s.LRs)-1]))
 	}
 	seeds := numfmt.Count(len(s.Seeds), "seed", "seeds")
+	if len(s.Seeds) == 1 {
+		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
+	}
 	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
 		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
 		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
@@ -451,9 +454,15 @@ func stopText(s *clc.Stop) string {
 // fitError words the errors of a fit that need more than their message: a
 // fit without a law shows its optima and says how to move the grid; a
 // stopped sweep says how to resume.
-func fitError(err error, stderr io.Writer) error {
+func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
+		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		if plotPath != "" {
+			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
+				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
+			}
+		}
 		if ie, ok := inputerr.As(err); ok {
 			if h := lawHint(nl); h != "" {
 				ie.Hint = h
