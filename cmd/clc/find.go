@@ -65,14 +65,14 @@ bracket to choose a grid (e.g. a decade either side).`,
 
 // findJSON is the --json output of clc find.
 type findJSON struct {
-	Data     string      `json:"data"`
-	N        int         `json:"n"`
-	Steps    int         `json:"steps"`
-	Ran      int         `json:"steps_run"`
-	Diverged bool        `json:"diverged"`
-	Steepest float64     `json:"steepest_lr"`
-	Lowest   float64     `json:"lowest_lr"`
-	Bracket  [2]float64  `json:"bracket"`
+	Data     string       `json:"data"`
+	N        int          `json:"n"`
+	Steps    int          `json:"steps"`
+	Ran      int          `json:"steps_run"`
+	Diverged bool         `json:"diverged"`
+	Steepest float64      `json:"steepest_lr"`
+	Lowest   float64      `json:"lowest_lr"`
+	Bracket  [2]float64   `json:"bracket"`
 	Points   [][3]float64 `json:"points"` // [lr, loss, smoothed] per step
 }
 
