@@ -633,3 +633,21 @@ func replayAdaptive(c SweepConfig, plan Plan, nFull int, lookup func(TrialSpec) 
 		}
 	}
 }
+
+// Cost is the training a fit's trials took, in full-size runs (samples
+// trained, T(N)·B summed over the trials that ran, over those of one run
+// on all N_full rows), and what the grid design of its configuration
+// takes.
+func (f *FitFile) Cost() (spent, grid float64) {
+	plan, err := PlanOf(f.Dataset.Rows, f.Config)
+	if err != nil || f.Config.BatchSize < 1 {
+		return 0, 0
+	}
+	ad := newAdaptive(f.Config, plan, f.Dataset.Rows)
+	for _, t := range f.Trials {
+		if !t.Pruned {
+			spent += ad.cost(t.N)
+		}
+	}
+	return spent, ad.gridCost()
+}
