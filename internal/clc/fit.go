@@ -29,6 +29,12 @@ type Grid struct {
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
+	// DesignAdaptive), Precision and MaxCost the adaptive design's target
+	// and budget (see SweepConfig).
+	Design    string
+	Precision float64
+	MaxCost   float64
 }
 
 // BuiltinConfig is the fit-file configuration of a sweep trained by the
@@ -73,11 +79,16 @@ func (c *SweepConfig) SetShape(shape *schedule.Spec, per schedule.Granularity) {
 
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
+	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
+	if c.Design == DesignGrid {
+		c.Design = "" // a grid's fit file is as it was before designs
+	}
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
@@ -127,6 +138,8 @@ type Events struct {
 	// Report receives the intermediate reports of running trials (see
 	// RunOptions.OnReport).
 	Report func(spec TrialSpec, r Report)
+	// Stage is called before each stage of an adaptive sweep runs.
+	Stage func(Stage)
 }
 
 // Planned describes the sweep about to run.
@@ -154,6 +167,8 @@ type Result struct {
 	Planned     Planned
 	Run         *RunReport
 	Fingerprint string
+	// Stop says why an adaptive sweep ended; nil for a grid.
+	Stop *Stop
 }
 
 // Fit plans the sweep of o, runs its trials (those o.Journal does not
@@ -173,6 +188,17 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil && o.Journal == "" {
 		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
 			WithHint("give the shard a journal")
+	}
+	if o.Config.Design == DesignAdaptive {
+		fp := Fingerprint(o.Dataset, o.Config)
+		res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Fingerprint: fp}}
+		if o.Events.Planned != nil {
+			o.Events.Planned(res.Planned)
+		}
+		if err := runAdaptive(ctx, o, plan, fp, res); err != nil {
+			return res, err
+		}
+		return res, complete(o, res)
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
@@ -198,11 +224,13 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil {
 		return res, nil
 	}
+	return res, complete(o, res)
+}
+
+// complete makes the fit of a finished sweep.
+func complete(o Options, res *Result) error {
 	res.Fit = NewFitFile(o.Tool, o.Dataset, o.Config, res.Run.Trials)
-	if err := Complete(res.Fit); err != nil {
-		return res, err
-	}
-	return res, nil
+	return Complete(res.Fit)
 }
 
 // NewFitFile is a fit of the current format with its trials, before

@@ -228,6 +228,23 @@ func (o Objective) Samples(trials []Trial) ([]scaling.Sample, error) {
 	return out, nil
 }
 
+// samplesOrDiverged is Samples with a trial that lacks the metric taken
+// as diverged, for decisions made while a sweep runs (which refuses such
+// a trial).
+func (o Objective) samplesOrDiverged(trials []Trial) []scaling.Sample {
+	out := make([]scaling.Sample, len(trials))
+	for i, t := range trials {
+		s, ok := o.Score(t)
+		if !ok {
+			s = math.Inf(1)
+		}
+		out[i] = t.Sample()
+		out[i].Loss = s
+		out[i].Diverged = t.Diverged || math.IsInf(s, 1)
+	}
+	return out
+}
+
 // missingMetric is the input error of a trial without the objective's
 // metric.
 func missingMetric(o Objective, t Trial) error {
