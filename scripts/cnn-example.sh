@@ -19,11 +19,11 @@ cnn="/usr/bin/python3 $root/examples/torch_cnn.py"
 
 start=$(date +%s)
 "$out/clc" fit "$data/fashion-train.csv" --exec-worker "$cnn --train {data} --valid $data/fashion-test.csv" \
-  --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --seeds 2 \
+  --design grid --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --seeds 2 \
   --epochs 2 --batch-size 64 --workers 2 --prune --timeout 30m \
   -o "$out/cnn-fit.yaml" --plot "$out/cnn-fit.png" --json > "$out/cnn-fit.json"
 "$out/clc" fit "$data/fashion-train.csv" --exec-worker "$cnn --train {data} --valid $data/fashion-test.csv" \
-  --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --seeds 2 \
+  --design grid --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --seeds 2 \
   --epochs 2 --batch-size 64 --workers 2 --prune --timeout 30m -q -o "$out/cnn-fit.yaml" > "$out/cnn-fit.txt"
 sweep=$(( $(date +%s) - start ))
 cat "$out/cnn-fit.txt"
