@@ -2,7 +2,7 @@
 """A small convolutional network on Fashion-MNIST 28x28, tuned by clc through persistent workers.
 
     clc fit fashion-train.csv --exec-worker '/usr/bin/python3 examples/torch_cnn.py --valid fashion-test.csv'
-        --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --epochs 2 --batch-size 64
+        --design grid --fractions 1/32,1/16,1/8,1/4 --lr-min 1e-3 --lr-max 1 --lr-points 10 --epochs 2 --batch-size 64
 
 Each worker reads the CSVs once (scripts/fashion-mnist-csv.sh writes them from Debian's
 dataset-fashion-mnist: 784 pixel columns 0..255 and the label last), reshapes the rows into 1x28x28
