@@ -1,7 +1,9 @@
 package scaling
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -59,6 +61,11 @@ const (
 // EstimateOptima finds the optimal constant learning rate η* of every
 // fraction present in trials, with a 95% interval from a noise model
 // pooled over the fractions. The optima are sorted by fraction, ascending.
+// Trials of other runs (Sample.RunSpec: another epoch count, batch size or
+// step budget) form loss curves of their own: one optimum per fraction and
+// run, the fit's own run first, then the others by RunSpec, each by
+// fraction; the noise model is pooled over all of them (a seed pulls an
+// optimum about as far in every run).
 //
 // At each fraction the loss at a rate η is the mean validation loss over
 // seeds, and +Inf when any seed diverged (as bench/torch_peer.py does):
@@ -139,21 +146,23 @@ const (
 // LR, Loss, Steps, LogSE and Constant zero. Otherwise Steps is T(N) of the
 // fraction's non-diverged trials and Constant = η*·T(N).
 func EstimateOptima(trials []Sample) Optima {
-	byFrac := map[float64][]Sample{}
+	byCell := map[cell][]Sample{}
 	for _, t := range trials {
-		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+		c := cell{t.Fraction, t.RunSpec}
+		byCell[c] = append(byCell[c], t)
 	}
-	fracs := make([]float64, 0, len(byFrac))
-	for f := range byFrac {
-		fracs = append(fracs, f)
+	cells := make([]cell, 0, len(byCell))
+	for c := range byCell {
+		cells = append(cells, c)
 	}
-	sort.Float64s(fracs)
-	out := Optima{Optima: make([]Optimum, 0, len(fracs))}
+	slices.SortFunc(cells, func(a, b cell) int { return cmp.Or(compareRuns(a.run, b.run), cmp.Compare(a.fraction, b.fraction)) })
+	out := Optima{Optima: make([]Optimum, 0, len(cells))}
 	var ss float64
 	maxSeeds := 0
-	local := make([]localOptimum, len(fracs))
-	for k, f := range fracs {
-		o, l := estimateOne(f, byFrac[f])
+	local := make([]localOptimum, len(cells))
+	for k, c := range cells {
+		o, l := estimateOne(c.fraction, byCell[c])
+		o.RunSpec = c.run
 		out.Optima = append(out.Optima, o)
 		local[k] = l
 		maxSeeds = max(maxSeeds, l.seeds)
@@ -180,6 +189,12 @@ func EstimateOptima(trials []Sample) Optima {
 		setInterval(&out.Optima[k], local[k], out.Noise)
 	}
 	return out
+}
+
+// cell is one loss curve of a sweep: a fraction and a run.
+type cell struct {
+	fraction float64
+	run      RunSpec
 }
 
 // maxAsymmetry bounds |κ|: a larger pooled value comes from noise, not
