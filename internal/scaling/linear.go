@@ -15,7 +15,10 @@ type linFit struct {
 	// comes from the points' sampling variances (the rest comes from τ²).
 	// Both are p×p, stored in full.
 	cov, covS [][]float64
-	tau2      float64
+	// ainv is (XᵀWX)⁻¹ for the final weights W: cov itself for a
+	// random-effects fit, cov/τ² for least squares.
+	ainv [][]float64
+	tau2 float64
 	// q is Cochran's Q, Σ w_i (y_i − x_iᵀθ̂_FE)² with w_i = 1/v_i (the
 	// residual sum of squares for least squares).
 	q        float64
@@ -87,6 +90,10 @@ func fitLinear(x [][]float64, y, v []float64, noiseDoF int) (linFit, bool) {
 		if n > p {
 			f.tau2 = f.q / float64(n-p)
 		}
+		f.ainv = square(p)
+		for r, row := range f.cov {
+			copy(f.ainv[r], row)
+		}
 		for _, row := range f.cov {
 			for j := range row {
 				row[j] *= f.tau2
@@ -119,6 +126,7 @@ func fitLinear(x [][]float64, y, v []float64, noiseDoF int) (linFit, bool) {
 		return linFit{}, false
 	}
 	f.q = q
+	f.ainv = f.cov
 	// Sampling part: A⁻¹·(Σ w*_i² v_i·x_i x_iᵀ)·A⁻¹.
 	b := square(p)
 	for i, xi := range x {
