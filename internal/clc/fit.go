@@ -29,6 +29,9 @@ type Grid struct {
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Axes are the other training runs the sweep measures (nil: only its
+	// own).
+	Axes *Axes
 }
 
 // BuiltinConfig is the fit-file configuration of a sweep trained by the
@@ -63,19 +66,25 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
+	c.Axes = g.Axes
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune, Axes: c.Axes}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
-// rows (NewPlan, starting at c's SeedBase).
+// rows: NewPlan with the sweep's own run, starting at c's SeedBase, and
+// WithAxes with c's other runs (c.Axes). It is the one place a sweep's
+// trials are decided: Fit, Merge and the shards all plan through it.
 func PlanOf(nFull int, c SweepConfig) (Plan, error) {
 	p, err := NewPlan(nFull, c.Fractions, c.LRs, c.Seeds, c.BatchSize)
+	if err != nil {
+		return p, err
+	}
 	p.SeedBase = c.SeedBase
-	return p, err
+	return p.WithAxes(c.Run(), c.Axes)
 }
 
 // FractionLabel writes fraction f as the user gave it ("1/32") when it is
@@ -126,11 +135,11 @@ type Planned struct {
 	Fingerprint string
 }
 
-// SizeChecker is implemented by trainers that can reject a plan's dataset
-// sizes before any trial runs (e.g. a schedule's warmup longer than the
-// run at the smallest size).
-type SizeChecker interface {
-	CheckSizes(sizes []int) error
+// CellChecker is implemented by trainers that can reject a plan's cells
+// (its sizes and runs) before any trial runs (e.g. a schedule's warmup
+// longer than the run at the smallest size).
+type CellChecker interface {
+	CheckCells(cells []Cell) error
 }
 
 // Result is a finished fit, or a shard's finished share.
@@ -152,8 +161,8 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sc, ok := o.Trainer.(SizeChecker); ok {
-		if err := sc.CheckSizes(plan.Sizes); err != nil {
+	if cc, ok := o.Trainer.(CellChecker); ok {
+		if err := cc.CheckCells(plan.Cells()); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +172,7 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
-		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, nil)
+		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, plan.ShardCost())
 	}
 	fp := Fingerprint(o.Dataset, o.Config)
 	res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Trials: len(specs), Shard: o.Shard, Fingerprint: fp}}
@@ -198,8 +207,8 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 }
 
 // Complete turns a fit's trials into its optima (with their noise model),
-// law, constant and prediction at N_full (the dataset's rows), and stamps
-// its creation time.
+// law, constant, joint law over its other runs (when it has some) and
+// prediction at N_full (the dataset's rows), and stamps its creation time.
 // When too few optima are usable for a law it returns a *NoLawError
 // holding the fit with its optima (an input error: the grid or the
 // fractions need changing).
@@ -213,6 +222,7 @@ func Complete(f *FitFile) error {
 	}
 	f.Law = law
 	f.Constant = scaling.AnalyzeConstant(f.Optima, law)
+	f.Joint = scaling.FitJointLaw(f.Optima, f.Config.Run())
 	full, err := f.Estimate(scaling.Target{N: f.Dataset.Rows})
 	if err != nil {
 		return fmt.Errorf("predicting the full size: %w", err)

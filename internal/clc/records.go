@@ -57,10 +57,11 @@ func (r trialRecord) trial() Trial {
 }
 
 // valid reports whether the record could have been written by clc: a
-// positive size, rate and fraction in (0, 1], non-negative seed and steps,
-// and a loss unless it diverged.
+// positive size, rate and fraction in (0, 1], non-negative seed, steps
+// and run, and a loss unless it diverged.
 func (r trialRecord) valid() bool {
 	return r.N > 0 && r.LR > 0 && !math.IsInf(r.LR, 0) && r.Seed >= 0 && r.Steps >= 0 &&
+		r.Epochs >= 0 && r.BatchSize >= 0 && r.StepBudget >= 0 &&
 		r.Fraction > 0 && r.Fraction <= 1 && (r.ValidLoss != nil || r.Diverged)
 }
 
@@ -84,6 +85,7 @@ func (t Trial) MarshalYAML() (any, error) { return recordOf(t), nil }
 // trialKeys lists the keys of a stored trial and whether each is required.
 var trialKeys = map[string]bool{
 	"fraction": true, "n": true, "lr": true, "seed": true, "steps": true,
+	"epochs": false, "batch_size": false, "step_budget": false,
 	"valid_loss": false, "train_loss": false, "valid_accuracy": false,
 	"diverged": true, "pruned": false, "seconds": true,
 }

@@ -52,7 +52,9 @@ type RunReport struct {
 
 // Run runs the specs a journal does not already hold and returns all of
 // them. It records the plan (the fingerprint fp and plan) and then every
-// finished trial in the journal as it completes, so a stopped run resumes
+// finished trial in the journal as it completes, under the trial's
+// fingerprint (fp for the sweep's own run, TrialFingerprint of plan's data
+// and configuration for another run), so a stopped run resumes
 // where it ended: the same specs with the same fingerprint reuse every
 // recorded trial and run only the rest. With pruning, a rate above a
 // recorded divergence at the same N and seed is pruned whether or not it
@@ -73,11 +75,12 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 			return nil, err
 		}
 	}
+	fpOf := trialFingerprints(fp, plan.Dataset, plan.Config)
 	lookup := func(s TrialSpec) (Trial, bool) {
 		if journal == nil {
 			return Trial{}, false
 		}
-		return journal.Lookup(fp, s)
+		return journal.Lookup(fpOf(s), s)
 	}
 	trials, have := CollectTrials(specs, opt.Prune, lookup)
 	rep := &RunReport{Resume: Resume{Journal: opt.Journal}}
@@ -103,7 +106,7 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 
 	record := func(t Trial, done, total int) error {
 		if journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
-			if err := journal.Append(fp, t); err != nil {
+			if err := journal.Append(fpOf(t.TrialSpec), t); err != nil {
 				return err
 			}
 		}
