@@ -246,4 +246,3 @@ func TestPlanWithAxes(t *testing.T) {
 		}
 	}
 }
-

@@ -49,9 +49,9 @@ type FitFile struct {
 	Optima  []scaling.Optimum `yaml:"optima,omitempty"`
 	// Noise is the seed-to-seed noise model the optima's intervals come
 	// from (version 2; nil in version 1).
-	Noise      *scaling.Noise         `yaml:"noise,omitempty"`
-	Law        scaling.Law            `yaml:"law"`
-	Constant   scaling.ConstantReport `yaml:"constant"`
+	Noise    *scaling.Noise         `yaml:"noise,omitempty"`
+	Law      scaling.Law            `yaml:"law"`
+	Constant scaling.ConstantReport `yaml:"constant"`
 	// Joint is the law over the size, the training length and the batch
 	// size, fitted when the sweep had other runs (version 3; nil
 	// otherwise).
