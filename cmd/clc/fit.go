@@ -25,6 +25,7 @@ type fitOptions struct {
 	dataFlags    dataFlags
 	modelFlags   modelFlags
 	fractions    string
+	axisFracs    string
 	lrMin, lrMax float64
 	lrPoints     int
 	lrs          string
@@ -94,8 +95,10 @@ is the last column unless --target names another. The fit is written to --out.`,
 	}
 	f := cmd.Flags()
 	o.dataFlags.register(f)
+	o.modelFlags.lists = true
 	o.modelFlags.register(f)
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
+	f.StringVar(&o.axisFracs, "axis-fractions", "", "with several --epochs, --batch-size or --steps: the fractions the other runs train at (default: the two smallest of --fractions)")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
 	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
@@ -237,6 +240,9 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune}
+	if grid.Axes, err = o.axes(flags, fractions, fracText); err != nil {
+		return err
+	}
 
 	log := newLogger(stderr, o.quiet)
 	if flags.Changed("bootstrap") {
@@ -308,6 +314,33 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
 	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+}
+
+// axes returns the other runs of the list flags (--epochs 3,1,6,
+// --batch-size, --steps), at --axis-fractions or the two smallest
+// fractions; nil when every list has one value.
+func (o *fitOptions) axes(flags *pflag.FlagSet, fractions []float64, fracText []string) (*clc.Axes, error) {
+	epochs, batches, steps, err := o.modelFlags.resolveLists()
+	if err != nil {
+		return nil, err
+	}
+	if len(epochs)+len(batches)+len(steps) == 0 {
+		if flags.Changed("axis-fractions") {
+			return nil, inputerr.New("--axis-fractions needs several values of --epochs, --batch-size or --steps").
+				WithHint("e.g. --epochs 3,1,6 trains 1 and 6 epochs at the axis fractions besides 3 at every fraction")
+		}
+		return nil, nil
+	}
+	a := &clc.Axes{Epochs: epochs, BatchSizes: batches, Steps: steps}
+	if flags.Changed("axis-fractions") {
+		if a.Fractions, a.FractionText, err = clc.ParseFractions(o.axisFracs); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	a.Fractions = clc.DefaultAxisFractions(fractions)
+	a.FractionText = fracText[:len(a.Fractions)]
+	return a, nil
 }
 
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
