@@ -240,7 +240,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		return err
 	}
 	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune}
-	if grid.Axes, err = o.axes(flags, fractions, fracText); err != nil {
+	if grid.Axes, err = o.axes(flags); err != nil {
 		return err
 	}
 
@@ -287,6 +287,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			data.info.Source, data.train.N, data.valid.N, data.train.D, data.train.Task, classesText(data.train), time.Since(start).Seconds())
 	}
 
+	defaultAxisFractions(&opts)
 	units := clc.ShardUnits(mustPlanSpecs(opts), o.prune)
 	shard, err := resolveShard(flags, o.shard, o.shards, units)
 	if err != nil {
@@ -319,7 +320,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 // axes returns the other runs of the list flags (--epochs 3,1,6,
 // --batch-size, --steps), at --axis-fractions or the two smallest
 // fractions; nil when every list has one value.
-func (o *fitOptions) axes(flags *pflag.FlagSet, fractions []float64, fracText []string) (*clc.Axes, error) {
+func (o *fitOptions) axes(flags *pflag.FlagSet) (*clc.Axes, error) {
 	epochs, batches, steps, err := o.modelFlags.resolveLists()
 	if err != nil {
 		return nil, err
@@ -336,11 +337,16 @@ func (o *fitOptions) axes(flags *pflag.FlagSet, fractions []float64, fracText []
 		if a.Fractions, a.FractionText, err = clc.ParseFractions(o.axisFracs); err != nil {
 			return nil, err
 		}
-		return a, nil
 	}
-	a.Fractions = clc.DefaultAxisFractions(fractions)
-	a.FractionText = fracText[:len(a.Fractions)]
-	return a, nil
+	return a, nil // without --axis-fractions, defaultAxisFractions fills them in
+}
+
+// defaultAxisFractions sets the axis fractions of a sweep with other runs
+// and no --axis-fractions, once N_full is known (clc.DefaultAxisFractions).
+func defaultAxisFractions(o *clc.Options) {
+	if a := o.Config.Axes; a != nil && a.Fractions == nil {
+		a.Fractions, a.FractionText = clc.DefaultAxisFractions(o.Dataset.Rows, o.Config)
+	}
 }
 
 // mustPlanSpecs lists the plan's trials for counting its units of work; an

@@ -37,10 +37,17 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	if fit.Config.Schedule != nil {
 		rate = "optimal mean lr"
 	}
-	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\tval loss\tC (lr·steps)\tbracketed\t\n", rate)
+	// A fit with other runs has a column naming each optimum's run.
+	runCol := func(o scaling.Optimum) string { return "" }
+	head := "fraction\t"
+	if hasAxes(fit) {
+		runCol = func(o scaling.Optimum) string { return runText(o.RunSpec) + "\t" }
+		head += "run\t"
+	}
+	fmt.Fprintf(tw, "%sN\tsteps\t%s\t95%% interval\tval loss\tC (lr·steps)\tbracketed\t\n", head, rate)
 	for _, o := range fit.Optima {
 		if !o.Usable {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)
+			fmt.Fprintf(tw, "%s\t%s%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps)
 			continue
 		}
 		br := "yes"
@@ -51,7 +58,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		if o.LRHigh > o.LRLow {
 			interval = fmt.Sprintf("[%s, %s]", g3(o.LRLow), g3(o.LRHigh))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
+		fmt.Fprintf(tw, "%s\t%s%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps,
 			g3(o.LR), interval, o.Loss, g3(o.Constant), br)
 	}
 	if err := tw.Flush(); err != nil {
@@ -85,6 +92,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "check     extrapolation check needs at least 3 usable optima\n")
 	}
 	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
+	writeJointLines(w, fit)
 	p := fit.Prediction
 	interval := ""
 	if p.LRHigh > p.LRLow {
@@ -181,10 +189,14 @@ type fitJSON struct {
 	LocalLR         float64                `json:"local_lr"`
 	ExpectedRegret  float64                `json:"expected_regret"`
 	Shape           string                 `json:"shape"`
-	Optima          []optimumJSON          `json:"optima"`
-	Warnings        []string               `json:"warnings"`
-	MissingTrials   int                    `json:"missing_trials"`
-	FitFile         string                 `json:"fit_file"`
+	// Axes are the other runs (null for a fit of one run) and JointLaw
+	// the law fitted over them.
+	Axes          *clc.Axes         `json:"axes"`
+	JointLaw      *scaling.JointLaw `json:"joint_law"`
+	Optima        []optimumJSON     `json:"optima"`
+	Warnings      []string          `json:"warnings"`
+	MissingTrials int               `json:"missing_trials"`
+	FitFile       string            `json:"fit_file"`
 }
 
 type optimumJSON struct {
@@ -205,6 +217,10 @@ type optimumJSON struct {
 	Edge      string  `json:"edge,omitempty"`
 	Refined   bool    `json:"refined"`
 	Usable    bool    `json:"usable"`
+	// The optimum's run when it is not the fit's own.
+	Epochs     int `json:"epochs,omitempty"`
+	BatchSize  int `json:"batch_size,omitempty"`
+	StepBudget int `json:"step_budget,omitempty"`
 }
 
 func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string) error {
@@ -217,7 +233,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
 		PredictedLRDoF: p.DoF, Source: p.Source, LawWeight: p.LawWeight, LawLR: p.LawLR, LocalLR: p.LocalLR,
 		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Noise: fit.Noise,
-		Warnings: warnings, FitFile: path, Shape: "constant",
+		Warnings: warnings, FitFile: path, Shape: "constant", Axes: fit.Config.Axes, JointLaw: fit.Joint,
 	}
 	if fit.Config.Schedule != nil {
 		out.Shape = fit.Config.Schedule.String()
@@ -230,6 +246,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
 			Log10SE: o.LogSE, DoF: o.DoF, Note: o.IntervalNote, Curvature: o.Curvature,
 			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
+			Epochs: o.Epochs, BatchSize: o.BatchSize, StepBudget: o.StepBudget,
 		})
 	}
 	return writeJSON(w, out)

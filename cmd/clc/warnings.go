@@ -27,7 +27,7 @@ const (
 // a prediction more than farDecades above the fitted sizes. Each names a
 // remedy.
 func fitWarnings(fit *clc.FitFile) []string {
-	out := unbracketedWarnings(fit)
+	out := append(unbracketedWarnings(fit), axesWarnings(fit)...)
 	law, p := fit.Law, fit.Prediction
 	if law.Points < 2 || !(p.LR > 0) {
 		return out
@@ -74,7 +74,7 @@ func unbracketedWarnings(fit *clc.FitFile) []string {
 	lrs := fit.Config.LRs
 	for _, o := range fit.Optima {
 		if !o.Usable {
-			out = append(out, fmt.Sprintf("every rate diverged at fraction %s (N = %d); lower --lr-min", fractionLabel(fit, o.Fraction), o.N))
+			out = append(out, fmt.Sprintf("every rate diverged at fraction %s (N = %d); lower --lr-min", optimumLabel(fit, o), o.N))
 			continue
 		}
 		if o.Bracketed {
@@ -82,10 +82,10 @@ func unbracketedWarnings(fit *clc.FitFile) []string {
 		}
 		if o.Edge == "low" {
 			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[0]/10)))
+				optimumLabel(fit, o), o.N, g3(o.LR), flagNum(lrs[0]/10)))
 		} else {
 			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[len(lrs)-1]*10)))
+				optimumLabel(fit, o), o.N, g3(o.LR), flagNum(lrs[len(lrs)-1]*10)))
 		}
 	}
 	return out

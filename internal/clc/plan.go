@@ -297,10 +297,33 @@ func (a *Axes) Runs() []scaling.RunSpec {
 	return out
 }
 
-// DefaultAxisFractions are the fractions the other runs of a sweep train
-// at unless given: the two smallest of the sweep's (sorted ascending).
-func DefaultAxisFractions(fractions []float64) []float64 {
-	return append([]float64(nil), fractions[:min(2, len(fractions))]...)
+// MaxAxisShare is the cost of a sweep's other runs, as a share of its own
+// run's, that DefaultAxisFractions keeps below when it can.
+const MaxAxisShare = 0.5
+
+// DefaultAxisFractions returns the fractions the other runs of a sweep of
+// configuration c on nFull rows train at unless given, with their text:
+// the two smallest of the sweep's fractions (the cheapest curves; two sizes
+// per run), or the smallest alone when at two the other runs would cost
+// more than MaxAxisShare of the sweep's own run (Plan.AxisShare).
+func DefaultAxisFractions(nFull int, c SweepConfig) ([]float64, []string) {
+	pick := func(k int) ([]float64, []string) {
+		k = min(k, len(c.Fractions))
+		fs := append([]float64(nil), c.Fractions[:k]...)
+		var ts []string
+		if len(c.FractionText) >= k {
+			ts = append([]string(nil), c.FractionText[:k]...)
+		}
+		return fs, ts
+	}
+	two, texts := pick(2)
+	a := *c.Axes
+	a.Fractions, a.FractionText = two, texts
+	c.Axes = &a
+	if p, err := PlanOf(nFull, c); err == nil && p.AxisShare() <= MaxAxisShare {
+		return two, texts
+	}
+	return pick(1)
 }
 
 // maxAxisRuns bounds the other runs of a sweep.

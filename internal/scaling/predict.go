@@ -293,8 +293,10 @@ type Transfer struct {
 // widened by Δ's variance and its covariance with the law (both are
 // fitted to the fit's own optima),
 //
-//	L + Δ ± t(0.975, ν)·sqrt(V_L + V_Δ + 2·Cov(L, Δ) + V_prior),
+//	L + Δ ± t(0.975, ν)·sqrt(V_L + V_Δ + 2·Cov(L, Δ) + V_prior + max(0, τ_J² − τ_S²)),
 //
+// (the target's optimum scattering about the joint law by its τ_J, where
+// V_L holds the size law's τ_S²),
 // widened to hold the decision, with ν Satterthwaite's combination of
 // the parts (a prior's variance is known: infinitely many degrees of
 // freedom). With Model.AssumeTransfer (fit files before version 3) C(N)
@@ -366,14 +368,22 @@ func Predict(m Model, t Target) (Estimate, error) {
 		covL := tv.covLaw(x)
 		covD := d.LawWeight*covL + (1-d.LawWeight)*tv.covAnchor
 		center := d.Log10 + tr.Decades
-		mse = math.Max(0, d.MSE+tv.v+2*covD+tv.vPrior)
+		// The target run's own optimum scatters about the joint law by
+		// τ_J, where the fit's run's scatters about the size law by τ_S:
+		// the larger of the two replaces τ_S² in the law's variance.
+		tauS2, tauJ2, tauDoF := law.Tau*law.Tau, 0.0, 0.0
+		if m.Joint.Fitted() {
+			tauJ2, tauDoF = m.Joint.Tau*m.Joint.Tau, float64(max(0, m.Joint.Points-len(m.Joint.Coef)))
+		}
+		extra := math.Max(0, tauJ2-tauS2)
+		mse = math.Max(0, d.MSE+tv.v+2*covD+tv.vPrior+extra)
 		e.Log10SE = math.Sqrt(mse)
 		e.LR = math.Pow(10, center)
 		if h := d.Law.Half95(); h > 0 {
 			vl := d.Law.Var
 			vd := math.Max(0, tv.v+2*covL)
-			total := vl + vd + tv.vPrior
-			dof := satterthwaiteF(vl, d.Law.DoF, vd, tv.dof, tv.vPrior, math.Inf(1))
+			total := vl + vd + tv.vPrior + extra
+			dof := satterthwaiteF(vl, d.Law.DoF, vd, tv.dof, tv.vPrior, math.Inf(1), extra, tauDoF)
 			half := interval95(total, dof)
 			lo, hi := d.Law.Log10+tr.Decades-half, d.Law.Log10+tr.Decades+half
 			lo, hi = math.Min(lo, center), math.Max(hi, center)
