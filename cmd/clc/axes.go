@@ -85,8 +85,8 @@ func writeJointLines(w io.Writer, fit *clc.FitFile) {
 		fmt.Fprintf(w, "batch     %s\n", j.BatchVerdict)
 	}
 	for _, c := range j.Checks {
-		fmt.Fprintf(w, "check     the joint law fitted without %s predicts its %d optima %+.2f decades off (%.1fσ, p = %.2f)\n",
-			clc.RunLabel(c.RunSpec), c.Points, c.MissDecades, math.Abs(c.Sigma), c.PValue)
+		fmt.Fprintf(w, "check     the joint law fitted without %s predicts its %s %+.2f decades off (%.1fσ, p = %.2f)\n",
+			clc.RunLabel(c.RunSpec), numfmt.Count(c.Points, "optimum", "optima"), c.MissDecades, math.Abs(c.Sigma), c.PValue)
 	}
 }
 
