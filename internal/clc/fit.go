@@ -32,6 +32,12 @@ type Grid struct {
 	// Axes are the other training runs the sweep measures (nil: only its
 	// own).
 	Axes *Axes
+	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
+	// DesignAdaptive), Precision and MaxCost the adaptive design's target
+	// and budget (see SweepConfig).
+	Design    string
+	Precision float64
+	MaxCost   float64
 }
 
 // BuiltinConfig is the fit-file configuration of a sweep trained by the
@@ -66,12 +72,17 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
+	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
+	if c.Design == DesignGrid {
+		c.Design = "" // a grid's fit file is as it was before designs
+	}
 	c.Axes = g.Axes
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune, Axes: c.Axes}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost, Axes: c.Axes}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
@@ -123,6 +134,8 @@ type Events struct {
 	Resumed func(Resume)
 	// Progress receives every trial the run finishes.
 	Progress Progress
+	// Stage is called before each stage of an adaptive sweep runs.
+	Stage func(Stage)
 }
 
 // Planned describes the sweep about to run.
@@ -150,6 +163,8 @@ type Result struct {
 	Planned     Planned
 	Run         *RunReport
 	Fingerprint string
+	// Stop says why an adaptive sweep ended; nil for a grid.
+	Stop *Stop
 }
 
 // Fit plans the sweep of o, runs its trials (those o.Journal does not
@@ -169,6 +184,21 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil && o.Journal == "" {
 		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
 			WithHint("give the shard a journal")
+	}
+	if o.Config.Design == DesignAdaptive && len(plan.Runs) > 0 {
+		return nil, inputerr.New("the adaptive design does not plan other runs (several epochs, batch sizes or step budgets) yet").
+			WithHint("use %v %s", paramDesign, DesignGrid)
+	}
+	if o.Config.Design == DesignAdaptive {
+		fp := Fingerprint(o.Dataset, o.Config)
+		res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Fingerprint: fp}}
+		if o.Events.Planned != nil {
+			o.Events.Planned(res.Planned)
+		}
+		if err := runAdaptive(ctx, o, plan, fp, res); err != nil {
+			return res, err
+		}
+		return res, complete(o, res)
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
@@ -193,11 +223,13 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil {
 		return res, nil
 	}
+	return res, complete(o, res)
+}
+
+// complete makes the fit of a finished sweep.
+func complete(o Options, res *Result) error {
 	res.Fit = NewFitFile(o.Tool, o.Dataset, o.Config, res.Run.Trials)
-	if err := Complete(res.Fit); err != nil {
-		return res, err
-	}
-	return res, nil
+	return Complete(res.Fit)
 }
 
 // NewFitFile is a fit of the current format with its trials, before

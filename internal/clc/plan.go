@@ -152,6 +152,7 @@ const (
 	paramSteps     inputerr.Param = "steps"
 	// paramAxisFractions names the fractions the other runs train at.
 	paramAxisFractions inputerr.Param = "axis_fractions"
+	paramDesign        inputerr.Param = "design"
 )
 
 // maxListItems bounds the items of the fraction and rate lists.
