@@ -523,3 +523,30 @@ func column(f linFit, i int) []float64 {
 	}
 	return out
 }
+
+// PredictLog10 is the joint law's log10 η* at size n, length t and batch
+// size b (the regressors of its Terms), with the variance of a new
+// optimum there, xᵀ·Cov·x + τ², and its degrees of freedom; a zero
+// prediction when the law is not fitted.
+func (j *JointLaw) PredictLog10(n, t, b float64) LawPrediction {
+	if !j.Fitted() {
+		return LawPrediction{}
+	}
+	x := []float64{1}
+	for _, term := range j.Terms {
+		switch term {
+		case TermN:
+			x = append(x, math.Log10(n))
+		case TermT:
+			x = append(x, math.Log10(t))
+		case TermB:
+			x = append(x, math.Log10(b))
+		}
+	}
+	var y float64
+	for i, c := range j.Coef {
+		y += c * x[i]
+	}
+	v := quadForm(j.Cov, x) + j.Tau*j.Tau
+	return LawPrediction{Log10: y, Var: v, DoF: j.dof(v, quadForm(j.SamplingCov, x))}
+}
