@@ -246,3 +246,35 @@ func TestPlanWithAxes(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultAxisFractions(t *testing.T) {
+	g := Grid{Fractions: []float64{1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2}, FractionText: []string{"1/32", "1/16", "1/8", "1/4", "1/2"},
+		LRs: []float64{0.01, 0.1, 1}, Seeds: 2}
+	for _, c := range []struct {
+		nFull     int
+		axes      Axes
+		epochs, b int
+		want      []string
+	}{
+		// The demo's sweep: 1 epoch of batch 32 needs 640 rows for 20 steps,
+		// batches of 64 need 512 rows: 1/8 (875 rows) is the smallest that
+		// qualifies, and 1/8 with 1/4 would cost more than half the sweep.
+		{7000, Axes{Epochs: []int{1, 6}, BatchSizes: []int{16, 64}}, 3, 32, []string{"1/8"}},
+		// Fashion-MNIST: 1875 rows at 1/32 are enough, and 1/32 with 1/16
+		// cost (7/3 + 2)·(3/32)/(31/32) = 42% of the sweep.
+		{60000, Axes{Epochs: []int{1, 6}, BatchSizes: []int{32, 128}}, 3, 64, []string{"1/32", "1/16"}},
+		// Over three epochs of 1 and 12, two would cost 63%: one.
+		{60000, Axes{Epochs: []int{1, 12}}, 3, 64, []string{"1/32"}},
+		// One shorter length only: the two smallest cost little.
+		{60000, Axes{Epochs: []int{2}}, 3, 64, []string{"1/32", "1/16"}},
+		// No fraction has 8 batches of 4096 rows: the largest.
+		{7000, Axes{BatchSizes: []int{4096}}, 3, 32, []string{"1/2"}},
+	} {
+		cfg := ExecConfig("x", false, c.epochs, c.b, g)
+		cfg.Axes = &c.axes
+		_, texts := DefaultAxisFractions(c.nFull, cfg)
+		if !reflect.DeepEqual(texts, c.want) {
+			t.Errorf("N = %d, %+v: %v, want %v", c.nFull, c.axes, texts, c.want)
+		}
+	}
+}
