@@ -263,8 +263,9 @@ func TestDefaultAxisFractions(t *testing.T) {
 		// Fashion-MNIST: 1875 rows at 1/32 are enough, and 1/32 with 1/16
 		// cost (7/3 + 2)·(3/32)/(31/32) = 42% of the sweep.
 		{60000, Axes{Epochs: []int{1, 6}, BatchSizes: []int{32, 128}}, 3, 64, []string{"1/32", "1/16"}},
-		// Over three epochs of 1 and 12, two would cost 63%: one.
-		{60000, Axes{Epochs: []int{1, 12}}, 3, 64, []string{"1/32"}},
+		// Around three epochs, 1 and 24 at two fractions would cost
+		// (25/3)·(3/32)/(31/32) = 81%: one.
+		{60000, Axes{Epochs: []int{1, 24}}, 3, 64, []string{"1/32"}},
 		// One shorter length only: the two smallest cost little.
 		{60000, Axes{Epochs: []int{2}}, 3, 64, []string{"1/32", "1/16"}},
 		// No fraction has 8 batches of 4096 rows: the largest.
