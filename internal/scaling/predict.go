@@ -439,9 +439,13 @@ func (tv transferVariance) covLaw(x float64) float64 {
 //
 // where it measured both axes (the coefficients of log10 T and log10 B). An
 // axis the fit did not vary takes its exponent from its prior: without
-// log10 T, β ~ PriorBeta; without log10 B, γ_E ~ PriorGammaEpochs; under an
-// epoch budget without log10 T, the coefficient of log10 B is γ_E itself,
-// and under a step budget it is γ, so that there Δ = β·u + γ·v. The
+// log10 B, γ_E ~ PriorGammaEpochs; without log10 T, β ~ PriorBeta, with
+// the weight u_B = log10(T/T_fit(N, B)), the length relative to the fit's
+// run at the target's batch size (under an epoch budget the batch size
+// alone moves T, and that move belongs to γ_E: Δ = β·u_B + γ_E·v; under a
+// step budget Δ = β·(u + v) + γ_E·v). Under an epoch budget without
+// log10 T the coefficient of log10 B is γ_E itself, and under a step
+// budget it is γ, so that there Δ = β·u + γ·v. The
 // measured part d·θ̂ (d the weights of the coefficients) has variance
 // dᵀ·Cov·d with the joint law's degrees of freedom; a prior adds
 // weight²·SD² with infinitely many.
@@ -450,6 +454,13 @@ func transfer(m Model, n, steps, batch int) (Transfer, transferVariance) {
 	t0 := float64(baseSteps(n, fit))
 	u := math.Log10(float64(steps) / t0)
 	v := math.Log10(float64(batch) / float64(fit.BatchSize))
+	// ul is the length relative to the fit's run at the target's batch
+	// size: under an epoch budget the batch size alone moves T (T ∝ N/B),
+	// and that move belongs to the batch exponent γ_E, not to β.
+	ul := u
+	if t1 := baseSteps(n, Run{Epochs: fit.Epochs, BatchSize: batch, Steps: fit.Steps}); t1 > 0 {
+		ul = math.Log10(float64(steps) / float64(t1))
+	}
 	tr := Transfer{From: TransferMeasured, LengthDecades: u, BatchDecades: v}
 	var tv transferVariance
 	hasT, hasB := j.has(TermT), j.has(TermB)
@@ -472,14 +483,17 @@ func transfer(m Model, n, steps, batch int) (Transfer, transferVariance) {
 	case hasT:
 		d[j.index(TermT)] = u + v
 		prior(AxisBatch, PriorGammaEpochs, v)
-	case hasB && j.Budget == BudgetSteps:
+	case hasB && budgetOf(fit) == BudgetSteps:
 		d[j.index(TermB)] = v
 		prior(AxisLength, PriorBeta, u)
 	case hasB:
 		d[j.index(TermB)] = v
+		prior(AxisLength, PriorBeta, ul)
+	case budgetOf(fit) == BudgetSteps:
 		prior(AxisLength, PriorBeta, u+v)
+		prior(AxisBatch, PriorGammaEpochs, v)
 	default:
-		prior(AxisLength, PriorBeta, u+v)
+		prior(AxisLength, PriorBeta, ul)
 		prior(AxisBatch, PriorGammaEpochs, v)
 	}
 	if d != nil && (hasT || hasB) {
@@ -501,11 +515,6 @@ func transfer(m Model, n, steps, batch int) (Transfer, transferVariance) {
 	}
 	tr.SE = math.Sqrt(tv.v + tv.vPrior)
 	if hasT {
-		// The length relative to the fit's run at the target's batch size.
-		ul := u
-		if t1 := baseSteps(n, Run{Epochs: fit.Epochs, BatchSize: batch, Steps: fit.Steps}); t1 > 0 {
-			ul = math.Log10(float64(steps) / float64(t1))
-		}
 		tr.LengthExtrapolation = outside(ul, j.LengthRange[0], j.LengthRange[1])
 	}
 	if hasB {
