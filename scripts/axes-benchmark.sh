@@ -16,13 +16,15 @@
 # sweep (samples and trial-seconds of the fit's own trials).
 #
 #   demo            the embedded demo (7,000 training rows): own run 3 epochs of
-#                   batch 32, fit with --epochs 3,1,6 --batch-size 32,16,128,
-#                   FITS repeated fits (other shuffles and seeds); truth: 25
-#                   rates 10^(1/12) apart, 8 seeds
-#   fashion-mnist   the first 20,000 training rows of Fashion-MNIST
-#                   (scripts/fashion-mnist-csv.sh), validated on the first 5,000
-#                   test rows, MLP 784-128-10, SGD: own run 3 epochs of batch 64,
-#                   fit with --epochs 3,1,6 --batch-size 64,32,128; truth: 9 rates
+#                   batch 32, fit with --epochs 3,1,6 --batch-size 32,16,64 (the
+#                   other runs at 1/8, the smallest fraction where each has 8
+#                   batches per epoch and 20 steps), FITS repeated fits (other
+#                   shuffles and seeds); truth: 25 rates 10^(1/12) apart, 8 seeds
+#   fashion-mnist   Fashion-MNIST (scripts/fashion-mnist-csv.sh), all 60,000
+#                   training rows, validated on the first 5,000 test rows, MLP
+#                   784-32-10 (narrow, to keep the truth affordable), SGD, clc's
+#                   default fractions 1/32…1/4: own run 3 epochs of batch 64, fit
+#                   with --epochs 3,1,6 --batch-size 64,32,128; truth: 9 rates
 #                   10^(1/8) apart around clc's prediction (extended where the
 #                   minimum is at an edge), 4 seeds
 #
@@ -51,7 +53,7 @@ lrs=$(python3 -c "print(','.join(f'{10 ** (-2 + i / 12):.6g}' for i in range(25)
 "${clc[@]}" fit --demo --design grid --fractions 1/64,1 --budget steps --steps 400,1600 --axis-fractions 1 --lrs "$lrs" \
   --seeds 8 --prune --quiet -o demo-truth-steps.yaml --journal demo-truth-steps.jsonl >/dev/null || true
 for i in $(seq 1 "$fits"); do
-  "${clc[@]}" fit --demo --epochs 3,1,6 --batch-size 32,16,128 --shuffle-seed "$i" --seed-base $((1000 + 2 * i)) --quiet \
+  "${clc[@]}" fit --demo --epochs 3,1,6 --batch-size 32,16,64 --shuffle-seed "$i" --seed-base $((1000 + 2 * i)) --quiet \
     -o "demo-fit-$i.yaml" --journal "demo-fit-$i.jsonl" >/dev/null
 done
 demo_targets=("--epochs 1" "--epochs 6" "--epochs 12" "--batch-size 16" "--batch-size 64" "--batch-size 128"
@@ -66,9 +68,8 @@ done
 # ---- Fashion-MNIST ------------------------------------------------------------
 data=/tmp/fashion-mnist
 [[ -f $data/fashion-train.csv ]] || "$here/fashion-mnist-csv.sh" "$data"
-head -20001 "$data/fashion-train.csv" >fashion-20k.csv
 head -5001 "$data/fashion-test.csv" >fashion-valid-5k.csv
-fm=(fashion-20k.csv --valid fashion-valid-5k.csv --hidden 128 --optimizer sgd)
+fm=("$data/fashion-train.csv" --valid fashion-valid-5k.csv --hidden 32 --optimizer sgd)
 "${clc[@]}" fit "${fm[@]}" --epochs 3,1,6 --batch-size 64,32,128 --quiet -o fashion-fit.yaml --journal fashion-fit.jsonl >/dev/null
 fashion_targets=("--epochs 1" "--epochs 6" "--epochs 10" "--batch-size 32" "--batch-size 128" "--batch-size 256"
   "--epochs 6 --batch-size 128" "--steps 2000")
@@ -76,7 +77,7 @@ for t in "${fashion_targets[@]}"; do
   # shellcheck disable=SC2086
   "${clc[@]}" predict --fit fashion-fit.yaml $t --json 2>/dev/null >"fashion-predict-${t// /}.json"
 done
-# Truth: each target on all 20,000 rows, 9 rates 10^(1/8) apart centred on
+# Truth: each target on all 60,000 rows, 9 rates 10^(1/8) apart centred on
 # clc's prediction, 4 seeds; moved outwards while the minimum is at an edge.
 for t in "${fashion_targets[@]}"; do
   name=${t// /}
@@ -89,9 +90,9 @@ for t in "${fashion_targets[@]}"; do
   for _ in 1 2 3; do
     grid=$(python3 -c "print(','.join(f'{10 ** (i / 8):.6g}' for i in range($lo, $hi + 1)))")
     # shellcheck disable=SC2086
-    "${clc[@]}" fit "${fm[@]}" --design grid "${budget[@]}" $t --fractions 1/32,1 --lrs "$grid" --seeds 4 --prune --quiet \
+    "${clc[@]}" fit "${fm[@]}" --design grid "${budget[@]}" $t --fractions 1/64,1 --lrs "$grid" --seeds 4 --prune --quiet \
       -o "fashion-truth-$name.yaml" --journal "fashion-truth-$name.jsonl" >/dev/null 2>&1 || true
-    edge=$(python3 "$here/axes-truth.py" edge "fashion-truth-$name.jsonl" 20000)
+    edge=$(python3 "$here/axes-truth.py" edge "fashion-truth-$name.jsonl" 60000)
     case $edge in
       low) lo=$((lo - 3)) ;;
       high) hi=$((hi + 3)) ;;

@@ -73,8 +73,12 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	if nz := fit.Noise; nz != nil {
 		if nz.DoF > 0 {
-			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %d fractions (%d degrees of freedom); intervals use Student's t\n",
-				nz.SeedSD, nz.Fractions, nz.DoF)
+			curves := numfmt.Count(nz.Fractions, "fraction", "fractions")
+			if hasAxes(fit) {
+				curves = numfmt.Count(nz.Fractions, "curve", "curves") + " (fractions and runs)"
+			}
+			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %s (%d degrees of freedom); intervals use Student's t\n",
+				nz.SeedSD, curves, nz.DoF)
 		} else {
 			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
 		}
