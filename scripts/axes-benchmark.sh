@@ -41,9 +41,10 @@ out=$(cd "$out" && pwd)
 clc=(nice -n 10 "$out/clc")
 cd "$out"
 start=$(date +%s)
+py=/usr/bin/python3 # Debian's, with numpy and yaml
 
 # ---- demo -------------------------------------------------------------------
-lrs=$(python3 -c "print(','.join(f'{10 ** (-2 + i / 12):.6g}' for i in range(25)))")
+lrs=$($py -c "print(','.join(f'{10 ** (-2 + i / 12):.6g}' for i in range(25)))")
 # Truth: every single-setting target at N = 7000 (fraction 1; 1/64 only
 # completes the plan), a combination, and step budgets.
 "${clc[@]}" fit --demo --design grid --fractions 1/64,1 --epochs 3,1,6,12 --batch-size 32,16,64,128 --axis-fractions 1 --lrs "$lrs" \
@@ -85,14 +86,14 @@ for t in "${fashion_targets[@]}"; do
   set -- $t
   budget=()
   if [[ $1 == --steps ]]; then budget=(--budget steps); fi
-  centre=$(python3 -c "import json,math; print(round(8*math.log10(json.load(open('fashion-predict-$name.json'))['predictions'][0]['lr'])))")
+  centre=$($py -c "import json,math; print(round(8*math.log10(json.load(open('fashion-predict-$name.json'))['predictions'][0]['lr'])))")
   lo=$((centre - 4)); hi=$((centre + 4))
   for _ in 1 2 3; do
-    grid=$(python3 -c "print(','.join(f'{10 ** (i / 8):.6g}' for i in range($lo, $hi + 1)))")
+    grid=$($py -c "print(','.join(f'{10 ** (i / 8):.6g}' for i in range($lo, $hi + 1)))")
     # shellcheck disable=SC2086
     "${clc[@]}" fit "${fm[@]}" --design grid "${budget[@]}" $t --fractions 1/64,1 --lrs "$grid" --seeds 4 --prune --quiet \
       -o "fashion-truth-$name.yaml" --journal "fashion-truth-$name.jsonl" >/dev/null 2>&1 || true
-    edge=$(python3 "$here/axes-truth.py" edge "fashion-truth-$name.jsonl" 60000)
+    edge=$($py "$here/axes-truth.py" edge "fashion-truth-$name.jsonl" 60000)
     case $edge in
       low) lo=$((lo - 3)) ;;
       high) hi=$((hi + 3)) ;;
@@ -101,4 +102,4 @@ for t in "${fashion_targets[@]}"; do
   done
 done
 
-python3 "$here/axes-truth.py" report "$out" "$fits" "$(($(date +%s) - start))"
+$py "$here/axes-truth.py" report "$out" "$fits" "$(($(date +%s) - start))"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Truth and report of scripts/axes-benchmark.sh (see there).
 
   axes-truth.py edge JOURNAL N        low, high or ok: where the own run's
@@ -186,7 +186,15 @@ def report(out, fits, secs):
         if costs:
             summary.append(f"{name}: the other runs cost +{100 * np.mean([c[0] for c in costs]):.0f}% in samples and "
                            f"+{100 * np.mean([c[1] for c in costs]):.0f}% in trial-seconds of the size-only sweep")
-    print(f"Measured by scripts/axes-benchmark.sh in {secs} s of wall time (nice, 2 shared cores).\n")
+    busy = 0.0
+    for j in glob.glob("*.jsonl"):
+        with open(j) as f:
+            for line in f:
+                if line.strip() and '"plan"' not in line:
+                    busy += json.loads(line).get("seconds", 0)
+    print(f"Measured by scripts/axes-benchmark.sh: {secs} s of wall time for this run (journals reused), "
+          f"{busy / 60:.0f} trial-minutes recorded in all its journals (the sum of the trials' wall times, "
+          f"an upper bound on their CPU time; nice, 2 shared cores).\n")
     for s in summary:
         print("- " + s)
     print("\n".join(lines))
