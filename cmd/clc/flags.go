@@ -312,6 +312,10 @@ func (m *modelFlags) resolveLists() (epochs, batches, steps []int, err error) {
 		*l.dst = l.vals[0]
 		*l.rest = l.vals[1:]
 	}
+	if len(epochs) > 0 && m.budget == "steps" {
+		return nil, nil, nil, inputerr.New("several values of --epochs need --budget epochs").
+			WithHint("with --budget steps, give several --steps instead")
+	}
 	for _, v := range append(append(append([]int(nil), epochs...), batches...), steps...) {
 		if v < 1 {
 			return nil, nil, nil, inputerr.New("--epochs, --batch-size and --steps values must be at least 1, not %d", v)

@@ -75,7 +75,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		if nz.DoF > 0 {
 			curves := numfmt.Count(nz.Fractions, "fraction", "fractions")
 			if hasAxes(fit) {
-				curves = numfmt.Count(nz.Fractions, "curve", "curves") + " (fractions and runs)"
+				curves = numfmt.Count(nz.Fractions, "curve", "curves") + " of fractions and runs"
 			}
 			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %s (%d degrees of freedom); intervals use Student's t\n",
 				nz.SeedSD, curves, nz.DoF)

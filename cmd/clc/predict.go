@@ -129,10 +129,11 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// A run other than the fit's has a column saying how its rate was
-	// moved there.
+	// moved there (not for a fit file before version 3, whose table is
+	// as it was; its note says the transfer is assumed).
 	transferred := false
 	for _, e := range estimates {
-		transferred = transferred || e.Transfer != nil
+		transferred = transferred || (e.Transfer != nil && e.Transfer.From != scaling.TransferAssumed)
 	}
 	head := "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t"
 	if transferred {
