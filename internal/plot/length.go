@@ -34,7 +34,8 @@ type LengthData struct {
 	// Sizes are the sizes where the fit measured other lengths, ascending.
 	Sizes []LengthSize `json:"sizes"`
 	// Full is the rate clc gives a run of the fit's batch size at n_full
-	// (FullN rows) against its length (clc predict --steps T): X is T.
+	// (FullN rows) against its length (a prediction for a step budget of
+	// T): X is T.
 	Full  []Estimate `json:"full"`
 	FullN int        `json:"full_n"`
 }
