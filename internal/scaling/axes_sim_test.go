@@ -29,6 +29,10 @@ type axScenario struct {
 	Seeds            int
 	Grid             simGrid
 	Tau              float64
+	// Drift is the standard deviation, per decade of N, of how far the
+	// exponents of T and B at N differ from those at N_full (drawn per
+	// sweep; see simulateAxes).
+	Drift float64
 }
 
 // axTarget is a run to predict at N_full.
@@ -70,6 +74,19 @@ func simulateAxes(sc axScenario, rng *rand.Rand) axSweep {
 		return c0 + sc.Alpha*math.Log10(float64(n)/simNFull) + sc.Beta*math.Log10(float64(t)/tFull) +
 			sc.Gamma*math.Log10(float64(b)/float64(sc.Base.BatchSize))
 	}
+	// Exponents that drift with N: a run of T steps and batch size B at N
+	// differs from the fit's run there by (β + δ_T·log10(N/N_full))·
+	// log10(T/T_fit(N)) + (γ + δ_B·log10(N/N_full))·log10(B/B_0), so the
+	// fit's run keeps its exact power law and the exponents are β and γ at
+	// N_full.
+	var dT, dB float64
+	if sc.Drift > 0 {
+		dT, dB = sc.Drift*rng.NormFloat64(), sc.Drift*rng.NormFloat64()
+	}
+	cellX := func(n, t, b int) float64 {
+		l := math.Log10(float64(n) / simNFull)
+		return law(n, t, b) + dT*l*math.Log10(float64(t)/float64(mustSteps(n, sc.Base))) + dB*l*math.Log10(float64(b)/float64(sc.Base.BatchSize))
+	}
 	sp := drawCurves(rng)
 	sw := axSweep{law: law, Targets: axTargets(sc)}
 	lrs := sc.Grid.rates()
@@ -78,7 +95,7 @@ func simulateAxes(sc axScenario, rng *rand.Rand) axSweep {
 		n := simNFull >> f
 		r := run.Resolve(sc.Base)
 		t := mustSteps(n, r)
-		x := law(n, t, r.BatchSize) + sc.Tau*rng.NormFloat64()
+		x := cellX(n, t, r.BatchSize) + sc.Tau*rng.NormFloat64()
 		sw.Trials = append(sw.Trials, sp.cell(frac, n, t, x, lrs, sc.Seeds, run, rng)...)
 	}
 	for f := sc.Fractions; f >= 1; f-- {

@@ -84,6 +84,9 @@ type JointLaw struct {
 	// BatchRange the batch sizes measured.
 	LengthRange [2]float64 `yaml:"length_range,flow" json:"length_range"`
 	BatchRange  [2]int     `yaml:"batch_range,flow" json:"batch_range"`
+	// AxisN is the geometric mean size of the other runs' optima: where
+	// the exponents of T and B were measured (see PriorDrift).
+	AxisN float64 `yaml:"axis_n" json:"axis_n"`
 	// CrossCov is the covariance of Coef with the size law's (log10 k, α)
 	// (p × 2) and AnchorCov that with log10 η* of the size law's anchor:
 	// both laws are fitted to the fit's own run's optima, so a transfer
@@ -393,6 +396,17 @@ func (j *JointLaw) ranges(ps []Optimum, base Run) {
 		}
 		j.LengthRange = [2]float64{math.Min(j.LengthRange[0], u), math.Max(j.LengthRange[1], u)}
 		j.BatchRange = [2]int{min(j.BatchRange[0], b), max(j.BatchRange[1], b)}
+	}
+	var sum float64
+	var k int
+	for _, o := range ps {
+		if !o.IsBase() {
+			sum += math.Log10(float64(o.N))
+			k++
+		}
+	}
+	if k > 0 {
+		j.AxisN = math.Pow(10, sum/float64(k))
 	}
 }
 

@@ -233,6 +233,16 @@ var (
 	PriorGammaEpochs = Prior{Mean: 0.5, SD: 0.3}
 )
 
+// PriorDrift is the standard deviation, per decade of N, of how far the
+// exponents of T and B may drift between the size where a fit measured
+// them (JointLaw.AxisN, its smallest fractions) and the size of a target
+// run: the joint law is additive in the logs, but on the demo data β
+// measured at 875 rows (−0.27, the mean of five fits) and on all 7,000 rows
+// (−0.40) differ by 0.15 per decade (docs/axes.md). A measured transfer
+// adds (PriorDrift·log10(N/AxisN))²·(d_T² + d_B²) to its variance, d the
+// weights of the measured exponents in Δ.
+const PriorDrift = 0.15
+
 // Where a transfer to another run comes from (Transfer.From).
 const (
 	// TransferMeasured: every exponent it uses was measured by the fit's
@@ -263,6 +273,10 @@ type Transfer struct {
 	// Priors lists the axes (AxisLength, AxisBatch) whose exponent came
 	// from a prior.
 	Priors []string `json:"priors,omitempty"`
+	// DriftSE is the part of SE that allows for the measured exponents'
+	// drift from the size they were measured at (PriorDrift); 0 at that
+	// size or without measured exponents.
+	DriftSE float64 `json:"drift_se,omitempty"`
 	// LengthExtrapolation and BatchExtrapolation are how far, in decades,
 	// the target's length (relative to the fit's run at its batch size)
 	// and batch size lie outside those the joint law measured; 0 inside
@@ -504,6 +518,20 @@ func transfer(m Model, n, steps, batch int) (Transfer, transferVariance) {
 		tr.Decades += mean
 		tv.v = quadForm(j.Cov, d)
 		tv.dof = j.dof(tv.v, quadForm(j.SamplingCov, d))
+		if j.AxisN > 0 {
+			// The measured exponents may drift from AxisN to N: a known
+			// (prior) variance.
+			var w2 float64
+			for _, t := range []string{TermT, TermB} {
+				if i := j.index(t); i > 0 {
+					w2 += d[i] * d[i]
+				}
+			}
+			l := math.Log10(float64(n) / j.AxisN)
+			drift := PriorDrift * PriorDrift * l * l * w2
+			tv.vPrior += drift
+			tr.DriftSE = math.Sqrt(drift)
+		}
 		if j.CrossCov != nil {
 			tv.cross = make([]float64, 2)
 			for r, w := range d {
