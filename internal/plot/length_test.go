@@ -11,7 +11,7 @@ import (
 
 // axesFit reads testdata/axes-fit.yaml: clc fit on testdata/fashion-7x7-2k.csv
 // with --epochs 2,1,4 --batch-size 16,8,32 (3 fractions of the own run; the
-// other runs at 1/8).
+// other runs at 1/4).
 func axesFit(t *testing.T) *clc.FitFile {
 	t.Helper()
 	fit, err := clc.ReadFitFile(filepath.Join("testdata", "axes-fit.yaml"))
@@ -28,20 +28,20 @@ func TestLengthSeries(t *testing.T) {
 		t.Fatalf("length series %+v, %v; want one size", d, ok)
 	}
 	s := d.Sizes[0]
-	// 1, 2 (the own run) and 4 epochs of batch 16 at N = 225: T = 14, 28, 56.
-	if s.N != 225 || len(s.Points) != 3 || s.Points[0].N != 14 || s.Points[1].N != 28 || s.Points[2].N != 56 {
+	// 1, 2 (the own run) and 4 epochs of batch 16 at N = 450: T = 28, 56, 112.
+	if s.N != 450 || len(s.Points) != 3 || s.Points[0].N != 28 || s.Points[1].N != 56 || s.Points[2].N != 112 {
 		t.Fatalf("size %+v", s)
 	}
 	// The law is log10 η* = a + α·log10 N + β·log10 T + γ·log10 B at B = 16.
 	j := fit.Joint
 	for _, e := range s.Law {
-		want := j.Coef[0] + j.Coef[1]*math.Log10(225) + j.Coef[2]*math.Log10(e.N) + j.Coef[3]*math.Log10(16)
+		want := j.Coef[0] + j.Coef[1]*math.Log10(450) + j.Coef[2]*math.Log10(e.N) + j.Coef[3]*math.Log10(16)
 		if math.Abs(math.Log10(e.Value)-want) > 1e-12 || !(e.Low < e.Value && e.Value < e.High) {
 			t.Errorf("law at T = %v: %+v, want 10^%v inside its band", e.N, e, want)
 		}
 	}
-	if s.Law[0].N != 14 || s.Law[len(s.Law)-1].N != 56 {
-		t.Errorf("law over T %v…%v, want 14…56", s.Law[0].N, s.Law[len(s.Law)-1].N)
+	if s.Law[0].N != 28 || s.Law[len(s.Law)-1].N != 112 {
+		t.Errorf("law over T %v…%v, want 28…112", s.Law[0].N, s.Law[len(s.Law)-1].N)
 	}
 	if b, _ := j.Exponent(scaling.ExpBeta); d.Beta != b.Value || d.BetaLow != b.CI[0] || d.Verdict != j.LengthVerdict {
 		t.Errorf("β %v [%v, %v], verdict %q", d.Beta, d.BetaLow, d.BetaHigh, d.Verdict)
