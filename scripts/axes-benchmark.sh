@@ -28,13 +28,13 @@
 #                   10^(1/8) apart around clc's prediction (extended where the
 #                   minimum is at an edge), 4 seeds
 #
-# Usage: scripts/axes-benchmark.sh [OUT_DIR] [FITS]   (default /tmp/clc-axes-benchmark, 5)
+# Usage: scripts/axes-benchmark.sh [OUT_DIR] [FITS]   (default /tmp/clc-axes-benchmark, 20)
 # Runs under nice; journals in OUT_DIR are reused, so a second run only
 # recomputes what is missing and the report.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/tmp/clc-axes-benchmark}
-fits=${2:-5}
+fits=${2:-20}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 (cd "$here/.." && go build -o "$out/clc" ./cmd/clc)
@@ -57,7 +57,7 @@ for i in $(seq 1 "$fits"); do
   "${clc[@]}" fit --demo --epochs 3,1,6 --batch-size 32,16,64 --shuffle-seed "$i" --seed-base $((1000 + 2 * i)) --quiet \
     -o "demo-fit-$i.yaml" --journal "demo-fit-$i.jsonl" >/dev/null
 done
-demo_targets=("--epochs 1" "--epochs 6" "--epochs 12" "--batch-size 16" "--batch-size 64" "--batch-size 128"
+demo_targets=("--epochs 3" "--epochs 1" "--epochs 6" "--epochs 12" "--batch-size 16" "--batch-size 64" "--batch-size 128"
   "--epochs 6 --batch-size 64" "--steps 400" "--steps 1600")
 for i in $(seq 1 "$fits"); do
   for t in "${demo_targets[@]}"; do
@@ -72,7 +72,7 @@ data=/tmp/fashion-mnist
 head -5001 "$data/fashion-test.csv" >fashion-valid-5k.csv
 fm=("$data/fashion-train.csv" --valid fashion-valid-5k.csv --hidden 32 --optimizer sgd)
 "${clc[@]}" fit "${fm[@]}" --epochs 3,1,6 --batch-size 64,32,128 --quiet -o fashion-fit.yaml --journal fashion-fit.jsonl >/dev/null
-fashion_targets=("--epochs 1" "--epochs 6" "--epochs 10" "--batch-size 32" "--batch-size 128" "--batch-size 256"
+fashion_targets=("--epochs 3" "--epochs 1" "--epochs 6" "--epochs 10" "--batch-size 32" "--batch-size 128" "--batch-size 256"
   "--epochs 6 --batch-size 128" "--steps 2000")
 for t in "${fashion_targets[@]}"; do
   # shellcheck disable=SC2086
