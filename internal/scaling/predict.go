@@ -582,7 +582,8 @@ func (j *JointLaw) dof(v, vs float64) float64 {
 // satterthwaiteF is Satterthwaite's effective degrees of freedom of a sum
 // of variances given as (variance, dof) pairs, dof possibly +Inf (a known
 // variance); a part with zero variance contributes nothing, a nonzero
-// part with no degrees of freedom makes the whole 0 (no interval).
+// part with no degrees of freedom makes the whole 0 (no interval), and
+// more than maxDoF is +Inf.
 func satterthwaiteF(parts ...float64) float64 {
 	var sum, den float64
 	for i := 0; i+1 < len(parts); i += 2 {
@@ -598,7 +599,9 @@ func satterthwaiteF(parts ...float64) float64 {
 			den += v * v / dof
 		}
 	}
-	if den == 0 {
+	// A sum dominated by known variances has as good as infinitely many
+	// degrees of freedom (and t's quantile is not computable beyond some).
+	if den == 0 || sum*sum/den >= maxDoF {
 		return math.Inf(1)
 	}
 	return sum * sum / den
