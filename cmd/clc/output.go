@@ -98,7 +98,7 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 	fmt.Fprintln(w, strings.TrimSuffix(b.String(), ";"))
 }
 
-// fitJSON is the --json output of clc fit (DESIGN.md §3).
+// fitJSON is the --json output of clc fit (docs/design.md, "JSON output").
 type fitJSON struct {
 	Alpha           float64                `json:"alpha"`
 	AlphaSE         float64                `json:"alpha_se"`

@@ -2,7 +2,7 @@
 // optimal rate per fraction, fits the power law η*(N) = k·N^α, and derives the
 // cumulative-learning constant C(N) = η*(N)·T(N).
 //
-// Definitions (see DESIGN.md §1):
+// Definitions (see docs/design.md, "The method"):
 //
 //   - A fraction f ∈ (0, 1] trains on N = round(f·N_full) rows, a prefix of one
 //     seeded permutation of the training rows, so fractions are nested.
