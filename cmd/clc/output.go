@@ -14,14 +14,7 @@ import (
 )
 
 // fractionLabel prints a fraction as the user wrote it when known.
-func fractionLabel(fit *clc.FitFile, f float64) string {
-	for i, v := range fit.Config.Fractions {
-		if v == f && i < len(fit.Config.FractionText) {
-			return fit.Config.FractionText[i]
-		}
-	}
-	return strconv.FormatFloat(f, 'g', 4, 64)
-}
+func fractionLabel(fit *clc.FitFile, f float64) string { return fit.Config.FractionLabel(f) }
 
 func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
