@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -211,7 +209,14 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			shape = &spec
 		}
 	}
-	if err := checkOutputs(o.out, o.plot); err != nil {
+	journal := o.journal
+	switch journal {
+	case "none":
+		journal = ""
+	case "":
+		journal = clc.JournalPath(o.out, nil) // a shard's is in the same directory
+	}
+	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
 	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, Bootstrap: o.bootstrap, Prune: o.prune}
@@ -447,38 +452,21 @@ func (o *fitOptions) journalPath(shard *shardChoice) string {
 	return clc.JournalPath(o.out, nil)
 }
 
-// checkOutputs checks, before any work, that the fit file can be written
-// and that the plot (if any) has a format and a directory.
-func checkOutputs(out, plot string) error {
-	if err := checkWritableDir(out); err != nil {
+// checkOutputs checks, before any work, that the fit file, the plot and
+// the journal (each when set) can be written.
+func checkOutputs(out, plot, journal string) error {
+	if err := checkOutput("out", out, false); err != nil {
 		return err
 	}
 	if plot != "" {
-		return checkPlotPath(plot)
+		if err := checkPlotPath(plot); err != nil {
+			return err
+		}
+	}
+	if journal != "" {
+		return checkOutput("journal", journal, true)
 	}
 	return nil
-}
-
-// checkWritableDir fails early when the fit file's directory does not exist
-// or is not writable, so a long sweep is not lost at the end.
-func checkWritableDir(path string) error {
-	if path == "" {
-		return inputerr.New("--out is empty").WithHint("name the fit file, e.g. -o clc-fit.yaml")
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return inputerr.New("cannot write %s: it is a directory", path).WithHint("choose another --out, e.g. -o %s", filepath.Join(path, "clc-fit.yaml"))
-	}
-	dir := "."
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		dir = path[:i+1]
-	}
-	f, err := os.CreateTemp(dir, ".clc-write-check-*")
-	if err != nil {
-		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another --out")
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
 
 func classesText(d *train.Dataset) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // mergeOptions holds the flags of clc merge.
@@ -58,7 +59,7 @@ the fit file then records how many were missing.`,
 }
 
 func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
-	if err := checkOutputs(o.out, o.plot); err != nil {
+	if err := checkOutputs(o.out, o.plot, ""); err != nil {
 		return err
 	}
 	log := newLogger(stderr, o.quiet)
@@ -67,7 +68,7 @@ func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := r.Merged
-	log.Printf("merge: %d journals (%s): %d of %d trials of the plan", len(paths), strings.Join(m.Shards, ", "),
+	log.Printf("merge: %s (%s): %d of %d trials of the plan", numfmt.Count(len(paths), "journal", "journals"), strings.Join(m.Shards, ", "),
 		len(m.Specs)-len(m.Missing), len(m.Specs))
 	if len(m.Missing) > 0 {
 		listMissing(stderr, r.Fit, m.Missing)

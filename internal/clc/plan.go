@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // ParseFractions parses a comma-separated list of dataset fractions, each a
@@ -222,5 +223,5 @@ func (p Plan) Trials() int { return len(p.Fractions) * len(p.LRs) * p.Seeds }
 
 // String describes the plan in one line.
 func (p Plan) String() string {
-	return fmt.Sprintf("%d fractions × %d rates × %d seeds = %d trials", len(p.Fractions), len(p.LRs), p.Seeds, p.Trials())
+	return fmt.Sprintf("%d fractions × %d rates × %s = %d trials", len(p.Fractions), len(p.LRs), numfmt.Count(p.Seeds, "seed", "seeds"), p.Trials())
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -267,7 +268,7 @@ func fitHeading(fit *clc.FitFile) []string {
 	if c.Steps > 0 {
 		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
 	}
-	grid := fmt.Sprintf("%d fractions × %d rates × %d seeds", len(c.Fractions), len(c.LRs), c.Seeds)
+	grid := fmt.Sprintf("%d fractions × %d rates × %s", len(c.Fractions), len(c.LRs), numfmt.Count(c.Seeds, "seed", "seeds"))
 	if exec {
 		cmd := strings.Join(strings.Fields(c.Exec), " ")
 		if cmd == "" {
