@@ -3,7 +3,7 @@
 #
 #   1. CSV load of Fashion-MNIST's fashion-train.csv (133 MB, 60,000 × 785):
 #      pandas.read_csv (timed by pandas_load below) and clc's reader (the Go benchmark
-#      BenchmarkLoadCSVFile: train.ReadCSV on the file, as clc fit reads it),
+#      BenchmarkLoadCSVFile: table.Read on the file, as clc fit reads it),
 #      alternated RUNS times; medians and the ratio clc / pandas. clc's
 #      encoding/csv reference path is timed once for comparison.
 #   2. Peak memory of clc fit on that file (/usr/bin/time -v), against the
@@ -28,7 +28,8 @@ if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas >/dev/null
 fi
 [[ -f $csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
-(cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
+(cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train &&
+  CGO_ENABLED=0 go test -c -o "$tmp/table.test" ./internal/table && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
 
 # gomb prints the MB/s of a `go test -bench` output line on stdin.
 gomb() { awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i+1) == "MB/s") print $i }'; }
@@ -53,12 +54,12 @@ echo "## CSV load: $csv ($(( $(stat -c %s "$csv") / 1000000 )) MB; MB = 10^6 byt
 pandas=() clc=()
 for i in $(seq "$runs"); do
   p=$(pandas_load "$csv")
-  c=$(cd "$root/internal/train" && CLC_BENCH_CSV=$csv "$tmp/train.test" -test.run '^$' \
+  c=$(cd "$root/internal/table" && CLC_BENCH_CSV=$csv "$tmp/table.test" -test.run '^$' \
       -test.bench '^BenchmarkLoadCSVFile$' -test.benchtime 1x | gomb)
   echo "run $i: pandas.read_csv $p MB/s, clc $c MB/s"
   pandas+=("$p") clc+=("$c")
 done
-slow=$(cd "$root/internal/train" && CLC_BENCH_SLOW=1 CLC_BENCH_CSV=$csv "$tmp/train.test" -test.run '^$' \
+slow=$(cd "$root/internal/table" && CLC_BENCH_SLOW=1 CLC_BENCH_CSV=$csv "$tmp/table.test" -test.run '^$' \
     -test.bench '^BenchmarkLoadCSVFile$' -test.benchtime 1x | gomb)
 pm=$(median "${pandas[@]}") cm=$(median "${clc[@]}")
 echo "median: pandas.read_csv $pm MB/s, clc $cm MB/s, clc encoding/csv path $slow MB/s"

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -28,13 +31,17 @@ type fitOptions struct {
 	lrPoints     int
 	lrs          string
 	seeds        int
+	seedBase     int
 	shuffleSeed  uint64
 	bootstrap    int
 	out          string
 	journal      string
 	json         bool
-	shape        *schedule.Flags
+	shape        *shapeFlags
 	prune        bool
+	design       string
+	precision    float64
+	maxCost      float64
 	exec         string
 	execShell    bool
 	timeout      time.Duration
@@ -96,14 +103,24 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
+	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
+		lo, _ := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(lo, 'g', -1, 64)
+	})
+	derivedDefault(f, "lr-max", func(fs *pflag.FlagSet) string {
+		_, hi := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(hi, 'g', -1, 64)
+	})
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
-	o.shape = schedule.RegisterFlags(f)
+	f.IntVar(&o.seedBase, "seed-base", 0, "first trial seed: the trials use seeds B … B+seeds−1 (repeat a fit with independent seeds)")
+	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
-	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
+	f.IntVar(&o.bootstrap, "bootstrap", 0, "no effect (the optima's intervals come from a noise model pooled over seeds and fractions)")
+	_ = f.MarkHidden("bootstrap") // kept so that old command lines and config files still run; runFit says it has no effect
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -114,6 +131,10 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.DurationVar(&o.timeout, "timeout", 0, "with --exec: time limit per trial (e.g. 10m; 0 = none)")
 	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
 	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of (default: the data file's rows)")
+	f.StringVar(&o.design, "design", clc.DesignAdaptive, "how trials are chosen: adaptive (bracket at the smallest fraction, a few rates around the running law at the others, seeds where they shrink the prediction's error) or grid (every fraction × rate × seed)")
+	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full is this many decades (default 0.05)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "with --design adaptive: the most training to spend, in full-size runs (default: what --design grid would cost)")
+	derivedDefault(f, "precision", func(*pflag.FlagSet) string { return strconv.FormatFloat(clc.DefaultPrecision, 'g', -1, 64) })
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
@@ -125,6 +146,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 // Bounds on the sweep's size: beyond them a typo, not a plan, is likely.
 const (
 	maxSeeds    = 1000
+	maxSeedBase = 1 << 30
 	maxLRPoints = 1000
 )
 
@@ -139,22 +161,26 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 		return clc.ParseRates(o.lrs)
 	}
 	lo, hi := o.lrMin, o.lrMax
+	dlo, dhi := defaultGrid(o.modelFlags.optimizer)
 	if !flags.Changed("lr-min") {
-		lo = 1e-4
-		if o.modelFlags.optimizer == string(train.Adam) {
-			lo = 1e-5
-		}
+		lo = dlo
 	}
 	if !flags.Changed("lr-max") {
-		hi = 1
-		if o.modelFlags.optimizer == string(train.Adam) {
-			hi = 0.1
-		}
+		hi = dhi
 	}
 	if o.lrPoints > maxLRPoints {
 		return nil, inputerr.New("--lr-points %d is too many (at most %d)", o.lrPoints, maxLRPoints)
 	}
 	return clc.LogGrid(lo, hi, o.lrPoints)
+}
+
+// defaultGrid is the log grid's range when --lr-min and --lr-max are not
+// given: 1e-4 … 1, or 1e-5 … 0.1 for adam.
+func defaultGrid(optimizer string) (lo, hi float64) {
+	if optimizer == string(train.Adam) {
+		return 1e-5, 0.1
+	}
+	return 1e-4, 1
 }
 
 func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -177,14 +203,29 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.seeds < 1 || o.seeds > maxSeeds {
 		return inputerr.New("--seeds %d must be between 1 and %d", o.seeds, maxSeeds)
 	}
+	switch o.design {
+	case clc.DesignAdaptive, clc.DesignGrid:
+	default:
+		return inputerr.New("unknown design %q", o.design).WithHint("use --design adaptive or --design grid")
+	}
+	if o.design == clc.DesignGrid {
+		for _, name := range []string{"precision", "max-cost"} {
+			if flags.Changed(name) {
+				return inputerr.New("--%s needs --design adaptive", name)
+			}
+		}
+	}
+	if o.precision < 0 || math.IsNaN(o.precision) || math.IsInf(o.precision, 0) || o.maxCost < 0 || math.IsNaN(o.maxCost) || math.IsInf(o.maxCost, 0) {
+		return inputerr.New("--precision and --max-cost must be finite and not negative")
+	}
 	if o.workers < 1 {
 		return inputerr.New("--workers %d must be at least 1", o.workers)
 	}
 	if len(fractions) < 2 {
 		return inputerr.New("--fractions has one fraction; the law needs at least 2 dataset sizes").WithHint("give several, e.g. --fractions 1/32,1/16,1/8,1/4")
 	}
-	if o.bootstrap < 0 {
-		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
+	if o.seedBase < 0 || o.seedBase > maxSeedBase {
+		return inputerr.New("--seed-base %d must be between 0 and %d", o.seedBase, maxSeedBase)
 	}
 	if o.exec == "" {
 		for _, name := range []string{"exec-shell", "timeout", "retries", "n-full"} {
@@ -219,9 +260,13 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
-	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, Bootstrap: o.bootstrap, Prune: o.prune}
+	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune,
+		Design: o.design, Precision: o.precision, MaxCost: o.maxCost}
 
 	log := newLogger(stderr, o.quiet)
+	if flags.Changed("bootstrap") {
+		fmt.Fprintln(stderr, "clc: note: --bootstrap has no effect: the optima's intervals come from a noise model pooled over seeds and fractions")
+	}
 	log.setFractions(fractions, fracText)
 	opts := clc.Options{Tool: "clc " + version, Workers: o.workers}
 	if o.exec != "" {
@@ -232,7 +277,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		if opts.Dataset, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+		if opts.Dataset, err = execDataInfo(ctx, &o.dataFlags, o.nFull); err != nil {
 			return err
 		}
 		opts.Config = clc.ExecConfig(o.exec, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
@@ -245,7 +290,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
-		data, err := o.dataFlags.prepare(stdin)
+		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
 		}
@@ -274,17 +319,24 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	opts.Journal = o.journalPath(shard)
 	opts.Events = fitEvents(log, o, shard, cfg)
+	setPhase(ctx, "sweeping", sweepLeaves(opts.Journal))
 	res, err := clc.Fit(ctx, opts)
 	log.endProgress()
 	var stopped *clc.StoppedError
-	if res != nil && res.Run != nil && res.Run.Resume.ToRun > 0 && !errors.As(err, &stopped) {
+	if res != nil && res.Run != nil && res.Run.Ran > 0 && !errors.As(err, &stopped) {
 		log.Printf("sweep: %d trials in %.1fs", res.Run.Ran, res.Run.Elapsed.Seconds())
 	}
+	if res != nil && res.Stop != nil {
+		if r := res.Run.Resume; r.Journal != "" {
+			log.Printf("journal: %s: reused %d of the %d trials the sweep chose", r.Journal, len(r.Known), len(r.Known)+r.ToRun)
+		}
+		log.Printf("adaptive: %s", stopText(res.Stop))
+	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
 	if shard != nil {
-		return reportShard(stdout, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
+		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
 	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
 }
@@ -292,7 +344,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
 // invalid plan lists none (clc.Fit reports why).
 func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
-	p, err := clc.NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	p, err := clc.PlanOf(o.Dataset.Rows, o.Config)
 	if err != nil {
 		return nil
 	}
@@ -303,12 +355,18 @@ func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
 // progress of the sweep and its end.
 func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config) clc.Events {
 	var show clc.Progress
+	var seen []clc.Trial // the trials this run finished, for an adaptive sweep's best rates
 	return clc.Events{
 		Planned: func(p clc.Planned) {
+			plan := p.Plan.String()
+			if o.design == clc.DesignAdaptive {
+				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
+					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+			}
 			if o.exec != "" {
-				log.Printf("plan: %s; each trial runs: %s", p.Plan, o.exec)
+				log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
 			} else {
-				log.Printf("plan: %s; %s", p.Plan, describeModel(cfg))
+				log.Printf("plan: %s; %s", plan, describeModel(cfg))
 			}
 			if shard != nil {
 				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())
@@ -339,7 +397,14 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 			log.setKnownTrials(r.Known)
 			show = log.progress(time.Now())
 		},
+		Stage: func(s clc.Stage) {
+			log.endProgress()
+			log.Printf("%s", stageText(s, fracLabel(o, s.Fraction)))
+			log.setKnownTrials(seen) // the best rates so far, over every stage
+			show = log.progress(time.Now())
+		},
 		Progress: func(t clc.Trial, done, total int) error {
+			seen = append(seen, t)
 			if show != nil {
 				return show(t, done, total)
 			}
@@ -348,12 +413,56 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 	}
 }
 
+// fracLabel is a fraction as the user wrote it in --fractions.
+func fracLabel(o *fitOptions, f float64) string {
+	fracs, texts, err := clc.ParseFractions(o.fractions)
+	if err != nil {
+		return clc.FormatFraction(f)
+	}
+	return clc.SweepConfig{Fractions: fracs, FractionText: texts}.FractionLabel(f)
+}
+
+// stageText describes a stage of an adaptive sweep in one line.
+func stageText(s clc.Stage, frac string) string {
+	rates := g3(s.LRs[0])
+	if len(s.LRs) > 1 {
+		rates = fmt.Sprintf("%s … %s", g3(s.LRs[0]), g3(s.LRs[len(s.LRs)-1]))
+	}
+	seeds := numfmt.Count(len(s.Seeds), "seed", "seeds")
+	if len(s.Seeds) == 1 {
+		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
+	}
+	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
+}
+
+// stopText says why an adaptive sweep ended.
+func stopText(s *clc.Stop) string {
+	spent := fmt.Sprintf("%s of %s full-size runs (%.0f%% of the budget)", numfmt.Sig(s.Spent, 3, 0.01), numfmt.Sig(s.Budget, 3, 0.01), 100*s.Spent/s.Budget)
+	switch s.Reason {
+	case "precision":
+		return fmt.Sprintf("precise enough: log10 η* at n_full has standard error %.3f ≤ %.3f decades, after %s", s.Log10SE, s.Precision, spent)
+	case "budget":
+		return fmt.Sprintf("budget spent: log10 η* at n_full has standard error %.3f, above the target %.3f decades, after %s; raise --max-cost for more seeds", s.Log10SE, s.Precision, spent)
+	case "no law":
+		return fmt.Sprintf("stopped without a law after %s", spent)
+	}
+	return fmt.Sprintf("stopped (%s) after %s", s.Reason, spent)
+}
+
 // fitError words the errors of a fit that need more than their message: a
 // fit without a law shows its optima and says how to move the grid; a
 // stopped sweep says how to resume.
-func fitError(err error, stderr io.Writer) error {
+func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
+		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		if plotPath != "" {
+			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
+				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
+			}
+		}
 		if ie, ok := inputerr.As(err); ok {
 			if h := lawHint(nl); h != "" {
 				ie.Hint = h
@@ -477,13 +586,18 @@ func classesText(d *train.Dataset) string {
 }
 
 func describeModel(cfg train.Config) string {
-	model := string(cfg.Model)
-	if cfg.Model == train.MLP {
-		model = fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
-	}
+	model := modelText(cfg)
 	length := fmt.Sprintf("%d epochs", cfg.Epochs)
 	if cfg.Steps > 0 {
 		length = fmt.Sprintf("%d steps", cfg.Steps)
 	}
 	return fmt.Sprintf("%s, %s, %s, batch %d", model, cfg.Optimizer, length, cfg.BatchSize)
+}
+
+// modelText names the model: "linear", or "mlp [64] relu".
+func modelText(cfg train.Config) string {
+	if cfg.Model == train.MLP {
+		return fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
+	}
+	return string(cfg.Model)
 }

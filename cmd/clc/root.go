@@ -30,13 +30,17 @@ const (
 )
 
 // Main runs clc with os.Args, the process's standard streams and signal
-// handling, and returns the exit code.
+// handling, and returns the exit code. The first SIGINT or SIGTERM cancels
+// the command's context: every phase (reading data, sweeping, training)
+// stops within a second, and run reports what was interrupted. A second
+// signal ends the process at once (the default action).
 func Main() int {
 	ctx, stop := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		if s, ok := <-sigs; ok {
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
 			stop(signalError{s.(syscall.Signal)})
 		}
 	}()
@@ -44,15 +48,25 @@ func Main() int {
 	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
+// signalError is the cause of a context cancelled by a signal.
 type signalError struct{ sig syscall.Signal }
 
-func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// verb says what the signal did: SIGTERM terminates, SIGINT interrupts.
+func (e signalError) verb() string {
+	if e.sig == syscall.SIGTERM {
+		return "terminated"
+	}
+	return "interrupted"
+}
 
 // run executes one clc command line and returns the exit code. It never
 // calls os.Exit, so tests can call it directly.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
+	ctx, ph := withPhase(ctx)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -60,7 +74,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cause := context.Cause(ctx); cause != nil {
 		var se signalError
 		if errors.As(cause, &se) {
-			fmt.Fprintf(stderr, "clc: error: %v\n", se)
+			fmt.Fprintf(stderr, "clc: error: %s\n", ph.interruptedText(se.verb()))
 			var he hintError
 			if errors.As(err, &he) {
 				fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
@@ -148,6 +162,7 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	root.AddCommand(newScheduleCmd(stdin, stdout, stderr))
 	root.AddCommand(newPlotCmd(stdout, stderr))
 	root.AddCommand(newMergeCmd(stdout, stderr))
+	root.AddCommand(newFindCmd(stdin, stdout, stderr))
 	root.AddCommand(newVersionCmd(stdout))
 	enableConfig(root)        // after every AddCommand: adds --config, --print-config
 	registerCompletions(root) // after every AddCommand

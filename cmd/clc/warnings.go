@@ -6,6 +6,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/numfmt"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // Thresholds of clc fit's warnings about the law (README "Troubleshooting").
@@ -13,9 +14,6 @@ const (
 	// wideBandRatio: the prediction's 95% band is "wide" when its upper end
 	// is more than this multiple of its lower end (≈ ±0.3 decades).
 	wideBandRatio = 4
-	// missSigmas: the leave-largest-out check "fails" when the refitted law
-	// misses the largest fraction by more than this many standard errors.
-	missSigmas = 2
 	// farDecades: a prediction "extrapolates far" beyond this many decades
 	// above the largest fitted size.
 	farDecades = 1
@@ -23,7 +21,9 @@ const (
 
 // fitWarnings lists what the user should know before trusting a fit: the
 // optima that are only bounds (unbracketedWarnings), a prediction band
-// wider than wideBandRatio, a leave-largest-out miss beyond missSigmas, and
+// wider than wideBandRatio, a leave-largest-out miss beyond the refitted
+// law's 95% prediction interval (Extrapolation.Failed: p < 0.05; 2σ in
+// fit files of version 1), and
 // a prediction more than farDecades above the fitted sizes. Each names a
 // remedy.
 func fitWarnings(fit *clc.FitFile) []string {
@@ -32,13 +32,13 @@ func fitWarnings(fit *clc.FitFile) []string {
 	if law.Points < 2 || !(p.LR > 0) {
 		return out
 	}
-	if ratio := p.LRHigh / p.LRLow; ratio > wideBandRatio {
+	if ratio := p.LRHigh / p.LRLow; p.LRLow > 0 && ratio > wideBandRatio {
 		out = append(out, fmt.Sprintf("wide interval: the 95%% band of the rate at N = %d, [%s, %s], spans a factor %s; more seeds (--seeds), more or larger fractions, or a finer grid (--lr-points) narrow it",
 			p.N, g3(p.LRLow), g3(p.LRHigh), numfmt.Sig(ratio, 2, 0.1)))
 	}
-	if e := law.Extrapolation; e != nil && math.Abs(e.Sigma) > missSigmas {
-		out = append(out, fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ); the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
-			e.N, e.MissDecades, math.Abs(e.Sigma)))
+	if e := law.Extrapolation; e.Failed() {
+		out = append(out, fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ%s), more than its predictive uncertainty allows; the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
+			e.N, e.MissDecades, math.Abs(e.Sigma), pValueText(e)))
 	}
 	if law.NMax > 0 {
 		if d := math.Log10(float64(p.N) / float64(law.NMax)); d > farDecades {
@@ -47,6 +47,15 @@ func fitWarnings(fit *clc.FitFile) []string {
 		}
 	}
 	return out
+}
+
+// pValueText is ", p = 0.01" for a check with a p-value (fit files of
+// version 2).
+func pValueText(e *scaling.Extrapolation) string {
+	if e.DoF > 0 {
+		return fmt.Sprintf(", p = %.2g", e.PValue)
+	}
+	return ""
 }
 
 // partialWarning reminds predict and schedule that the fit was merged from

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/clc-tools/clc/internal/inputerr"
 )
 
 // synthClassification returns n rows of d features: k Gaussian blobs with
@@ -86,30 +88,36 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	bad := []struct {
-		want   string // in the error message
+		param  inputerr.Param // the setting at fault
 		mutate func(c *Config)
 	}{
 		{"epochs", func(c *Config) { c.Epochs = 0 }},
-		{"batch size", func(c *Config) { c.BatchSize = 0 }},
-		{"learning rate", func(c *Config) { c.LR = 0 }},
-		{"learning rate", func(c *Config) { c.LR = -1 }},
-		{"learning rate", func(c *Config) { c.LR = math.NaN() }},
-		{"learning rate", func(c *Config) { c.LR = math.Inf(1) }},
-		{"unknown model", func(c *Config) { c.Model = "cnn" }},
-		{"unknown optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
-		{"unknown activation", func(c *Config) { c.Activation = "gelu" }},
-		{"hidden layer", func(c *Config) { c.Hidden = nil }},
-		{"width 0", func(c *Config) { c.Hidden = []int{8, 0} }},
+		{"batch_size", func(c *Config) { c.BatchSize = 0 }},
+		{"lr", func(c *Config) { c.LR = 0 }},
+		{"lr", func(c *Config) { c.LR = -1 }},
+		{"lr", func(c *Config) { c.LR = math.NaN() }},
+		{"lr", func(c *Config) { c.LR = math.Inf(1) }},
+		{"model", func(c *Config) { c.Model = "cnn" }},
+		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
+		{"activation", func(c *Config) { c.Activation = "gelu" }},
+		{"hidden", func(c *Config) { c.Hidden = nil }},
+		{"hidden", func(c *Config) { c.Hidden = []int{8, 0} }},
 		{"steps", func(c *Config) { c.Steps = -1 }},
-		{"divergence factor", func(c *Config) { c.DivergenceFactor = 0.5 }},
-		{"divergence factor", func(c *Config) { c.DivergenceFactor = math.NaN() }},
+		{"divergence_factor", func(c *Config) { c.DivergenceFactor = 0.5 }},
+		{"divergence_factor", func(c *Config) { c.DivergenceFactor = math.NaN() }},
 	}
 	for i, b := range bad {
 		c := ok
 		b.mutate(&c)
 		err := c.Validate()
-		if err == nil || !strings.HasPrefix(err.Error(), "train: ") || !strings.Contains(err.Error(), b.want) {
-			t.Errorf("bad config %d: error %v, want one about %q", i, err, b.want)
+		ie, isInput := inputerr.As(err)
+		if !isInput || ie.Param != b.param {
+			t.Errorf("bad config %d: error %v, want an input error about the setting %q", i, err, b.param)
+			continue
+		}
+		// The front end spells the setting; the neutral text names it as is.
+		if !strings.Contains(err.Error(), string(b.param)) {
+			t.Errorf("bad config %d: %q does not name %q", i, err, b.param)
 		}
 	}
 }
@@ -132,7 +140,10 @@ func TestRunErrors(t *testing.T) {
 	}
 	for want, c := range cases {
 		_, err := Run(ctx, c.train, c.valid, c.cfg)
-		if err == nil || !strings.HasPrefix(err.Error(), "train: ") || !strings.Contains(err.Error(), want) {
+		// Settings at fault are input errors; the rest are a caller's
+		// mistakes, named as this package's.
+		_, isInput := inputerr.As(err)
+		if err == nil || !(isInput || strings.HasPrefix(err.Error(), "train: ")) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v", want, err)
 		}
 	}
