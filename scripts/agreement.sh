@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Agreement with an independent implementation: clc fit and the repository's
 # PyTorch peer (scripts/torch_peer.py sweep) on Fashion-MNIST with the same model,
-# data handling and learning-rate grid, side by side, for sgd and adam.
+# data handling and learning-rate grid, side by side, for sgd and adam. clc runs
+# the whole grid (--design grid: every fraction × rate × seed), as the peer does.
 #
 # Usage: scripts/agreement.sh [OUT_DIR]    (default /tmp/clc-agreement; FASHION_DIR)
 # Needs: Debian's python3-torch, python3-numpy and dataset-fashion-mnist
@@ -25,7 +26,7 @@ for opt in sgd adam; do
   /usr/bin/time -f "peer $opt: %e s, %M KB" /usr/bin/python3 "$here/torch_peer.py" sweep \
     "$data/fashion-train.csv" "${common[@]}" >"$out/torch-$opt.jsonl"
   /usr/bin/time -f "clc $opt: %e s, %M KB" "$out/clc" fit "$data/fashion-train.csv" \
-    "${common[@]}" --json --quiet -o "$out/clc-$opt.yaml" >"$out/clc-$opt.json"
+    "${common[@]}" --design grid --json --quiet -o "$out/clc-$opt.yaml" >"$out/clc-$opt.json"
   echo "## $opt"
   python3 "$here/compare_peer.py" "$out/torch-$opt.jsonl" "$out/clc-$opt.json" || true
 done
