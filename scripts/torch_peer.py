@@ -298,7 +298,7 @@ def cmd_sweep(a):
         if n < a.batch_size:
             fail(f"fraction {f:g} leaves {n} of {n_full} training rows, fewer than one batch of {a.batch_size}")
         for lr in lrs:
-            for seed in range(a.seeds):
+            for seed in range(a.seed_base, a.seed_base + a.seeds):
                 rec = {"fraction": f, "n": n, "lr": lr, "seed": seed}
                 rec.update(train_trial(data, n, lr, seed, a))
                 print(json.dumps(rec), flush=True)
@@ -383,6 +383,7 @@ def main():
             s.add_argument("--lr-max", type=float, default=0, help="default 1; 0.1 for adam")
             s.add_argument("--lr-points", type=int, default=17)
             s.add_argument("--seeds", type=int, default=2)
+            s.add_argument("--seed-base", type=int, default=0, help="first trial seed: seeds B ... B+seeds-1")
             s.add_argument("--epochs", type=int, default=3)
             s.add_argument("--budget", choices=["epochs", "steps"], default="epochs")
             s.add_argument("--steps", type=int, default=0)
@@ -395,8 +396,8 @@ def main():
             fail("--budget steps needs --steps >= 1")
         if a.budget == "epochs" and a.epochs < 1:
             fail("--epochs must be at least 1")
-        if a.seeds < 1:
-            fail("--seeds must be at least 1")
+        if a.seeds < 1 or a.seed_base < 0:
+            fail("--seeds must be at least 1 and --seed-base at least 0")
     torch.set_num_threads(a.threads)
     {"sweep": cmd_sweep, "throughput": cmd_throughput}[a.cmd](a)
     return 0
