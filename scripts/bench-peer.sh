@@ -82,10 +82,10 @@ echo "## Training step: MLP 784-128-10, batch 64, one core"
 declare -A peer
 for pass in before after; do
   for opt in sgd adam; do
-    s=$(/usr/bin/python3 "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 \
-        --optimizer "$opt" | pyfield samples_per_s)
+    line=$(/usr/bin/python3 "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 --optimizer "$opt")
+    s=$(pyfield samples_per_s <<<"$line")
     peer[$opt]+="$s "
-    echo "PyTorch 1 thread ($pass) $opt: $s samples/s"
+    echo "PyTorch 1 thread ($pass) $opt: $s samples/s (BLAS: $(pyfield blas <<<"$line"))"
   done
   if [[ $pass == before ]]; then
     (cd "$root/internal/train" && GOMAXPROCS=1 "$tmp/train.test" -test.run '^$' \

@@ -49,7 +49,10 @@ Subcommands (each prints JSON lines on stdout, notes on stderr):
     one epoch of the data after a short warm-up; without DATA, random data of --rows x --features
     with --classes classes. One line:
       {"peer": "torch 1.13.0 1 thread", "hidden": 128, "batch_size": 64, "optimizer": "sgd",
-       "threads": 1, "steps": 937, "epoch_seconds": 1.2, "samples_per_s": 50000}
+       "threads": 1, "steps": 937, "epoch_seconds": 1.2, "samples_per_s": 50000,
+       "blas": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"}
+    (blas: the BLAS library torch runs on; Debian selects it with update-alternatives, and the
+    reference BLAS makes torch an order of magnitude slower than OpenBLAS.)
 """
 import argparse
 import csv
@@ -339,7 +342,21 @@ def cmd_throughput(a):
     threads = "1 thread" if a.threads == 1 else f"{a.threads} threads"
     print(json.dumps({"peer": f"torch {torch.__version__} {threads}", "hidden": a.hidden[0] if len(a.hidden) == 1 else a.hidden,
                       "batch_size": b, "optimizer": a.optimizer, "threads": a.threads, "steps": steps,
-                      "epoch_seconds": round(dt, 3), "samples_per_s": round(steps * b / dt)}))
+                      "epoch_seconds": round(dt, 3), "samples_per_s": round(steps * b / dt),
+                      "blas": blas_library()}))
+
+
+def blas_library():
+    """The BLAS shared library this process has loaded (Linux), resolved through symlinks such
+    as Debian's alternatives: torch's speed on the CPU depends on it (the reference BLAS is
+    an order of magnitude slower than OpenBLAS). "" when unknown."""
+    import os
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return ""
+    return ", ".join(sorted({os.path.realpath(p) for p in paths}))
 
 
 def widths(text):
