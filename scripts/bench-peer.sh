@@ -10,7 +10,10 @@
 #      budget 1.5 × the float32 matrix + 100 MB.
 #   3. Training throughput, MLP 784-128-10, batch 64, sgd and adam: PyTorch
 #      one thread (scripts/torch_peer.py throughput, run before and after) and the Go
-#      BenchmarkStep (RUNS counts); medians and the ratio clc / PyTorch.
+#      BenchmarkStep (RUNS counts); medians and the ratio clc / PyTorch. PyTorch runs
+#      on the single-threaded OpenBLAS whatever Debian's libblas.so.3 alternative
+#      selects (the reference BLAS makes it about 10x slower); PEER_BLAS_DIR overrides
+#      the directory, PEER_BLAS_DIR=system keeps the alternative.
 #
 # Usage: scripts/bench-peer.sh          (RUNS=3 by default; FASHION_DIR)
 # Needs: Debian's python3-torch, python3-numpy, python3-pandas and dataset-fashion-mnist
@@ -24,9 +27,14 @@ csv=$data/fashion-train.csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas >/dev/null
+if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null ||
+   ! compgen -G '/usr/lib/*-linux-gnu/openblas-serial/libblas.so.3' >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas \
+    libopenblas0-serial >/dev/null
 fi
+blas_dir=${PEER_BLAS_DIR:-$(dirname "$(compgen -G '/usr/lib/*-linux-gnu/openblas-serial/libblas.so.3' | head -1)")}
+peer=(/usr/bin/python3)
+[[ $blas_dir == system ]] || peer=(env "LD_LIBRARY_PATH=$blas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/python3)
 [[ -f $csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
 (cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train &&
   CGO_ENABLED=0 go test -c -o "$tmp/table.test" ./internal/table && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
@@ -82,7 +90,7 @@ echo "## Training step: MLP 784-128-10, batch 64, one core"
 declare -A peer
 for pass in before after; do
   for opt in sgd adam; do
-    line=$(/usr/bin/python3 "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 --optimizer "$opt")
+    line=$("${peer[@]}" "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 --optimizer "$opt")
     s=$(pyfield samples_per_s <<<"$line")
     peer[$opt]+="$s "
     echo "PyTorch 1 thread ($pass) $opt: $s samples/s (BLAS: $(pyfield blas <<<"$line"))"

@@ -353,7 +353,8 @@ def blas_library():
     import os
     try:
         with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+            paths = {line.split()[-1] for line in f if "/" in line}
+        paths = {p for p in paths if "blas" in os.path.basename(p).lower()}
     except OSError:
         return ""
     return ", ".join(sorted({os.path.realpath(p) for p in paths}))
