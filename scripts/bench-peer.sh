@@ -34,7 +34,7 @@ if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null ||
 fi
 blas_dir=${PEER_BLAS_DIR:-$(dirname "$(compgen -G '/usr/lib/*-linux-gnu/openblas-serial/libblas.so.3' | head -1)")}
 peer=(/usr/bin/python3)
-[[ $blas_dir == system ]] || peer=(env "LD_LIBRARY_PATH=$blas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/python3)
+[[ $blas_dir == system || $blas_dir == . ]] || peer=(env "LD_LIBRARY_PATH=$blas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/python3)
 [[ -f $csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
 (cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train &&
   CGO_ENABLED=0 go test -c -o "$tmp/table.test" ./internal/table && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
