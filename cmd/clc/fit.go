@@ -535,14 +535,19 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 
 // lawHint says how to move the grid when too few optima were usable.
 func lawHint(e *clc.NoLawError) string {
-	lrs := e.Fit.Config.LRs
+	// The rates tried: the grid's, or beyond it where an adaptive sweep
+	// extended it.
+	lo, hi := e.Fit.Config.LRs[0], e.Fit.Config.LRs[len(e.Fit.Config.LRs)-1]
+	for _, t := range e.Fit.Trials {
+		lo, hi = min(lo, t.LR), max(hi, t.LR)
+	}
 	switch e.Advice() {
 	case clc.GridDown:
-		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lo/1000), flagNum(lo))
 	case clc.GridRaiseHigh:
-		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(hi*100))
 	case clc.GridLowerLow:
-		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lo/100))
 	}
 	return ""
 }
