@@ -166,12 +166,17 @@ func wls(f *lineFit, y []float64) {
 	}
 }
 
-// rSquared is the weighted coefficient of determination of y = a + b·x.
+// rSquared is the weighted coefficient of determination of y = a + b·x:
+// 0 when it is undefined (2 points, which any line fits exactly, or points
+// that do not vary).
 func rSquared(x, y, w []float64, a, b float64) float64 {
 	var s, sy float64
 	for i := range y {
 		s += w[i]
 		sy += w[i] * y[i]
+	}
+	if len(y) <= 2 {
+		return 0
 	}
 	yb := sy / s
 	var res, tot float64
@@ -181,7 +186,7 @@ func rSquared(x, y, w []float64, a, b float64) float64 {
 		tot += w[i] * (y[i] - yb) * (y[i] - yb)
 	}
 	if tot == 0 {
-		return 1
+		return 0
 	}
 	return 1 - res/tot
 }
@@ -238,11 +243,13 @@ func (f lineFit) predict(x float64) (y, v, dof float64) {
 // dof is the effective degrees of freedom of a variance v whose sampling
 // part is vs: satterthwaite of vs (ν₁) and v − vs (n − 2). With τ² = 0
 // the whole variance is sampling variance (exactly, whatever the
-// rounding); without a noise model it is all residual variance, and there
-// is no interval (0) with 2 points.
+// rounding); without a noise model it is all residual variance. With 2
+// points there is no interval (0) either way: a line through 2 points
+// cannot tell how far the true optima scatter about a power law (τ), and
+// an interval that assumed τ = 0 would be a guess.
 func (f lineFit) dof(v, vs float64) float64 {
 	switch {
-	case f.noiseDoF == 0 && f.n <= 2:
+	case f.n <= 2:
 		return 0
 	case f.noiseDoF == 0:
 		return float64(f.n - 2)
@@ -268,11 +275,12 @@ func interval95(v, dof float64) float64 {
 	return tQuantile95(dof) * math.Sqrt(v)
 }
 
-// fitPoints returns the optima a fit uses: the usable, bracketed ones.
+// fitPoints returns the optima a fit uses: the usable, bracketed ones
+// whose curve is not flat.
 func fitPoints(optima []Optimum) []Optimum {
 	var ps []Optimum
 	for _, o := range optima {
-		if o.Usable && o.Bracketed && o.N > 0 && o.LR > 0 {
+		if o.Usable && o.Bracketed && !o.Flat && o.N > 0 && o.LR > 0 {
 			ps = append(ps, o)
 		}
 	}
@@ -313,7 +321,7 @@ func optimumLR(o Optimum) float64 { return o.LR }
 //
 //	η*(N) = k·N^α,  i.e.  log10 η* = log10 k + α·log10 N,
 //
-// over the optima that are Usable and Bracketed, as a random-effects
+// over the optima that are Usable, Bracketed and not Flat, as a random-effects
 // meta-regression (fitLine): each optimum has its own sampling variance
 // LogSE² from the pooled noise model, and the true optima may scatter
 // about the line by τ (decades) — the law is an approximation, and nested
@@ -336,11 +344,16 @@ func optimumLR(o Optimum) float64 { return o.LR }
 //
 // Without errors (one seed, Noise.DoF = 0) the law is ordinary least
 // squares and the intervals are the classical ones from the residual
-// variance, with n − 2 degrees of freedom (none with 2 points).
+// variance, with n − 2 degrees of freedom.
+//
+// With 2 points there is no interval at all (AlphaCI [0, 0], prediction
+// intervals of no degrees of freedom) and R² is 0: a line through 2
+// points fits them exactly and cannot measure τ.
 //
 // BirgeRatio is Q/(n − 2), Cochran's Q of the fit with the optima's errors
 // alone (a diagnostic: above 1 the optima scatter more than their errors
-// say, and τ > 0). R² is the weighted coefficient of determination.
+// say, and τ > 0). R² is the weighted coefficient of determination (0
+// when undefined: 2 points, or optima that do not vary).
 //
 // With at least 3 points the law is refitted without the optima at the
 // largest N and evaluated there (Extrapolation, see extrapolate).
@@ -544,6 +557,9 @@ func (l Law) PredictLog10(n float64) LawPrediction {
 	case MethodLeastSquares:
 		p.DoF = float64(max(0, l.Points-2))
 	default:
+		if l.Points <= 2 {
+			break // no interval from 2 points (see lineFit.dof)
+		}
 		switch c := l.SamplingCov; {
 		case l.Tau == 0 || c == nil:
 			p.DoF = float64(l.NoiseDoF)
