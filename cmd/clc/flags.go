@@ -217,7 +217,7 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&m.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
 	f.StringVar(&m.budget, "budget", "epochs", "training length: epochs (T = E·floor(N/B), grows with N) or steps (fixed T = --steps)")
 	f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
-	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its loss exceeds this × its initial loss (or is not finite)")
+	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its batch loss exceeds this × max(the trivial loss, the first batch's) on 5 steps in a row (or is not finite)")
 }
 
 // config validates the model and training flags and returns the training

@@ -341,3 +341,15 @@ func TestFitLawErrors(t *testing.T) {
 		t.Errorf("law %+v err %v; want 2 points up to N = 2000", law, err)
 	}
 }
+
+// Optima that do not vary (every fraction's optimum on one grid rate, as on
+// a 3-point grid) have no R²: the law explains nothing, and R² is 0, not 1.
+func TestFitLawConstantOptimaR2(t *testing.T) {
+	law, err := FitLaw([]Optimum{optimumAt(100, 0.1, 0.1, 10, 6), optimumAt(1000, 0.1, 0.1, 100, 6), optimumAt(10000, 0.1, 0.1, 1000, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if law.R2 != 0 || law.Alpha != 0 {
+		t.Errorf("R² %v, α %v; want 0 and 0", law.R2, law.Alpha)
+	}
+}
