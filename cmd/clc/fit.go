@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -44,6 +46,7 @@ type fitOptions struct {
 	nFull        int
 	workers      int
 	quiet        bool
+	strict       bool
 	shard        string
 	shards       int
 	plot         string
@@ -130,6 +133,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&o.strict, "strict", false, "exit with status 3 when the fit has a warning (a sanity gate did not pass), after writing it")
 	f.SortFlags = false
 	return cmd
 }
@@ -265,6 +269,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
+		o.dataFlags.gated = true
 		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
@@ -307,7 +312,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if shard != nil {
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
-	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }
 
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
@@ -392,9 +397,10 @@ func fitError(err error, stderr io.Writer) error {
 // fitOutput says where a finished fit goes: the fit file, and the table or
 // (json) one JSON object on stdout.
 type fitOutput struct {
-	out  string
-	json bool
-	plot string // a figure of the fit, when set
+	out    string
+	json   bool
+	plot   string // a figure of the fit, when set
+	strict bool   // fail (exit 3) when a gate did not pass
 }
 
 // writeFit writes a completed fit: the fit file, the warnings, the table
@@ -406,6 +412,9 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 	warnings := fitWarnings(fit)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
+	for _, n := range fitNotes(fit) {
+		log.Printf("note: %s", n)
 	}
 	if o.json {
 		if err := writeFitJSON(stdout, fit, o.out, warnings); err != nil {
@@ -421,7 +430,18 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 		}
 		log.Printf("wrote %s", o.plot)
 	}
+	if o.strict && len(warnings) > 0 {
+		return gateError{failed: len(warnings)}
+	}
 	return nil
+}
+
+// gateError ends a fit that was written but did not pass its gates, with
+// --strict: exit status 3.
+type gateError struct{ failed int }
+
+func (e gateError) Error() string {
+	return fmt.Sprintf("--strict: the fit has %s (see above); it was written all the same", numfmt.Count(e.failed, "warning", "warnings"))
 }
 
 // checkExec validates the flags of a sweep trained by --exec.
@@ -455,6 +475,9 @@ func lawHint(e *clc.NoLawError) string {
 		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
 	case clc.GridLowerLow:
 		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+	case clc.GridFlat:
+		return fmt.Sprintf("the loss does not depend on the rate at any fraction (flat curves): widen the grid (it spans %.1f decades; e.g. --lr-min 1e-4 --lr-max 1) in case its rates are all too small to learn or all equally good, and check that the features carry information about the target",
+			math.Log10(lrs[len(lrs)-1]/lrs[0]))
 	}
 	return ""
 }

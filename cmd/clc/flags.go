@@ -29,6 +29,9 @@ type dataFlags struct {
 	validFraction float64
 	splitSeed     uint64
 	noHeader      bool
+	// gated: the command's result reports a small validation set among its
+	// gates (clc fit), so prepare does not print that warning too.
+	gated bool
 }
 
 func (d *dataFlags) register(f *pflag.FlagSet) {
@@ -160,12 +163,16 @@ func (d *dataFlags) prepare(ctx context.Context, stdin io.Reader, stderr io.Writ
 		p.warnings = train.CheckDatasets(p.train, p.valid, d.validFraction)
 	}
 	for _, w := range p.warnings {
+		if _, small := w.(train.SmallValidation); small && d.gated {
+			continue
+		}
 		fmt.Fprintf(stderr, "clc: warning: %s\n", dataWarning(w))
 	}
 	p.info.Rows, p.info.ValidRows = p.train.N, p.valid.N
 	p.scaler = train.FitScaler(p.train)
 	p.scaler.Apply(p.train)
 	p.scaler.Apply(p.valid)
+	p.info.TrivialLoss = train.TrivialLoss(p.valid)
 	return p, nil
 }
 

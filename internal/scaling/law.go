@@ -196,6 +196,11 @@ func scale3(c [3]float64, s float64) [3]float64 { return [3]float64{c[0] * s, c[
 // quad is cᵀ·M·c for c = (1, x) and M given as (m00, m11, m01).
 func quad(m [3]float64, x float64) float64 { return m[0] + 2*x*m[2] + x*x*m[1] }
 
+// minVar is the smallest variance, in decades², an interval is drawn
+// from: a standard error of 10⁻⁶ decades (a factor 1 + 2·10⁻⁶) is rounding,
+// not uncertainty.
+const minVar = 1e-12
+
 // satterthwaite returns the effective degrees of freedom of a variance
 // vs + vt whose parts were estimated with dofS and dofT degrees of freedom
 // (Satterthwaite 1946; Welch 1947):
@@ -266,10 +271,11 @@ func (f lineFit) slope() (b, v, dof float64) {
 	return f.b, f.cov[1], f.dof(f.cov[1], f.covS[1])
 }
 
-// interval95 is the two-sided 95% half-width t(0.975, dof)·√v; 0 when
-// dof is 0 (no interval).
+// interval95 is the two-sided 95% half-width t(0.975, dof)·√v; 0 (no
+// interval) when dof is 0 or the variance is 0 up to rounding (below
+// minVar): an interval of zero width is never one.
 func interval95(v, dof float64) float64 {
-	if dof <= 0 {
+	if dof <= 0 || !(v > minVar) {
 		return 0
 	}
 	return tQuantile95(dof) * math.Sqrt(v)
@@ -486,7 +492,7 @@ func extrapolate(ps []Optimum) *Extrapolation {
 		v += held.LogSE * held.LogSE
 		dof = f.dof(v, vs)
 	}
-	if dof <= 0 || v <= 0 {
+	if dof <= 0 || !(v > minVar) {
 		return nil
 	}
 	sigma := miss / math.Sqrt(v)
