@@ -455,7 +455,9 @@ func (a *Anchor) curvature() float64 {
 }
 
 // extrapolate refits without the optima at the largest N and predicts
-// there; nil when the rest cannot be fitted or gives no interval. The miss
+// there; nil when the rest cannot be fitted or gives no interval. (A rest
+// of 2 points has no interval of its own, but the check tests an exact
+// power law, τ = 0, and under that null their errors are all there is.) The miss
 // is judged against its predictive variance, the rest's prediction
 // variance at N (with the rest's τ²) plus the held-out optimum's own
 // LogSE²:
@@ -491,6 +493,11 @@ func extrapolate(ps []Optimum) *Extrapolation {
 		vs := quad(f.covS, x) + held.LogSE*held.LogSE
 		v += held.LogSE * held.LogSE
 		dof = f.dof(v, vs)
+		if f.n == 2 {
+			// The check tests an exact power law (τ = 0): under that null
+			// the rest's 2 points have the sampling variance alone.
+			dof = float64(f.noiseDoF)
+		}
 	}
 	if dof <= 0 || !(v > minVar) {
 		return nil

@@ -548,10 +548,13 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 //	F = (SS_rate/(m − 1)) / (SS_res/((m − 1)(S − 1))),
 //
 // and the curve is flat when F is below the 95% quantile of Fisher's F
-// with (m − 1, (m − 1)(S − 1)) degrees of freedom: the data cannot reject
-// a loss that is the same at every rate. (A flat curve is then called flat
-// in 95% of sweeps.) A curve that reaches from rates that learn nothing to
-// rates that learn is never flat.
+// with (m − 1, (m − 1)(S − 1)) degrees of freedom — the data cannot reject
+// a loss that is the same at every rate (a flat curve is then called flat
+// in 95% of sweeps) — and the seed means span less than flatSpread of
+// their smallest: with few rates and seeds, or one rate whose seeds
+// disagree wildly, the test has little power, and a curve that moves by
+// more than that is not flat for want of evidence. A curve that reaches
+// from rates that learn nothing to rates that learn is never flat.
 func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	var js []int
 	for j, y := range ys {
@@ -574,6 +577,15 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	}
 	m, S := len(js), len(seeds)
 	if S < 2 {
+		return false
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for j, y := range ys {
+		if isFinite(y) && y >= 0 {
+			lo, hi = math.Min(lo, ys[j]), math.Max(hi, ys[j])
+		}
+	}
+	if !(hi-lo <= flatSpread*lo) {
 		return false
 	}
 	rowMean := make([]float64, m)
@@ -605,6 +617,12 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	f := (ssRate / d1) / (ssRes / d2)
 	return f < distuv.F{D1: d1, D2: d2}.Quantile(0.95)
 }
+
+// flatSpread bounds a flat curve's range of seed-mean losses, relative to
+// its smallest: 5%. (Random labels and features that carry nothing give
+// curves within about 1%; a sweep from rates that learn nothing to rates
+// that learn spans tens of percent.)
+const flatSpread = 0.05
 
 // pulls returns z_s = Σ_j grad_j·(y_js − ȳ_j) over the three table rows,
 // for the seeds with a finite loss at all three (ȳ_j is their mean).
