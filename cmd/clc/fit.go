@@ -16,6 +16,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -39,6 +40,9 @@ type fitOptions struct {
 	json         bool
 	shape        *shapeFlags
 	prune        bool
+	design       string
+	precision    float64
+	maxCost      float64
 	exec         string
 	execShell    bool
 	timeout      time.Duration
@@ -129,6 +133,10 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.DurationVar(&o.timeout, "timeout", 0, "with --exec: time limit per trial (e.g. 10m; 0 = none)")
 	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
 	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of (default: the data file's rows)")
+	f.StringVar(&o.design, "design", clc.DesignAdaptive, "how trials are chosen: adaptive (bracket at the smallest fraction, a few rates around the running law at the others, seeds where they shrink the prediction's error) or grid (every fraction × rate × seed)")
+	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full is this many decades (default 0.05)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "with --design adaptive: the most training to spend, in full-size runs (default: what --design grid would cost)")
+	derivedDefault(f, "precision", func(*pflag.FlagSet) string { return strconv.FormatFloat(clc.DefaultPrecision, 'g', -1, 64) })
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
@@ -198,6 +206,21 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.seeds < 1 || o.seeds > maxSeeds {
 		return inputerr.New("--seeds %d must be between 1 and %d", o.seeds, maxSeeds)
 	}
+	switch o.design {
+	case clc.DesignAdaptive, clc.DesignGrid:
+	default:
+		return inputerr.New("unknown design %q", o.design).WithHint("use --design adaptive or --design grid")
+	}
+	if o.design == clc.DesignGrid {
+		for _, name := range []string{"precision", "max-cost"} {
+			if flags.Changed(name) {
+				return inputerr.New("--%s needs --design adaptive", name)
+			}
+		}
+	}
+	if o.precision < 0 || math.IsNaN(o.precision) || math.IsInf(o.precision, 0) || o.maxCost < 0 || math.IsNaN(o.maxCost) || math.IsInf(o.maxCost, 0) {
+		return inputerr.New("--precision and --max-cost must be finite and not negative")
+	}
 	if o.workers < 1 {
 		return inputerr.New("--workers %d must be at least 1", o.workers)
 	}
@@ -240,7 +263,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
-	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune}
+	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune,
+		Design: o.design, Precision: o.precision, MaxCost: o.maxCost}
 
 	log := newLogger(stderr, o.quiet)
 	if flags.Changed("bootstrap") {
@@ -303,11 +327,17 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	res, err := clc.Fit(ctx, opts)
 	log.endProgress()
 	var stopped *clc.StoppedError
-	if res != nil && res.Run != nil && res.Run.Resume.ToRun > 0 && !errors.As(err, &stopped) {
+	if res != nil && res.Run != nil && res.Run.Ran > 0 && !errors.As(err, &stopped) {
 		log.Printf("sweep: %d trials in %.1fs", res.Run.Ran, res.Run.Elapsed.Seconds())
 	}
+	if res != nil && res.Stop != nil {
+		if r := res.Run.Resume; r.Journal != "" {
+			log.Printf("journal: %s: reused %d of the %d trials the sweep chose", r.Journal, len(r.Known), len(r.Known)+r.ToRun)
+		}
+		log.Printf("adaptive: %s", stopText(res.Stop))
+	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
 	if shard != nil {
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
@@ -329,12 +359,18 @@ func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
 // progress of the sweep and its end.
 func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config) clc.Events {
 	var show clc.Progress
+	var seen []clc.Trial // the trials this run finished, for an adaptive sweep's best rates
 	return clc.Events{
 		Planned: func(p clc.Planned) {
+			plan := p.Plan.String()
+			if o.design == clc.DesignAdaptive {
+				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
+					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+			}
 			if o.exec != "" {
-				log.Printf("plan: %s; each trial runs: %s", p.Plan, o.exec)
+				log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
 			} else {
-				log.Printf("plan: %s; %s", p.Plan, describeModel(cfg))
+				log.Printf("plan: %s; %s", plan, describeModel(cfg))
 			}
 			if shard != nil {
 				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())
@@ -365,7 +401,14 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 			log.setKnownTrials(r.Known)
 			show = log.progress(time.Now())
 		},
+		Stage: func(s clc.Stage) {
+			log.endProgress()
+			log.Printf("%s", stageText(s, fracLabel(o, s.Fraction)))
+			log.setKnownTrials(seen) // the best rates so far, over every stage
+			show = log.progress(time.Now())
+		},
 		Progress: func(t clc.Trial, done, total int) error {
+			seen = append(seen, t)
 			if show != nil {
 				return show(t, done, total)
 			}
@@ -374,12 +417,65 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 	}
 }
 
+// fracLabel is a fraction as the user wrote it in --fractions.
+func fracLabel(o *fitOptions, f float64) string {
+	fracs, texts, err := clc.ParseFractions(o.fractions)
+	if err != nil {
+		return clc.FormatFraction(f)
+	}
+	return clc.SweepConfig{Fractions: fracs, FractionText: texts}.FractionLabel(f)
+}
+
+// stageText describes a stage of an adaptive sweep in one line.
+func stageText(s clc.Stage, frac string) string {
+	rates := g3(s.LRs[0])
+	if len(s.LRs) > 1 {
+		rates = fmt.Sprintf("%s … %s", g3(s.LRs[0]), g3(s.LRs[len(s.LRs)-1]))
+	}
+	seeds := numfmt.Count(len(s.Seeds), "seed", "seeds")
+	if len(s.Seeds) == 1 {
+		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
+	}
+	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
+}
+
+// stopText says why an adaptive sweep ended.
+func stopText(s *clc.Stop) string {
+	spent := fmt.Sprintf("%s of %s full-size runs (%.0f%% of the budget)", numfmt.Sig(s.Spent, 3, 0.01), numfmt.Sig(s.Budget, 3, 0.01), 100*s.Spent/s.Budget)
+	switch s.Reason {
+	case "precision":
+		return fmt.Sprintf("precise enough: log10 η* at n_full has standard error %.3f ≤ %.3f decades, after %s", s.Log10SE, s.Precision, spent)
+	case "budget":
+		return fmt.Sprintf("budget spent: log10 η* at n_full has standard error %.3f, above the target %.3f decades, after %s; raise --max-cost for more seeds", s.Log10SE, s.Precision, spent)
+	case "no law":
+		return fmt.Sprintf("stopped without a law after %s", spent)
+	}
+	return fmt.Sprintf("stopped (%s) after %s", s.Reason, spent)
+}
+
 // fitError words the errors of a fit that need more than their message: a
 // fit without a law shows its optima and says how to move the grid; a
 // stopped sweep says how to resume.
-func fitError(err error, stderr io.Writer) error {
+func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
+		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		for _, f := range nl.Fit.Gates {
+			switch f.Gate {
+			case gates.LowEdge, gates.HighEdge, gates.AllDiverged, gates.Flat: // in the optima line
+			default:
+				if f.Failed() {
+					fmt.Fprintf(stderr, "clc: warning: %s\n", gateWarning(nl.Fit, f))
+				}
+			}
+		}
+		if plotPath != "" {
+			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
+				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
+			}
+		}
 		if ie, ok := inputerr.As(err); ok {
 			if h := lawHint(nl); h != "" {
 				ie.Hint = h
@@ -467,6 +563,11 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 
 // lawHint says how to move the grid when too few optima were usable.
 func lawHint(e *clc.NoLawError) string {
+	for _, f := range e.Fit.Gates {
+		if f.Gate == gates.Trivial && f.Severity == gates.Fail && e.Advice() != clc.GridFlat {
+			return "the model does not beat the trivial predictor at any fraction (see the warning): check the labels and the features"
+		}
+	}
 	lrs := e.Fit.Config.LRs
 	switch e.Advice() {
 	case clc.GridDown:

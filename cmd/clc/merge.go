@@ -89,7 +89,7 @@ func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "clc: warning: %v; fitting the %d recorded (--allow-partial); the fit file says so\n", what, len(m.Trials))
 	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
 	return writeFit(r.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }

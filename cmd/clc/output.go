@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -265,3 +266,56 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func pow10(x float64) float64 { return math.Pow(10, x) }
+
+// writeLossTable prints, for a fit that could not be completed, the
+// seed-mean validation loss at every rate (rows) and fraction (columns),
+// "div" where a seed diverged and blank where nothing ran: what the sweep
+// measured, to choose a wider grid from.
+func writeLossTable(w io.Writer, fit *clc.FitFile) {
+	byFrac := map[float64][]clc.Trial{}
+	var fracs, rates []float64
+	for _, t := range fit.Trials {
+		if _, ok := byFrac[t.Fraction]; !ok {
+			fracs = append(fracs, t.Fraction)
+		}
+		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+		if !slices.Contains(rates, t.LR) {
+			rates = append(rates, t.LR)
+		}
+	}
+	if len(rates) == 0 {
+		return
+	}
+	slices.Sort(fracs)
+	slices.Sort(rates)
+	loss := map[float64]map[float64]scaling.CurvePoint{}
+	for _, f := range fracs {
+		loss[f] = map[float64]scaling.CurvePoint{}
+		for _, p := range scaling.MeanCurve(clc.Samples(byFrac[f])) {
+			loss[f][p.LR] = p
+		}
+	}
+	fmt.Fprintln(w, "clc: seed-mean validation loss by rate and fraction (div: a seed diverged):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "lr\t")
+	for _, f := range fracs {
+		fmt.Fprintf(tw, "%s\t", fractionLabel(fit, f))
+	}
+	fmt.Fprintln(tw)
+	for _, r := range rates {
+		fmt.Fprintf(tw, "%s\t", g3(r))
+		for _, f := range fracs {
+			p, ok := loss[f][r]
+			switch {
+			case !ok:
+				fmt.Fprint(tw, "\t")
+			case p.Diverged:
+				fmt.Fprint(tw, "div\t")
+			default:
+				fmt.Fprintf(tw, "%.4f\t", p.Loss)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}

@@ -30,6 +30,12 @@ type Grid struct {
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
+	// DesignAdaptive), Precision and MaxCost the adaptive design's target
+	// and budget (see SweepConfig).
+	Design    string
+	Precision float64
+	MaxCost   float64
 }
 
 // BuiltinConfig is the fit-file configuration of a sweep trained by the
@@ -64,11 +70,16 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
+	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
+	if c.Design == DesignGrid {
+		c.Design = "" // a grid's fit file is as it was before designs
+	}
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap, Prune: c.Prune}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
@@ -115,6 +126,8 @@ type Events struct {
 	Resumed func(Resume)
 	// Progress receives every trial the run finishes.
 	Progress Progress
+	// Stage is called before each stage of an adaptive sweep runs.
+	Stage func(Stage)
 }
 
 // Planned describes the sweep about to run.
@@ -142,6 +155,8 @@ type Result struct {
 	Planned     Planned
 	Run         *RunReport
 	Fingerprint string
+	// Stop says why an adaptive sweep ended; nil for a grid.
+	Stop *Stop
 }
 
 // Fit plans the sweep of o, runs its trials (those o.Journal does not
@@ -161,6 +176,17 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil && o.Journal == "" {
 		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
 			WithHint("give the shard a journal")
+	}
+	if o.Config.Design == DesignAdaptive {
+		fp := Fingerprint(o.Dataset, o.Config)
+		res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Fingerprint: fp}}
+		if o.Events.Planned != nil {
+			o.Events.Planned(res.Planned)
+		}
+		if err := runAdaptive(ctx, o, plan, fp, res); err != nil {
+			return res, err
+		}
+		return res, complete(o, res)
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
@@ -185,11 +211,13 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil {
 		return res, nil
 	}
+	return res, complete(o, res)
+}
+
+// complete makes the fit of a finished sweep.
+func complete(o Options, res *Result) error {
 	res.Fit = NewFitFile(o.Tool, o.Dataset, o.Config, res.Run.Trials)
-	if err := Complete(res.Fit); err != nil {
-		return res, err
-	}
-	return res, nil
+	return Complete(res.Fit)
 }
 
 // NewFitFile is a fit of the current format with its trials, before
@@ -202,14 +230,16 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 // law, constant and prediction at N_full (the dataset's rows), checks its
 // sanity gates (package gates) and stamps its creation time.
 // When too few optima are usable for a law it returns a *NoLawError
-// holding the fit with its optima (an input error: the grid or the
-// fractions need changing).
+// holding the fit with its optima and the gates that need no law (an input
+// error: the grid or the fractions need changing, or the model learns
+// nothing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
 	optima := scaling.EstimateOptima(Samples(f.Trials))
 	f.Optima, f.Noise = optima.Optima, &optima.Noise
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
+		f.Gates = gates.Check(f.gateInput()) // those that need no law
 		return &NoLawError{Fit: f, Err: err}
 	}
 	f.Law = law
@@ -226,8 +256,9 @@ func Complete(f *FitFile) error {
 // gateInput is what the sanity gates look at in a completed fit.
 func (f *FitFile) gateInput() gates.Fit {
 	p := f.Prediction
+	samples := Samples(f.Trials)
 	return gates.Fit{
-		Optima: f.Optima, Law: f.Law, Trials: Samples(f.Trials), LRs: f.Config.LRs, Run: f.Config.Run(),
+		Optima: f.Optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
 		NFull: f.Dataset.Rows, LR: p.LR, LRLow: p.LRLow, LRHigh: p.LRHigh,
 		TrivialLoss: f.Dataset.TrivialLoss, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
 	}

@@ -116,8 +116,15 @@ type SweepConfig struct {
 	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty"`
 	// Exec is the command that trained each trial (an external trainer), run
 	// through sh -c when ExecShell; Model is then "exec".
-	Exec      string `yaml:"exec,omitempty" json:"exec,omitempty"`
-	ExecShell bool   `yaml:"exec_shell,omitempty" json:"exec_shell,omitempty"`
+	Exec string `yaml:"exec,omitempty" json:"exec,omitempty"`
+	// Design is how the sweep chose its trials: "grid" (also when empty)
+	// or "adaptive" (see DesignAdaptive), with the adaptive design's
+	// Precision (the target standard error of log10 η*(N_full), decades)
+	// and MaxCost (its budget in full-size runs; 0: the grid's cost).
+	Design    string  `yaml:"design,omitempty" json:"design,omitempty"`
+	Precision float64 `yaml:"precision,omitempty" json:"precision,omitempty"`
+	MaxCost   float64 `yaml:"max_cost,omitempty" json:"max_cost,omitempty"`
+	ExecShell bool    `yaml:"exec_shell,omitempty" json:"exec_shell,omitempty"`
 }
 
 // Prediction is the fit's answer at the full dataset: the rate to use on

@@ -147,6 +147,7 @@ const (
 	paramBatchSize inputerr.Param = "batch_size"
 	paramJournal   inputerr.Param = "journal"
 	paramShard     inputerr.Param = "shard"
+	paramDesign    inputerr.Param = "design"
 )
 
 // maxListItems bounds the items of the fraction and rate lists.

@@ -170,7 +170,7 @@ type Fit struct {
 	Optima []scaling.Optimum
 	Law    scaling.Law // Points < 2: no law
 	Trials []scaling.Sample
-	LRs    []float64 // the grid, ascending
+	LRs    []float64 // the rates tried at any fraction, ascending (see RatesTried)
 	Run    scaling.Run
 	// NFull is the full training size the prediction is for.
 	NFull int
@@ -307,16 +307,34 @@ func lowestDiverged(f Fit) (float64, scaling.Optimum, bool) {
 	return best, at, found
 }
 
+// RatesTried returns the distinct rates of the trials, ascending.
+func RatesTried(trials []scaling.Sample) []float64 {
+	seen := map[float64]bool{}
+	var out []float64
+	for _, t := range trials {
+		if !seen[t.LR] {
+			seen[t.LR] = true
+			out = append(out, t.LR)
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
+
 // coarseGrid is the CoarseGrid gate: the widest gap between the grid rate
-// of an optimum (usable, not flat) and its neighbours.
+// of an optimum (usable, not flat) and its neighbours among the rates tried
+// at its fraction.
 func coarseGrid(f Fit) []Finding {
-	lrs := append([]float64(nil), f.LRs...)
-	sort.Float64s(lrs)
+	byFrac := map[float64][]scaling.Sample{}
+	for _, t := range f.Trials {
+		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+	}
 	var fd Finding
 	for _, o := range f.Optima {
 		if !o.Usable || o.Flat {
 			continue
 		}
+		lrs := RatesTried(byFrac[o.Fraction])
 		i := sort.SearchFloat64s(lrs, o.GridLR)
 		if i >= len(lrs) || lrs[i] != o.GridLR {
 			continue

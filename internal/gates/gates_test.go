@@ -81,9 +81,9 @@ func TestCheck(t *testing.T) {
 			[]Finding{{Gate: LowEdge, Severity: Warn, Fraction: 0.125, N: 1000, LR: 0.178, Limit: 0.01}}},
 		{"high edge", func(f *Fit) { f.Optima[0].Bracketed, f.Optima[0].Edge = false, "high" },
 			[]Finding{{Gate: HighEdge, Severity: Warn, Fraction: 0.125, N: 1000, LR: 0.178, Limit: 1}}},
-		{"coarse grid", func(f *Fit) { f.LRs = []float64{0.01, 0.0316, 0.0562, 0.1, 0.178, 1} },
+		{"coarse grid", func(f *Fit) { onGrid(f, 0.01, 0.0316, 0.0562, 0.1, 0.178, 1) },
 			[]Finding{{Gate: CoarseGrid, Severity: Warn, Fraction: 0.125, N: 1000, LR: 0.178, Value: math.Log10(1 / 0.178), Limit: MaxSpacing}}},
-		{"grid of half decades", func(f *Fit) { f.LRs = []float64{0.01, 0.0316, 0.0562, 0.1, 0.178, 0.5623, 1} }, nil},
+		{"grid of half decades", func(f *Fit) { onGrid(f, 0.01, 0.0316, 0.0562, 0.1, 0.178, 0.562, 1) }, nil},
 		{"small validation", func(f *Fit) { f.ValidRows = 29 }, []Finding{{Gate: SmallValidation, Severity: Warn, Value: 29, Limit: 30}}},
 		{"30 validation rows", func(f *Fit) { f.ValidRows = 30 }, nil},
 		{"wide interval", func(f *Fit) { f.LRLow, f.LRHigh = 0.02, 0.081 }, []Finding{{Gate: WideInterval, Severity: Warn, N: 8000, Value: 0.081 / 0.02, Limit: 4}}},
@@ -102,6 +102,21 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: %+v\n want %+v", c.name, got, c.want)
 		}
 	}
+}
+
+// onGrid keeps the trials at the rates lrs.
+func onGrid(f *Fit, lrs ...float64) {
+	keep := map[float64]bool{}
+	for _, v := range lrs {
+		keep[v] = true
+	}
+	var ts []scaling.Sample
+	for _, t := range f.Trials {
+		if keep[t.LR] {
+			ts = append(ts, t)
+		}
+	}
+	f.Trials, f.LRs = ts, RatesTried(ts)
 }
 
 func sameFindings(a, b []Finding) bool {

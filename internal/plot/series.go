@@ -208,27 +208,19 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 	})
 	fl := FractionLoss{Fraction: frac, Label: fractionLabel(fit, frac), N: ts[0].N,
 		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}, OffScale: []XY{}, MeanOffScale: []XY{}}
-	for i := 0; i < len(ts); {
-		j := i
-		sum, n, diverged := 0.0, 0, false
-		for ; j < len(ts) && ts[j].LR == ts[i].LR; j++ {
-			t := ts[j]
-			if t.Diverged || t.Pruned || !finite(t.ValidLoss) {
-				diverged = true
-				continue
-			}
+	for _, t := range ts {
+		if !t.Diverged && !t.Pruned && finite(t.ValidLoss) {
 			fl.Steps = max(fl.Steps, t.Steps)
 			fl.Seeds = append(fl.Seeds, XY{t.LR, t.ValidLoss})
-			sum += t.ValidLoss
-			n++
 		}
-		switch {
-		case diverged:
-			fl.Diverged = append(fl.Diverged, ts[i].LR)
-		case n > 0:
-			fl.Mean = append(fl.Mean, XY{ts[i].LR, sum / float64(n)})
+	}
+	// The line is the seed-mean curve the optimum is located on.
+	for _, p := range scaling.MeanCurve(clc.Samples(ts)) {
+		if p.Diverged {
+			fl.Diverged = append(fl.Diverged, p.LR)
+		} else {
+			fl.Mean = append(fl.Mean, XY{p.LR, p.Loss})
 		}
-		i = j
 	}
 	if o, ok := findOptimum(fit, frac); ok && o.Usable && o.LR > 0 {
 		lo, hi := interval(o)

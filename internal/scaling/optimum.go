@@ -659,3 +659,27 @@ func pulls(tab lossTable, rows []int, grad [3]float64) []float64 {
 	}
 	return z
 }
+
+// CurvePoint is one rate of a fraction's loss curve L(η): the mean final
+// validation loss over the seeds that ran at rate LR, or Diverged (and
+// Loss = +Inf) when any of them diverged.
+type CurvePoint struct {
+	LR       float64
+	Loss     float64
+	Seeds    int // seeds averaged
+	Diverged bool
+}
+
+// MeanCurve returns the seed-mean loss curve of one fraction's samples,
+// ascending in rate: the curve EstimateOptima locates the optimum on,
+//
+//	L(η) = (1/S) Σ_s loss(η, s),  +Inf when any seed diverged at η.
+func MeanCurve(samples []Sample) []CurvePoint {
+	tab := newLossTable(samples)
+	rows, _, ys, seeds := tab.curve()
+	out := make([]CurvePoint, len(rows))
+	for i, j := range rows {
+		out[i] = CurvePoint{LR: tab.lrs[j], Loss: ys[i], Seeds: seeds[i], Diverged: math.IsInf(ys[i], 1)}
+	}
+	return out
+}

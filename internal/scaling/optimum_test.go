@@ -399,3 +399,17 @@ func TestEstimateOptimaFlat(t *testing.T) {
 		t.Errorf("%d of 500 simulated curved fractions diagnosed flat", sims)
 	}
 }
+
+// TestMeanCurve: the seed mean at every rate, +Inf where a seed diverged,
+// ascending in rate whatever the order of the samples.
+func TestMeanCurve(t *testing.T) {
+	s := []Sample{
+		{N: 10, LR: 0.1, Seed: 1, Loss: 2}, {N: 10, LR: 0.01, Seed: 0, Loss: 3}, {N: 10, LR: 0.1, Seed: 0, Loss: 1},
+		{N: 10, LR: 1, Seed: 0, Loss: math.Inf(1), Diverged: true}, {N: 10, LR: 1, Seed: 1, Loss: 5}, {N: 10, LR: 0.01, Seed: 1, Loss: 4},
+	}
+	got := MeanCurve(s)
+	want := []CurvePoint{{LR: 0.01, Loss: 3.5, Seeds: 2}, {LR: 0.1, Loss: 1.5, Seeds: 2}, {LR: 1, Loss: math.Inf(1), Seeds: 2, Diverged: true}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MeanCurve = %+v, want %+v", got, want)
+	}
+}
