@@ -3,7 +3,8 @@
 ever worse than simply reusing the largest fraction's optimum?
 
 For each case (a data set, a model, an optimizer):
-  1. fit:   clc fit on fractions 1/32, 1/16, 1/8, 1/4 (never the full size), 2 seeds;
+  1. fit:   clc fit on fractions 1/32, 1/16, 1/8, 1/4 (never the full size), 2 seeds, with
+            --design (adaptive, clc's default, or grid: every fraction × rate × seed);
             it predicts η̂* for all N_full rows. The naive rate is the optimum it measured at
             the largest fraction (1/4).
   2. best:  a full-size sweep with --sweep-seeds seeds on the fit's own grid (restricted to
@@ -21,9 +22,9 @@ clc fit's trials), run --workers at a time under nice; results are cached in OUT
 so a re-run (e.g. after a change of the decision rule: only new predicted rates train) reuses
 them. Needs /usr/bin/python3 with numpy and yaml.
 
-Usage: regret.py OUT_DIR CLC_BINARY DATA_DIR [--cases a,b] [--judge-seeds 8] [--sweep-seeds 8]
-       [--workers 2] [--refit]
-Prints a Markdown table on stdout and writes OUT/regret.json.
+Usage: regret.py OUT_DIR CLC_BINARY DATA_DIR [--design adaptive|grid] [--cases a,b] [--judge-seeds 8]
+       [--sweep-seeds 8] [--workers 2] [--refit]
+Prints a Markdown table on stdout and writes OUT/regret-DESIGN.json.
 """
 import argparse
 import concurrent.futures as cf
@@ -108,13 +109,14 @@ class Runs:
         return out
 
 
-def fit(out, clc, case, spec, refit):
-    """clc fit on fractions ≤ 1/4; returns its JSON output and fit file."""
-    path = f"{out}/fit-{case}.yaml"
-    js = f"{out}/fit-{case}.json"
+def fit(out, clc, case, spec, design, refit):
+    """clc fit on fractions ≤ 1/4 with --design design; returns its JSON output and fit file."""
+    path = f"{out}/fit-{case}-{design}.yaml"
+    js = f"{out}/fit-{case}-{design}.json"
     if refit or not os.path.exists(js):
         args = [*spec["data"], "--optimizer", spec["opt"], "--fractions", FRACTIONS, "--seeds", "2",
-                "--quiet", "--json", "-o", path, "--journal", f"{out}/fit-{case}.journal.jsonl"]
+                "--design", design, "--quiet", "--json", "-o", path,
+                "--journal", f"{out}/fit-{case}-{design}.journal.jsonl"]
         if spec["data"] == ["--demo"]:
             lo, hi = spec["lrs"][0], spec["lrs"][-1]
             args += ["--lr-min", repr(lo), "--lr-max", repr(hi), "--lr-points", str(len(spec["lrs"]))]
@@ -156,6 +158,7 @@ def main():
     p.add_argument("--judge-seeds", type=int, default=8)
     p.add_argument("--sweep-seeds", type=int, default=8)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--design", default="adaptive", help="clc fit --design: adaptive (clc's default) or grid")
     p.add_argument("--refit", action="store_true", help="run clc fit again (its journal is reused)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -168,7 +171,7 @@ def main():
     for case in names:
         spec = all_cases[case]
         start = time.time()
-        fj, ff = fit(a.out, a.clc, case, spec, a.refit)
+        fj, ff = fit(a.out, a.clc, case, spec, a.design, a.refit)
         grid_lrs = [float(v) for v in ff["config"]["lrs"]]  # YAML 1.1 reads 1e-05 as text
         pred = fj["predicted_lr"]
         largest = max((o for o in fj["optima"] if o["usable"]), key=lambda o: o["fraction"])
@@ -190,7 +193,7 @@ def main():
         rates = {"clc": pred, "naive": naive, "best": best}
         L = judge(runs, case, spec, rates, judge_seeds)
         ref = L["best"].mean()
-        row = {"case": case, "rates": rates, "source": fj["prediction_source"], "law_weight": fj["law_weight"],
+        row = {"case": case, "design": a.design, "rates": rates, "source": fj["prediction_source"], "law_weight": fj["law_weight"],
                "alpha": fj["alpha"], "alpha_ci": fj["alpha_ci"], "points": fj["points"],
                "warnings": fj["warnings"], "best_loss": ref, "seconds": round(time.time() - start)}
         for k in ("clc", "naive"):
@@ -203,7 +206,7 @@ def main():
         row["clc_loses"] = bool(row["diff"] > 2 * row["diff_se"])
         results.append(row)
         print(f"{case}: {json.dumps(row)}", file=sys.stderr, flush=True)
-    json.dump(results, open(f"{a.out}/regret.json", "w"), indent=1)
+    json.dump(results, open(f"{a.out}/regret-{a.design}.json", "w"), indent=1)
     print(f"| case | clc rate (source, law weight) | naive rate (1/4) | full-size best | best loss | "
           f"clc regret % | naive regret % | clc − naive % | α [95% CI] |")
     print("|---|---|---|---|---|---|---|---|---|")

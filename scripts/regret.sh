@@ -4,7 +4,8 @@
 # Fashion-MNIST and a regression made from Fashion-MNIST images, with SGD and Adam. See
 # scripts/regret.py for the method.
 #
-# Usage: scripts/regret.sh [OUT_DIR] [CASES]   (default /tmp/clc-regret, every case)
+# Usage: scripts/regret.sh [OUT_DIR] [CASES] [DESIGN]   (default /tmp/clc-regret, every case,
+#        adaptive; DESIGN grid fits every fraction × rate × seed)
 # Needs Go, Debian's dataset-fashion-mnist (installed on demand by fashion-mnist-csv.sh),
 # /usr/bin/python3 with numpy and yaml. Runs under nice, 2 trainings at a time; fits and runs
 # in OUT_DIR are reused. About an hour on 2 shared cores.
@@ -12,6 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/tmp/clc-regret}
 cases=${2:-}
+design=${3:-adaptive}
 data=${FASHION_DIR:-/tmp/fashion-mnist}
 mkdir -p "$out"
 [[ -f $data/fashion-train.csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
@@ -35,5 +37,5 @@ PY
 fi
 (cd "$here/.." && go build -o "$out/clc" ./cmd/clc)
 start=$(date +%s)
-/usr/bin/python3 "$here/regret.py" "$out" "$out/clc" "$data" ${cases:+--cases "$cases"} | tee "$out/regret.md"
-echo "total $(( $(date +%s) - start )) s" | tee -a "$out/regret.md"
+/usr/bin/python3 "$here/regret.py" "$out" "$out/clc" "$data" --design "$design" ${cases:+--cases "$cases"} | tee "$out/regret-$design.md"
+echo "total $(( $(date +%s) - start )) s" | tee -a "$out/regret-$design.md"

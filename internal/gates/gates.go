@@ -2,7 +2,7 @@
 // measurements: the sanity gates of a learning-rate fit. Each gate that
 // does not pass gives a typed Finding (which gate, its numbers, how
 // severe); front ends word the findings and decide what to do with them
-// (clc fit prints them as warnings and, when asked, exits non-zero).
+// (the command line prints them as warnings and, when asked, exits non-zero).
 //
 // The gates, in the order Check reports them:
 //
