@@ -11,8 +11,9 @@ For each case (a data set, a model, an optimizer):
             the rates within 1 decade of the predicted and naive rates, widened while the
             minimum sits on its edge); the best rate is the vertex of the parabola through
             the seed-mean minimum and its two neighbours (the grid minimum when not convex).
-  3. judge: the predicted, the naive and the best rate trained at full size with
-            --judge-seeds other seeds (paired: the same seeds for all three).
+  3. judge: the predicted, the naive and the best rate (and, for comparison, the law's own
+            rate) trained at full size with --judge-seeds other seeds (paired: the same seeds
+            for all).
 Regret of a rate = (its mean validation loss − the best rate's) / the best rate's, in %, with
 the standard error of the paired differences over the judge seeds. clc "loses" a case when its
 regret exceeds the naive rate's by more than 2 standard errors of their paired difference.
@@ -190,13 +191,13 @@ def main():
                 idx.append(idx[-1] + 1)
             else:
                 break
-        rates = {"clc": pred, "naive": naive, "best": best}
+        rates = {"clc": pred, "law": fj["law_lr"], "naive": naive, "best": best}
         L = judge(runs, case, spec, rates, judge_seeds)
         ref = L["best"].mean()
         row = {"case": case, "design": a.design, "rates": rates, "source": fj["prediction_source"], "law_weight": fj["law_weight"],
                "alpha": fj["alpha"], "alpha_ci": fj["alpha_ci"], "points": fj["points"],
                "warnings": fj["warnings"], "best_loss": ref, "seconds": round(time.time() - start)}
-        for k in ("clc", "naive"):
+        for k in ("clc", "law", "naive"):
             d = L[k] - L["best"]
             row[f"{k}_regret"] = 100 * d.mean() / ref
             row[f"{k}_se"] = 100 * d.std(ddof=1) / math.sqrt(len(d)) / ref if np.all(np.isfinite(d)) else math.inf
@@ -208,8 +209,8 @@ def main():
         print(f"{case}: {json.dumps(row)}", file=sys.stderr, flush=True)
     json.dump(results, open(f"{a.out}/regret-{a.design}.json", "w"), indent=1)
     print(f"| case | clc rate (source, law weight) | naive rate (1/4) | full-size best | best loss | "
-          f"clc regret % | naive regret % | clc − naive % | α [95% CI] |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"clc regret % | naive regret % | clc − naive % | law alone: rate, regret % | α [95% CI] |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         rt = r["rates"]
         ci = r["alpha_ci"]
@@ -217,10 +218,11 @@ def main():
         print(f"| {r['case']} | {rt['clc']:.4g} ({r['source']}, {r['law_weight']:.2f}) | {rt['naive']:.4g} | "
               f"{rt['best']:.4g} | {r['best_loss']:.4f} | {r['clc_regret']:+.2f} ± {r['clc_se']:.2f} | "
               f"{r['naive_regret']:+.2f} ± {r['naive_se']:.2f} | {r['diff']:+.2f} ± {r['diff_se']:.2f} | "
-              f"{r['alpha']:.2f} {ci_text} |")
+              f"{rt['law']:.4g}, {r['law_regret']:+.2f} ± {r['law_se']:.2f} | {r['alpha']:.2f} {ci_text} |")
     regrets = [r["clc_regret"] for r in results]
     naive = [r["naive_regret"] for r in results]
-    print(f"\nmedian regret: clc {np.median(regrets):.2f}%, naive {np.median(naive):.2f}%; "
+    law = [r["law_regret"] for r in results]
+    print(f"\nmedian regret: clc {np.median(regrets):.2f}%, law alone {np.median(law):.2f}%, naive {np.median(naive):.2f}%; "
           f"cases where clc loses to naive by more than 2 SE: {sum(r['clc_loses'] for r in results)} of {len(results)}; "
           f"{runs.ran} new full-size runs")
 
