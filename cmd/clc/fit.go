@@ -622,13 +622,18 @@ func classesText(d *train.Dataset) string {
 }
 
 func describeModel(cfg train.Config) string {
-	model := string(cfg.Model)
-	if cfg.Model == train.MLP {
-		model = fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
-	}
+	model := modelText(cfg)
 	length := fmt.Sprintf("%d epochs", cfg.Epochs)
 	if cfg.Steps > 0 {
 		length = fmt.Sprintf("%d steps", cfg.Steps)
 	}
 	return fmt.Sprintf("%s, %s, %s, batch %d", model, cfg.Optimizer, length, cfg.BatchSize)
+}
+
+// modelText names the model: "linear", or "mlp [64] relu".
+func modelText(cfg train.Config) string {
+	if cfg.Model == train.MLP {
+		return fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
+	}
+	return string(cfg.Model)
 }

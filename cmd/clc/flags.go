@@ -55,8 +55,8 @@ func (d *dataFlags) takeArgs(flags *pflag.FlagSet, args []string, noDataHint str
 			return usageError{fmt.Errorf("--demo takes no data file (got %q)", d.path)}
 		}
 		for name, v := range demoDefaults {
-			if strings.HasPrefix(name, "lr-") && flags.Changed("lrs") {
-				continue // --lrs replaces the demo's log grid
+			if strings.HasPrefix(name, "lr-") && (flags.Changed("lrs") || flags.Lookup("lrs") == nil) {
+				continue // --lrs replaces the demo's log grid; a command without --lrs has no grid
 			}
 			if flags.Lookup(name) != nil && !flags.Changed(name) {
 				if err := flags.Set(name, v); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -202,6 +203,9 @@ type fitJSON struct {
 	Warnings        []string               `json:"warnings"`
 	Gates           []gates.Finding        `json:"gates"`
 	MissingTrials   int                    `json:"missing_trials"`
+	Design          string                 `json:"design"`
+	Cost            float64                `json:"cost"`      // training spent, in full-size runs
+	GridCost        float64                `json:"grid_cost"` // what the grid design takes
 	FitFile         string                 `json:"fit_file"`
 }
 
@@ -241,6 +245,8 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	if fit.Config.Schedule != nil {
 		out.Shape = fit.Config.Schedule.String()
 	}
+	out.Design = cmp.Or(fit.Config.Design, clc.DesignGrid)
+	out.Cost, out.GridCost = fit.Cost()
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}

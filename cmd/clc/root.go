@@ -169,6 +169,7 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	root.AddCommand(newScheduleCmd(stdin, stdout, stderr))
 	root.AddCommand(newPlotCmd(stdout, stderr))
 	root.AddCommand(newMergeCmd(stdout, stderr))
+	root.AddCommand(newFindCmd(stdin, stdout, stderr))
 	root.AddCommand(newVersionCmd(stdout))
 	enableConfig(root)        // after every AddCommand: adds --config, --print-config
 	registerCompletions(root) // after every AddCommand

@@ -33,8 +33,9 @@ const (
 	// an edge that holds a fraction's minimum.
 	extendPoints = 2
 	// minWindow is the fewest rates an adaptive sweep trains at a fraction
-	// after the first.
-	minWindow = 5
+	// after the first: the three a parabola needs; an edge minimum extends
+	// them.
+	minWindow = 3
 	// refinePoints is how many rates nearest a fraction's optimum get a
 	// further seed.
 	refinePoints = 5
@@ -124,9 +125,10 @@ func (l lattice) index(x float64) int {
 //  1. Bracket: at the smallest fraction, every rate of the configured
 //     grid with the base seeds (SeedBase … SeedBase+Seeds−1).
 //  2. Window: at each larger fraction, the lattice rates within the 95%
-//     prediction interval of the law fitted so far (at least minWindow
-//     rates; with a single fraction settled, the rates its optimum moves
-//     to for any exponent α in [−1, 0.5]), with the base seeds.
+//     prediction interval of the law fitted so far, and at least one grid
+//     step either side of its prediction (minWindow rates; with a single
+//     fraction settled, the rates its optimum moves to for any exponent α
+//     in [−1, 0.5], and a step more either side), with the base seeds.
 //  3. Extend: while a fraction's seed-mean minimum sits on the highest or
 //     lowest rate it tried (the highest not bounded by a divergence),
 //     extendPoints more lattice rates beyond it, until bracketed or
@@ -135,6 +137,9 @@ func (l lattice) index(x float64) int {
 //     exceeds Precision and the budget allows, one more seed at the
 //     refinePoints rates nearest the optimum of the fraction where it
 //     shrinks the prediction's variance most per unit of cost.
+//
+// The budget (MaxCost) binds every stage but the first: a sweep whose
+// next window would pass it stops there, with the fractions it has.
 //
 // Windows and extensions look only at the base seeds, so refinement never
 // moves them.
@@ -278,13 +283,28 @@ func (ad *adaptive) next(ts trialSet) (*Stage, *Stop) {
 			want, why = ad.window(ts, k)
 		}
 		if st := ad.missing(ts, k, want, ad.baseSeeds(), kind, why); st != nil {
-			return st, nil
+			return ad.affordable(ts, st)
 		}
 		if st := ad.extension(ts, k, frac, n, endBase); st != nil {
-			return st, nil
+			return ad.affordable(ts, st)
 		}
 	}
 	return ad.refine(ts)
+}
+
+// affordable returns st, or the budget stop when st would take the
+// sweep past its budget (the bracketing stage always runs: without it
+// there is nothing to fit).
+func (ad *adaptive) affordable(ts trialSet, st *Stage) (*Stage, *Stop) {
+	if st.Kind == "bracket" || st.Spent+st.Cost <= ad.budget {
+		return st, nil
+	}
+	stop := &Stop{Reason: "budget", Precision: ad.precision, Spent: st.Spent, Budget: ad.budget}
+	optima := scaling.EstimateOptima(Samples(ts.sorted()))
+	if law, err := scaling.FitLaw(optima.Optima); err == nil {
+		stop.Log10SE = math.Sqrt(scaling.Decide(law, float64(ad.nFull)).MSE)
+	}
+	return nil, stop
 }
 
 // missing is the stage that trains the lattice rates want at fraction k
@@ -343,14 +363,14 @@ func (ad *adaptive) window(ts trialSet, k int) ([]int, string) {
 	law, err := scaling.FitLaw(optima)
 	p := law.PredictLog10(float64(ad.plan.Sizes[k]))
 	if err == nil && p.Half95() > 0 {
-		half := math.Max(2*h, p.Half95())
+		half := math.Max(h, p.Half95())
 		lo, hi = p.Log10-half, p.Log10+half
 		why = fmt.Sprintf("the law's 95%% prediction interval %s … %s", fmtRate(lo), fmtRate(hi))
 	} else {
 		last := usable[len(usable)-1]
 		c := math.Log10(last.LR)
 		d := x - math.Log10(float64(last.N))
-		lo, hi = c-1.0*d-2*h, c+0.5*d+2*h
+		lo, hi = c-1.0*d-h, c+0.5*d+h
 		why = fmt.Sprintf("the optimum at N = %d moved by N^α, α in [−1, 0.5]", last.N)
 	}
 	a, b := ad.lat.index(lo), ad.lat.index(hi)
@@ -632,4 +652,22 @@ func replayAdaptive(c SweepConfig, plan Plan, nFull int, lookup func(TrialSpec) 
 			ts[t.TrialSpec] = t
 		}
 	}
+}
+
+// Cost is the training a fit's trials took, in full-size runs (samples
+// trained, T(N)·B summed over the trials that ran, over those of one run
+// on all N_full rows), and what the grid design of its configuration
+// takes.
+func (f *FitFile) Cost() (spent, grid float64) {
+	plan, err := PlanOf(f.Dataset.Rows, f.Config)
+	if err != nil || f.Config.BatchSize < 1 {
+		return 0, 0
+	}
+	ad := newAdaptive(f.Config, plan, f.Dataset.Rows)
+	for _, t := range f.Trials {
+		if !t.Pruned {
+			spent += ad.cost(t.N)
+		}
+	}
+	return spent, ad.gridCost()
 }

@@ -102,7 +102,7 @@ func TestAdaptiveResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	journal := filepath.Join(t.TempDir(), "a.journal.jsonl")
-	for _, failAt := range []int64{5, 40, 60} {
+	for _, failAt := range []int64{5, 20, 35} {
 		_, err := Fit(context.Background(), adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5, failAt: failAt}}, journal, 0))
 		var stopped *StoppedError
 		if !errors.As(err, &stopped) {

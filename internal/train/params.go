@@ -17,5 +17,7 @@ const (
 	paramSteps            inputerr.Param = "steps"
 	paramBatchSize        inputerr.Param = "batch_size"
 	paramLR               inputerr.Param = "lr"
+	paramLRMin            inputerr.Param = "lr_min"
+	paramLRMax            inputerr.Param = "lr_max"
 	paramDivergenceFactor inputerr.Param = "divergence_factor"
 )
