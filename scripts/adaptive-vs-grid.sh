@@ -10,7 +10,10 @@
 # cost is counted from the trials it chose, not from what ran). The report
 # gives, per design, the RMSE of log10 η*(N_full) against the truth, how
 # often the 95% interval holds it, and the training cost in full-size runs
-# (samples trained over those of one run on all rows).
+# (samples trained over those of one run on all rows). PRECISIONS (default
+# "0.08") adds rows for the adaptive design at other --precision targets,
+# on the same journals (their decisions are prefixes of the default's, or
+# run the few seeds more they need).
 #
 # Usage: scripts/adaptive-vs-grid.sh demo|fashion [OUT_DIR] [FITS]
 #   demo:    the embedded demo (7,000 rows; fractions 1/32…1/2); truth 32 seeds.
@@ -55,48 +58,33 @@ esac
 "${clc[@]}" fit "${data[@]}" --design grid --fractions "$truthfracs" --seeds "$truthseeds" --lrs "$fine" --quiet --json \
   -o "$out/truth.yaml" --journal "$out/truth.journal.jsonl" >"$out/truth.json"
 
+precisions=${PRECISIONS:-0.08}
 for i in $(seq 1 "$fits"); do
   for design in grid adaptive; do
     "${clc[@]}" fit "${data[@]}" --design "$design" --shuffle-seed "$i" --seed-base $((1000 + 100 * i)) --quiet --json \
       -o "$out/$design-$i.yaml" --journal "$out/rep-$i.journal.jsonl" >"$out/$design-$i.json"
   done
+  for p in $precisions; do
+    "${clc[@]}" fit "${data[@]}" --design adaptive --precision "$p" --shuffle-seed "$i" --seed-base $((1000 + 100 * i)) --quiet --json \
+      -o "$out/adaptive-p$p-$i.yaml" --journal "$out/rep-$i.journal.jsonl" >"$out/adaptive-p$p-$i.json"
+  done
 done
 
-/usr/bin/python3 - "$out" "$fits" "$(($(date +%s) - start))" "$which" <<'PY'
-import json, math, random, sys
-import numpy as np, yaml
-out, fits, secs, which = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+/usr/bin/python3 - "$out" "$fits" "$(($(date +%s) - start))" "$which" "$here" "$precisions" <<'PY'
+import json, math, subprocess, sys
+out, fits, secs, which, here, precisions = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6].split()
 
-# The truth, independently of clc's estimator: the minimum of a least-squares
-# cubic in log10 η through the seed-mean losses within 0.3 decades of the
-# grid minimum at fraction 1; its standard error from 400 bootstrap
-# resamples of the seeds.
-trials = [t for t in yaml.safe_load(open(f"{out}/truth.yaml"))["trials"] if t["fraction"] == 1]
-lrs = sorted({t["lr"] for t in trials})
-seeds = sorted({t["seed"] for t in trials})
-loss = np.full((len(lrs), len(seeds)), np.inf)
-for t in trials:
-    if not t["diverged"]:
-        loss[lrs.index(t["lr"]), seeds.index(t["seed"])] = t["valid_loss"]
-x = np.log10(lrs)
-def argmin(cols):
-    m = loss[:, cols].mean(axis=1)
-    i = int(np.argmin(m))
-    w = np.abs(x - x[i]) <= 0.3 + 1e-9
-    c = np.polyfit(x[w] - x[i], m[w], 3)
-    r = np.roots(np.polyder(c))
-    r = [v.real for v in r if abs(v.imag) < 1e-12 and np.polyval(np.polyder(c, 2), v.real) > 0]
-    return x[i] + min(r, key=abs)
-t = argmin(list(range(len(seeds))))
-rng = random.Random(1)
-boot = [argmin([rng.randrange(len(seeds)) for _ in seeds]) for _ in range(400)]
-t_se = float(np.std(boot, ddof=1))
+# The truth, independently of clc's estimator (scripts/truth_optimum.py).
+truth = json.loads(subprocess.run(["/usr/bin/python3", f"{here}/truth_optimum.py", f"{out}/truth.yaml"],
+                                  check=True, capture_output=True, text=True).stdout)
+t, t_se = truth["log10"], truth["se"]
+seeds, lrs = range(truth["seeds"]), range(truth["rates"])
 n_full = json.load(open(f"{out}/truth.json"))["n_full"]
 print(f"{which}: truth η*({n_full}) = {10 ** t:.4g} ({len(seeds)} seeds, {len(lrs)} rates; bootstrap SE {t_se:.3f} decades)")
 
 rmse = lambda e: math.sqrt(sum(v * v for v in e) / len(e))
 res = {}
-for design in ("grid", "adaptive"):
+for design in ["grid", "adaptive"] + [f"adaptive-p{p}" for p in precisions]:
     err, cover, cost, grid = [], 0, [], []
     for i in range(1, fits + 1):
         f = json.load(open(f"{out}/{design}-{i}.json"))
@@ -111,5 +99,6 @@ print("| design | RMSE of log10 η* (decades) | mean error | 95% interval holds 
 print("|---|---|---|---|---|---|")
 g = res["grid"][2]
 for design, (r, c, m, b) in res.items():
-    print(f"| {design} | {r:.3f} | {b:+.3f} | {c}/{fits} | {m:.2f} | {m / g:.2f} |")
+    name = {"adaptive": "adaptive (--precision 0.05)"}.get(design, design.replace("adaptive-p", "adaptive --precision "))
+    print(f"| {name} | {r:.3f} | {b:+.3f} | {c}/{fits} | {m:.2f} | {m / g:.2f} |")
 PY

@@ -29,39 +29,19 @@ fine=$(python3 -c "print(','.join(f'{10 ** (-1.5 + i / 16):.6g}' for i in range(
 
 # Repeated fits: shuffle i, seeds 1000+2i and 1001+2i.
 for i in $(seq 1 "$fits"); do
-  "${clc[@]}" fit --demo --shuffle-seed "$i" --seed-base $((1000 + 2 * i)) --quiet --json \
+  "${clc[@]}" fit --demo --design grid --shuffle-seed "$i" --seed-base $((1000 + 2 * i)) --quiet --json \
     -o "$out/fit-$i.yaml" --journal "$out/fit-$i.journal.jsonl" >"$out/fit-$i.json"
 done
 
-/usr/bin/python3 - "$out" "$fits" "$(( $(date +%s) - start ))" <<'PY'
-import json, math, random, sys
-import numpy as np, yaml
-out, fits, secs = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+/usr/bin/python3 - "$out" "$fits" "$(( $(date +%s) - start ))" "$here" <<'PY'
+import json, math, subprocess, sys
+out, fits, secs, here = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
-# The truth, independently of clc's estimator: the minimum of a least-squares
-# cubic in log10 η through the 32-seed mean losses within 0.3 decades of the
-# grid minimum at fraction 1; its standard error from 400 bootstrap
-# resamples of the seeds.
-trials = [t for t in yaml.safe_load(open(f"{out}/truth.yaml"))["trials"] if t["fraction"] == 1]
-lrs = sorted({t["lr"] for t in trials})
-seeds = sorted({t["seed"] for t in trials})
-loss = np.full((len(lrs), len(seeds)), np.inf)
-for t in trials:
-    if not t["diverged"]:
-        loss[lrs.index(t["lr"]), seeds.index(t["seed"])] = t["valid_loss"]
-x = np.log10(lrs)
-def argmin(cols):
-    m = loss[:, cols].mean(axis=1)
-    i = int(np.argmin(m))
-    w = np.abs(x - x[i]) <= 0.3 + 1e-9
-    c = np.polyfit(x[w] - x[i], m[w], 3)
-    r = np.roots(np.polyder(c))
-    r = [v.real for v in r if abs(v.imag) < 1e-12 and np.polyval(np.polyder(c, 2), v.real) > 0]
-    return x[i] + min(r, key=abs)
-t = argmin(list(range(len(seeds))))
-rng = random.Random(1)
-boot = [argmin([rng.randrange(len(seeds)) for _ in seeds]) for _ in range(400)]
-t_se = float(np.std(boot, ddof=1))
+# The truth, independently of clc's estimator (scripts/truth_optimum.py).
+truth = json.loads(subprocess.run(["/usr/bin/python3", f"{here}/truth_optimum.py", f"{out}/truth.yaml"],
+                                  check=True, capture_output=True, text=True).stdout)
+t, t_se = truth["log10"], truth["se"]
+seeds, lrs = range(truth["seeds"]), range(truth["rates"])
 clc_truth = [o for o in json.load(open(f"{out}/truth.json"))["optima"] if o["fraction"] == 1][0]
 print(f"truth: η*(7000) = {10 ** t:.4g} (32 seeds, 21 rates 10^0.0625 apart; bootstrap SE {t_se:.3f} decades); "
       f"clc's own estimate from the same sweep: {clc_truth['lr']:.4g} [{clc_truth['lr_low']:.4g}, {clc_truth['lr_high']:.4g}]")

@@ -568,17 +568,22 @@ func lawHint(e *clc.NoLawError) string {
 			return "the model does not beat the trivial predictor at any fraction (see the warning): check the labels and the features"
 		}
 	}
-	lrs := e.Fit.Config.LRs
+	// The rates tried: the grid's, or beyond it where an adaptive sweep
+	// extended it.
+	lo, hi := e.Fit.Config.LRs[0], e.Fit.Config.LRs[len(e.Fit.Config.LRs)-1]
+	for _, t := range e.Fit.Trials {
+		lo, hi = min(lo, t.LR), max(hi, t.LR)
+	}
 	switch e.Advice() {
 	case clc.GridDown:
-		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lo/1000), flagNum(lo))
 	case clc.GridRaiseHigh:
-		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(hi*100))
 	case clc.GridLowerLow:
-		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lo/100))
 	case clc.GridFlat:
 		return fmt.Sprintf("the loss does not depend on the rate at any fraction (flat curves): widen the grid (it spans %.1f decades; e.g. --lr-min 1e-4 --lr-max 1) in case its rates are all too small to learn or all equally good, and check that the features carry information about the target",
-			math.Log10(lrs[len(lrs)-1]/lrs[0]))
+			math.Log10(hi/lo))
 	}
 	return ""
 }

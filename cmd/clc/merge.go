@@ -46,6 +46,7 @@ the fit file then records how many were missing.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setPhase(cmd.Context(), "reading the journals", "")
 			return runMerge(o, args, stdout, stderr)
 		},
 	}
