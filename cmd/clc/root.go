@@ -26,6 +26,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitGate: clc fit --strict (or merge --strict) wrote a fit that did
+	// not pass its sanity gates.
+	exitGate    = 3
 	exitSIGINT  = 130
 	exitSIGTERM = 143
 )
@@ -129,7 +132,7 @@ func (e usageError) Unwrap() error { return e.err }
 
 // reportError prints err as one "clc: error:" line (plus a hint line when
 // there is one) and returns its exit code: 2 for input and usage errors,
-// 1 for everything else.
+// 3 for a fit that --strict failed on its gates, 1 for everything else.
 func reportError(stderr io.Writer, err error, names inputerr.Namer) int {
 	text := err.Error()
 	ie, isInput := inputerr.As(err)
@@ -149,6 +152,10 @@ func reportError(stderr io.Writer, err error, names inputerr.Namer) int {
 	if errors.As(err, &he) {
 		fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
 		return exitFailure
+	}
+	var ge gateError
+	if errors.As(err, &ge) {
+		return exitGate
 	}
 	var ue usageError
 	if errors.As(err, &ue) {

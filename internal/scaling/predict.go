@@ -261,7 +261,10 @@ func Predict(law Law, _ ConstantReport, fit Run, t Target) (Estimate, error) {
 		e.ConstLow, e.ConstHigh = math.Pow(10, d.Low)*fitT, math.Pow(10, d.High)*fitT
 		e.LRLow, e.LRHigh = e.ConstLow/T, e.ConstHigh/T
 	} else {
-		e.IntervalNote = "no interval: a law through 2 optima without seed-to-seed errors has no estimate of its uncertainty"
+		e.IntervalNote = "no interval: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)"
+		if law.Points < 3 {
+			e.IntervalNote = "no interval: the law rests on 2 optima, which cannot show how far optima scatter about a power law (3 or more are needed)"
+		}
 	}
 	e.LR = e.Constant / T
 	for _, v := range []float64{e.LR, e.LRLow, e.LRHigh, e.Constant, e.ConstLow, e.ConstHigh, e.LawLR, e.LawLRLow, e.LawLRHigh} {
