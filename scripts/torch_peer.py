@@ -26,9 +26,11 @@ Conventions (those of clc's built-in trainer, internal/train; docs/design.md, "T
   - optimizers: torch.optim.SGD, SGD with momentum 0.9, Adam (0.9, 0.999), eps 1e-8.
   - loop: each epoch a fresh permutation of the N rows, floor(N/B) minibatches of B rows (the
     epoch's remainder is dropped), so T = E * floor(N/B) steps (--budget steps: T = --steps).
-  - divergence: a batch loss that is not finite, or above --divergence-factor x the initial loss
-    (the first batch's, before any update), stops the trial before its update; a non-finite
-    validation loss also counts. A diverged trial's losses are null.
+  - divergence: a batch loss that is not finite stops the trial before its update, and so
+    does a batch loss above --divergence-factor x max(trivial loss of the trial's rows, first
+    batch loss) on 5 consecutive steps; a non-finite validation loss also counts. The trivial
+    loss is the entropy of the class frequencies (classification) or the targets' variance
+    (regression). A diverged trial's losses are null.
   - a trial's seed seeds its initialization (torch.manual_seed) and its batch order (a
     generator of its own), so the same seed gives the same trial.
 
@@ -206,6 +208,20 @@ def loss_fn(classes):
     return torch.nn.MSELoss(), lambda out: out.squeeze(1)
 
 
+PATIENCE = 5  # consecutive steps above the divergence threshold (clc's train.DivergencePatience)
+
+
+def trivial_loss(y, classes):
+    """The loss of the best constant prediction on targets y: the entropy of the class
+    frequencies for classification, the variance of the (standardized) targets for regression."""
+    if classes:
+        p = torch.bincount(y, minlength=classes).double() / len(y)
+        p = p[p > 0]
+        return float(-(p * p.log()).sum())
+    yd = y.double()
+    return float(((yd - yd.mean()) ** 2).mean())
+
+
 def train_trial(data, n, lr, seed, a):
     """One trial: the first n rows, constant rate lr, seed seed. Returns a trial record."""
     start = time.perf_counter()
@@ -219,7 +235,11 @@ def train_trial(data, n, lr, seed, a):
     per_epoch = n // a.batch_size
     total = a.steps if a.budget == "steps" else a.epochs * per_epoch
     rec = {"steps": 0, "valid_loss": None, "train_loss": None, "diverged": False}
-    step, initial, epoch_sum, epoch_steps = 0, None, 0.0, 0
+    step, epoch_sum, epoch_steps = 0, 0.0, 0
+    # Divergence (as clc's internal/train/divergence.go): a non-finite batch
+    # loss at once, or a batch loss above factor x max(trivial loss of the
+    # trial's rows, first batch loss) on PATIENCE consecutive steps.
+    floor, ref, over = trivial_loss(y, classes), None, 0
     while step < total:
         perm = torch.randperm(n, generator=order)
         epoch_sum, epoch_steps = 0.0, 0
@@ -230,9 +250,10 @@ def train_trial(data, n, lr, seed, a):
             opt.zero_grad()
             loss = lossf(shape(model(x[idx])), y[idx])
             value = loss.item()
-            if initial is None:
-                initial = value
-            if not math.isfinite(value) or (initial > 0 and value > a.divergence_factor * initial):
+            if ref is None and math.isfinite(value):
+                ref = max(floor, value)
+            over = over + 1 if (ref is not None and ref > 0 and value > a.divergence_factor * ref) else 0
+            if not math.isfinite(value) or over >= PATIENCE:
                 rec.update(diverged=True, steps=step, seconds=time.perf_counter() - start)
                 if classes:
                     rec["valid_accuracy"] = 0.0
