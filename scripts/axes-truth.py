@@ -6,7 +6,8 @@
   axes-truth.py report OUT FITS SECS  the Markdown report of the benchmark
 
 The truth of a run is read from a clc journal, independently of clc's
-estimator: the seed-mean validation loss per rate (infinite where a seed
+estimator, by the estimator of scripts/truth_optimum.py applied to one run's
+trials: the seed-mean validation loss per rate (infinite where a seed
 diverged), the minimum of a least-squares cubic in log10 η through the
 means within 0.3 decades of the grid minimum, and its standard error from
 400 bootstrap resamples of the seeds.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -50,6 +51,7 @@ type fitOptions struct {
 	nFull        int
 	workers      int
 	quiet        bool
+	strict       bool
 	shard        string
 	shards       int
 	plot         string
@@ -142,6 +144,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&o.strict, "strict", false, "exit with status 3 when the fit has a warning (a sanity gate did not pass), after writing it")
 	f.SortFlags = false
 	return cmd
 }
@@ -309,6 +312,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
+		o.dataFlags.gated = true
 		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
@@ -358,7 +362,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if shard != nil {
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
-	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }
 
 // axes returns the other runs of the list flags (--epochs 3,1,6,
@@ -510,6 +514,15 @@ func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
 		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		for _, f := range nl.Fit.Gates {
+			switch f.Gate {
+			case gates.LowEdge, gates.HighEdge, gates.AllDiverged, gates.Flat: // in the optima line
+			default:
+				if f.Failed() {
+					fmt.Fprintf(stderr, "clc: warning: %s\n", gateWarning(nl.Fit, f))
+				}
+			}
+		}
 		if plotPath != "" {
 			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
 				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
@@ -532,9 +545,10 @@ func fitError(err error, stderr io.Writer, plotPath string) error {
 // fitOutput says where a finished fit goes: the fit file, and the table or
 // (json) one JSON object on stdout.
 type fitOutput struct {
-	out  string
-	json bool
-	plot string // a figure of the fit, when set
+	out    string
+	json   bool
+	plot   string // a figure of the fit, when set
+	strict bool   // fail (exit 3) when a gate did not pass
 }
 
 // writeFit writes a completed fit: the fit file, the warnings, the table
@@ -546,6 +560,9 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 	warnings := fitWarnings(fit)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
+	for _, n := range fitNotes(fit) {
+		log.Printf("note: %s", n)
 	}
 	if o.json {
 		if err := writeFitJSON(stdout, fit, o.out, warnings); err != nil {
@@ -561,7 +578,18 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 		}
 		log.Printf("wrote %s", o.plot)
 	}
+	if o.strict && len(warnings) > 0 {
+		return gateError{failed: len(warnings)}
+	}
 	return nil
+}
+
+// gateError ends a fit that was written but did not pass its gates, with
+// --strict: exit status 3.
+type gateError struct{ failed int }
+
+func (e gateError) Error() string {
+	return fmt.Sprintf("--strict: the fit has %s (see above); it was written all the same", numfmt.Count(e.failed, "warning", "warnings"))
 }
 
 // checkExec validates the flags of a sweep trained by --exec.
@@ -587,14 +615,27 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 
 // lawHint says how to move the grid when too few optima were usable.
 func lawHint(e *clc.NoLawError) string {
-	lrs := e.Fit.Config.LRs
+	for _, f := range e.Fit.Gates {
+		if f.Gate == gates.Trivial && f.Severity == gates.Fail && e.Advice() != clc.GridFlat {
+			return "the model does not beat the trivial predictor at any fraction (see the warning): check the labels and the features"
+		}
+	}
+	// The rates tried: the grid's, or beyond it where an adaptive sweep
+	// extended it.
+	lo, hi := e.Fit.Config.LRs[0], e.Fit.Config.LRs[len(e.Fit.Config.LRs)-1]
+	for _, t := range e.Fit.Trials {
+		lo, hi = min(lo, t.LR), max(hi, t.LR)
+	}
 	switch e.Advice() {
 	case clc.GridDown:
-		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lo/1000), flagNum(lo))
 	case clc.GridRaiseHigh:
-		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(hi*100))
 	case clc.GridLowerLow:
-		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lo/100))
+	case clc.GridFlat:
+		return fmt.Sprintf("the loss does not depend on the rate at any fraction (flat curves): widen the grid (it spans %.1f decades; e.g. --lr-min 1e-4 --lr-max 1) in case its rates are all too small to learn or all equally good, and check that the features carry information about the target",
+			math.Log10(hi/lo))
 	}
 	return ""
 }

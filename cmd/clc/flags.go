@@ -29,6 +29,9 @@ type dataFlags struct {
 	validFraction float64
 	splitSeed     uint64
 	noHeader      bool
+	// gated: the command's result reports a small validation set among its
+	// gates (clc fit), so prepare does not print that warning too.
+	gated bool
 }
 
 func (d *dataFlags) register(f *pflag.FlagSet) {
@@ -160,12 +163,16 @@ func (d *dataFlags) prepare(ctx context.Context, stdin io.Reader, stderr io.Writ
 		p.warnings = train.CheckDatasets(p.train, p.valid, d.validFraction)
 	}
 	for _, w := range p.warnings {
+		if _, small := w.(train.SmallValidation); small && d.gated {
+			continue
+		}
 		fmt.Fprintf(stderr, "clc: warning: %s\n", dataWarning(w))
 	}
 	p.info.Rows, p.info.ValidRows = p.train.N, p.valid.N
 	p.scaler = train.FitScaler(p.train)
 	p.scaler.Apply(p.train)
 	p.scaler.Apply(p.valid)
+	p.info.TrivialLoss = train.TrivialLoss(p.valid)
 	return p, nil
 }
 
@@ -233,7 +240,7 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 	} else {
 		f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
 	}
-	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its loss exceeds this × its initial loss (or is not finite)")
+	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its batch loss exceeds this × max(the trivial loss, the first batch's) on 5 steps in a row (or is not finite)")
 }
 
 // intList is a flag of one or more whole numbers, comma-separated ("3" or

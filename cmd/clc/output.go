@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/scaling"
 )
@@ -53,7 +54,10 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 			continue
 		}
 		br := "yes"
-		if !o.Bracketed {
+		switch {
+		case o.Flat:
+			br = "flat"
+		case !o.Bracketed:
 			br = "no (" + o.Edge + " edge)"
 		}
 		interval := "-"
@@ -84,8 +88,12 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
 		}
 	}
-	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s, R² = %s, %s, N %d…%d%s\n",
-		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), numfmt.Fixed(l.R2, 3),
+	r2 := ""
+	if l.Points >= gates.MinOptima {
+		r2 = ", R² = " + numfmt.Fixed(l.R2, 3)
+	}
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s%s, %s, N %d…%d%s\n",
+		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), r2,
 		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
 	if e := l.Extrapolation; e != nil {
 		p := ""
@@ -94,8 +102,10 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		}
 		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ%s)\n",
 			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma), p)
-	} else {
+	} else if l.Points < gates.MinOptima {
 		fmt.Fprintf(w, "check     extrapolation check needs at least 3 usable optima\n")
+	} else {
+		fmt.Fprintf(w, "check     not possible: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)\n")
 	}
 	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
 	writeJointLines(w, fit)
@@ -110,13 +120,17 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "regret    expected %.2g validation loss above the true optimum's (½·curvature·error², from the loss curve at N = %d)\n",
 			p.ExpectedRegret, p.LocalN)
 	}
+	fmt.Fprintf(w, "gates     %s\n", gatesLine(fit))
 	return nil
 }
 
 // alphaCIText is α's 95% interval, or why there is none.
 func alphaCIText(l scaling.Law) string {
-	if l.AlphaCI[1] > l.AlphaCI[0] {
+	switch {
+	case l.AlphaCI[1] > l.AlphaCI[0]:
 		return fmt.Sprintf(" (95%% CI [%s, %s])", numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3))
+	case l.Points < gates.MinOptima:
+		return fmt.Sprintf(" (no interval from %s)", numfmt.Count(l.Points, "point", "points"))
 	}
 	return " (no interval)"
 }
@@ -155,6 +169,8 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 		switch {
 		case !o.Usable:
 			fmt.Fprintf(&b, " %s: every rate diverged;", fractionLabel(fit, o.Fraction))
+		case o.Flat:
+			fmt.Fprintf(&b, " %s: flat (the loss does not depend on the rate);", fractionLabel(fit, o.Fraction))
 		case !o.Bracketed:
 			fmt.Fprintf(&b, " %s: lr %s on the %s edge;", fractionLabel(fit, o.Fraction), g3(o.LR), o.Edge)
 		default:
@@ -164,7 +180,7 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 	fmt.Fprintln(w, strings.TrimSuffix(b.String(), ";"))
 }
 
-// fitJSON is the --json output of clc fit (DESIGN.md §3).
+// fitJSON is the --json output of clc fit (docs/design.md, "JSON output").
 type fitJSON struct {
 	Alpha           float64                `json:"alpha"`
 	AlphaSE         float64                `json:"alpha_se"`
@@ -201,6 +217,7 @@ type fitJSON struct {
 	JointLaw      *scaling.JointLaw `json:"joint_law"`
 	Optima        []optimumJSON     `json:"optima"`
 	Warnings      []string          `json:"warnings"`
+	Gates         []gates.Finding   `json:"gates"`
 	MissingTrials int               `json:"missing_trials"`
 	Design        string            `json:"design"`
 	Cost          float64           `json:"cost"`      // training spent, in full-size runs
@@ -224,6 +241,7 @@ type optimumJSON struct {
 	Constant  float64 `json:"constant"`
 	Bracketed bool    `json:"bracketed"`
 	Edge      string  `json:"edge,omitempty"`
+	Flat      bool    `json:"flat,omitempty"`
 	Refined   bool    `json:"refined"`
 	Usable    bool    `json:"usable"`
 	// The optimum's run when it is not the fit's own.
@@ -252,11 +270,14 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
+	if out.Gates = fit.Gates; out.Gates == nil {
+		out.Gates = []gates.Finding{}
+	}
 	for _, o := range fit.Optima {
 		out.Optima = append(out.Optima, optimumJSON{
 			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
 			Log10SE: o.LogSE, DoF: o.DoF, Note: o.IntervalNote, Curvature: o.Curvature,
-			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
+			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Flat: o.Flat, Refined: o.Refined, Usable: o.Usable,
 			Epochs: o.Epochs, BatchSize: o.BatchSize, StepBudget: o.StepBudget,
 		})
 	}

@@ -39,6 +39,7 @@ range the law was fitted on are flagged with the extrapolation distance.`,
   clc predict --fit clc-fit.yaml --size 1e5,1e6 --epochs 10 --batch-size 256 --json`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			setPhase(cmd.Context(), "reading "+o.fit, "")
 			return runPredict(o, stdout, stderr)
 		},
 	}

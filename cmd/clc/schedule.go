@@ -59,6 +59,7 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
   clc schedule --fit clc-fit.yaml --shape onecycle --format torch -o schedule.py`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setPhase(cmd.Context(), "reading "+o.fit, "")
 			return runSchedule(o, cmd.Flags(), namerFor(cmd), stdout, stderr)
 		},
 	}

@@ -292,11 +292,15 @@ func (ad *adaptive) next(ts trialSet) (*Stage, *Stop) {
 	return ad.refine(ts)
 }
 
+// fits reports whether st stays within the budget (to rounding: a sweep
+// whose stages add up to the grid's cost exactly fits in the grid's).
+func (ad *adaptive) fits(st *Stage) bool { return st.Spent+st.Cost <= ad.budget*(1+1e-9) }
+
 // affordable returns st, or the budget stop when st would take the
 // sweep past its budget (the bracketing stage always runs: without it
 // there is nothing to fit).
 func (ad *adaptive) affordable(ts trialSet, st *Stage) (*Stage, *Stop) {
-	if st.Kind == "bracket" || st.Spent+st.Cost <= ad.budget {
+	if st.Kind == "bracket" || ad.fits(st) {
 		return st, nil
 	}
 	stop := &Stop{Reason: "budget", Precision: ad.precision, Spent: st.Spent, Budget: ad.budget}
@@ -508,7 +512,7 @@ func (ad *adaptive) refine(ts trialSet) (*Stage, *Stop) {
 			continue
 		}
 		st := ad.refineStage(ts, o, seeds)
-		if st == nil || st.Spent+st.Cost > ad.budget {
+		if st == nil || !ad.fits(st) {
 			continue
 		}
 		gain := c * c * o.LogSE * o.LogSE / float64(seeds+1) / st.Cost

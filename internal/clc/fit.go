@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -240,16 +241,19 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 
 // Complete turns a fit's trials into its optima (with their noise model),
 // law, constant, joint law over its other runs (when it has some) and
-// prediction at N_full (the dataset's rows), and stamps its creation time.
+// prediction at N_full (the dataset's rows), checks its sanity gates
+// (package gates) and stamps its creation time.
 // When too few optima are usable for a law it returns a *NoLawError
-// holding the fit with its optima (an input error: the grid or the
-// fractions need changing).
+// holding the fit with its optima and the gates that need no law (an input
+// error: the grid or the fractions need changing, or the model learns
+// nothing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
 	optima := scaling.EstimateOptima(Samples(f.Trials))
 	f.Optima, f.Noise = optima.Optima, &optima.Noise
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
+		f.Gates = gates.Check(f.gateInput()) // those that need no law
 		return &NoLawError{Fit: f, Err: err}
 	}
 	f.Law = law
@@ -260,7 +264,34 @@ func Complete(f *FitFile) error {
 		return fmt.Errorf("predicting the full size: %w", err)
 	}
 	f.Prediction = PredictionOf(full)
+	f.Gates = gates.Check(f.gateInput())
 	return nil
+}
+
+// gateInput is what the sanity gates look at in a completed fit: the
+// law, the prediction and the optima and trials of the fit's own run (the
+// gates judge the law's curves fraction by fraction; the other runs' have
+// the joint law's checks).
+func (f *FitFile) gateInput() gates.Fit {
+	p := f.Prediction
+	var own []Trial
+	for _, t := range f.Trials {
+		if t.IsBase() {
+			own = append(own, t)
+		}
+	}
+	var optima []scaling.Optimum
+	for _, o := range f.Optima {
+		if o.IsBase() {
+			optima = append(optima, o)
+		}
+	}
+	samples := Samples(own)
+	return gates.Fit{
+		Optima: optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
+		NFull: f.Dataset.Rows, LR: p.LR, LRLow: p.LRLow, LRHigh: p.LRHigh,
+		TrivialLoss: f.Dataset.TrivialLoss, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
+	}
 }
 
 // NoLawError is a fit whose optima do not support a law (fewer than 2
@@ -282,17 +313,21 @@ const (
 	GridDown                        // every rate diverged at every fraction
 	GridRaiseHigh                   // the optima sit at the top of the grid
 	GridLowerLow                    // the optima sit at the bottom of the grid
+	GridFlat                        // the loss does not depend on the rate (flat curves)
 )
 
 // Advice says how to move the grid given the optima: down when every rate
 // diverged everywhere, up or down when the usable optima all sit on one
-// edge.
+// edge; GridFlat when the usable fractions' curves are all flat (no grid
+// helps: the model learns nothing that depends on the rate).
 func (e *NoLawError) Advice() GridAdvice {
-	var diverged, high, low int
+	var diverged, high, low, flat int
 	for _, o := range e.Fit.Optima {
 		switch {
 		case !o.Usable:
 			diverged++
+		case o.Flat:
+			flat++
 		case !o.Bracketed && o.Edge == "high":
 			high++
 		case !o.Bracketed && o.Edge == "low":
@@ -304,6 +339,8 @@ func (e *NoLawError) Advice() GridAdvice {
 		return GridOK
 	case diverged == n:
 		return GridDown
+	case flat > 0 && flat+diverged == n:
+		return GridFlat
 	case high+diverged == n:
 		return GridRaiseHigh
 	case low+diverged == n:

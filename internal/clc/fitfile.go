@@ -12,6 +12,7 @@ import (
 	"github.com/google/renameio/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -55,8 +56,12 @@ type FitFile struct {
 	// Joint is the law over the size, the training length and the batch
 	// size, fitted when the sweep had other runs (version 3; nil
 	// otherwise).
-	Joint      *scaling.JointLaw `yaml:"joint,omitempty"`
-	Prediction Prediction        `yaml:"prediction"`
+	Joint *scaling.JointLaw `yaml:"joint,omitempty"`
+	// Gates are the sanity gates that did not pass (see package gates);
+	// none when every gate passed (and in fits of clc versions before the
+	// gates).
+	Gates      []gates.Finding `yaml:"gates,omitempty"`
+	Prediction Prediction      `yaml:"prediction"`
 	// MissingTrials counts the plan's trials the fit lacks: a merge that
 	// allowed a partial sweep fitted the journals' trials although some
 	// shards had not finished. 0 for a complete sweep.
@@ -74,9 +79,13 @@ type DatasetInfo struct {
 	Target   string `yaml:"target" json:"target"`
 	// Valid says where the validation set came from: "split 0.1 seed 0"
 	// or the path of the validation file.
-	Valid       string `yaml:"valid" json:"valid"`
-	ValidRows   int    `yaml:"valid_rows" json:"valid_rows"`
-	ValidSHA256 string `yaml:"valid_sha256,omitempty" json:"valid_sha256,omitempty"` // of the validation file
+	Valid     string `yaml:"valid" json:"valid"`
+	ValidRows int    `yaml:"valid_rows" json:"valid_rows"`
+	// TrivialLoss is the loss of the best constant prediction on the
+	// validation rows (train.TrivialLoss): what a model that learned
+	// nothing scores. 0 when unknown (a user's command trains).
+	TrivialLoss float64 `yaml:"trivial_loss,omitempty" json:"trivial_loss,omitempty"`
+	ValidSHA256 string  `yaml:"valid_sha256,omitempty" json:"valid_sha256,omitempty"` // of the validation file
 }
 
 // SweepConfig is the configuration of a sweep: the model, the training

@@ -37,7 +37,18 @@ const maxJournalLine = 64 << 10
 // so a journal entry can be reused exactly when its fingerprint matches.
 // The grid itself (fractions, rates, seeds, bootstrap, the other runs) is
 // not part of it: changing the grid reuses the trials the grids share.
+//
+// Its format tag names the rules that turn a configuration into results:
+// "clc-trial-v2" since the built-in trainer's divergence rule measures
+// against the trivial loss with a patience (train.DivergencePatience), so
+// that journals of the earlier rule ("clc-trial-v1") are not mixed with
+// new trials. Trials of a user's command (Exec) keep "clc-trial-v1": their
+// results are the command's, which the change did not touch.
 func Fingerprint(d DatasetInfo, c SweepConfig) string {
+	format := trialFormat
+	if c.Exec != "" {
+		format = execTrialFormat
+	}
 	key := struct {
 		Format        string
 		Data          string
@@ -59,7 +70,7 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		Exec          string
 		ExecShell     bool
 	}{
-		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
+		Format: format, Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
@@ -100,6 +111,12 @@ func trialFingerprints(fp string, d DatasetInfo, c SweepConfig) func(TrialSpec) 
 		return f
 	}
 }
+
+// The format tags of Fingerprint.
+const (
+	trialFormat     = "clc-trial-v2"
+	execTrialFormat = "clc-trial-v1"
+)
 
 // journalLine is one line of a journal: a finished trial and the
 // fingerprint of the sweep that ran it, or a plan record (see planLine),

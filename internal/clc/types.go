@@ -6,7 +6,7 @@
 // C(N) = η*(N)·T(N) and the prediction at the full size (the statistics are
 // package scaling's). It also owns the fit file and the journal formats.
 //
-// Definitions (docs/design.md):
+// Definitions (see docs/design.md, "The method"):
 //
 //   - A fraction f ∈ (0, 1] trains on N = round(f·N_full) rows, a prefix of one
 //     seeded permutation of the training rows, so fractions are nested.

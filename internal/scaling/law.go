@@ -34,6 +34,11 @@ func fitLine(x, y, v []float64, noiseDoF int) (linFit, bool) {
 // quad is cᵀ·M·c for c = (1, x) and M given as (m00, m11, m01).
 func quad(m [3]float64, x float64) float64 { return m[0] + 2*x*m[2] + x*x*m[1] }
 
+// minVar is the smallest variance, in decades², an interval is drawn
+// from: a standard error of 10⁻⁶ decades (a factor 1 + 2·10⁻⁶) is rounding,
+// not uncertainty.
+const minVar = 1e-12
+
 // satterthwaite returns the effective degrees of freedom of a variance
 // vs + vt whose parts were estimated with dofS and dofT degrees of freedom
 // (Satterthwaite 1946; Welch 1947):
@@ -73,17 +78,18 @@ func (f linFit) coefficient(j int) (b, v, dof float64) {
 	return f.coef[j], f.cov[j][j], f.dof(f.cov[j][j], vs)
 }
 
-// interval95 is the two-sided 95% half-width t(0.975, dof)·√v; 0 when
-// dof is 0 (no interval).
+// interval95 is the two-sided 95% half-width t(0.975, dof)·√v; 0 (no
+// interval) when dof is 0 or the variance is 0 up to rounding (below
+// minVar): an interval of zero width is never one.
 func interval95(v, dof float64) float64 {
-	if dof <= 0 {
+	if dof <= 0 || !(v > minVar) {
 		return 0
 	}
 	return tQuantile95(dof) * math.Sqrt(v)
 }
 
 // fitPoints returns the optima the law and the constant use: the usable,
-// bracketed ones of the fit's own run.
+// bracketed ones of the fit's own run whose curve is not flat.
 func fitPoints(optima []Optimum) []Optimum {
 	var ps []Optimum
 	for _, o := range optima {
@@ -95,8 +101,8 @@ func fitPoints(optima []Optimum) []Optimum {
 }
 
 // usable reports whether an optimum can enter a law: usable, bracketed,
-// with a size and a rate.
-func usable(o Optimum) bool { return o.Usable && o.Bracketed && o.N > 0 && o.LR > 0 }
+// not on a flat curve, with a size and a rate.
+func usable(o Optimum) bool { return o.Usable && o.Bracketed && !o.Flat && o.N > 0 && o.LR > 0 }
 
 // allFitPoints returns the usable, bracketed optima of every run.
 func allFitPoints(optima []Optimum) []Optimum {
@@ -143,7 +149,7 @@ func optimumLR(o Optimum) float64 { return o.LR }
 //
 //	η*(N) = k·N^α,  i.e.  log10 η* = log10 k + α·log10 N,
 //
-// over the optima that are Usable and Bracketed, as a random-effects
+// over the optima that are Usable, Bracketed and not Flat, as a random-effects
 // meta-regression (fitLine): each optimum has its own sampling variance
 // LogSE² from the pooled noise model, and the true optima may scatter
 // about the line by τ (decades) — the law is an approximation, and nested
@@ -166,11 +172,16 @@ func optimumLR(o Optimum) float64 { return o.LR }
 //
 // Without errors (one seed, Noise.DoF = 0) the law is ordinary least
 // squares and the intervals are the classical ones from the residual
-// variance, with n − 2 degrees of freedom (none with 2 points).
+// variance, with n − 2 degrees of freedom.
+//
+// With 2 points there is no interval at all (AlphaCI [0, 0], prediction
+// intervals of no degrees of freedom) and R² is 0: a line through 2
+// points fits them exactly and cannot measure τ.
 //
 // BirgeRatio is Q/(n − 2), Cochran's Q of the fit with the optima's errors
 // alone (a diagnostic: above 1 the optima scatter more than their errors
-// say, and τ > 0). R² is the weighted coefficient of determination.
+// say, and τ > 0). R² is the weighted coefficient of determination (0
+// when undefined: 2 points, or optima that do not vary).
 //
 // With at least 3 points the law is refitted without the optima at the
 // largest N and evaluated there (Extrapolation, see extrapolate).
@@ -266,7 +277,9 @@ func (a *Anchor) curvature() float64 {
 }
 
 // extrapolate refits without the optima at the largest N and predicts
-// there; nil when the rest cannot be fitted or gives no interval. The miss
+// there; nil when the rest cannot be fitted or gives no interval. (A rest
+// of 2 points has no interval of its own, but the check tests an exact
+// power law, τ = 0, and under that null their errors are all there is.) The miss
 // is judged against its predictive variance, the rest's prediction
 // variance at N (with the rest's τ²) plus the held-out optimum's own
 // LogSE²:
@@ -301,8 +314,13 @@ func extrapolate(ps []Optimum) *Extrapolation {
 		vs := quadForm(f.covS, c) + held.LogSE*held.LogSE
 		v += held.LogSE * held.LogSE
 		dof = f.dof(v, vs)
+		if f.n == 2 {
+			// The check tests an exact power law (τ = 0): under that null
+			// the rest's 2 points have the sampling variance alone.
+			dof = float64(f.noiseDoF)
+		}
 	}
-	if dof <= 0 || v <= 0 {
+	if dof <= 0 || !(v > minVar) {
 		return nil
 	}
 	sigma := miss / math.Sqrt(v)
@@ -373,6 +391,9 @@ func (l Law) PredictLog10(n float64) LawPrediction {
 	case MethodLeastSquares:
 		p.DoF = float64(max(0, l.Points-2))
 	default:
+		if l.Points <= 2 {
+			break // no interval from 2 points (see lineFit.dof)
+		}
 		switch c := l.SamplingCov; {
 		case l.Tau == 0 || c == nil:
 			p.DoF = float64(l.NoiseDoF)

@@ -273,12 +273,17 @@ func (f *linFit) trace() float64 {
 	return sw - tr
 }
 
-// rSquared is the weighted coefficient of determination of the fit.
+// rSquared is the weighted coefficient of determination of the fit: 0
+// when it is undefined (n ≤ p points, which the model fits exactly, or
+// points that do not vary).
 func (f *linFit) rSquared(y []float64) float64 {
 	var s, sy float64
 	for i := range y {
 		s += f.w[i]
 		sy += f.w[i] * y[i]
+	}
+	if len(y) <= f.p {
+		return 0
 	}
 	yb := sy / s
 	var res, tot float64
@@ -288,7 +293,7 @@ func (f *linFit) rSquared(y []float64) float64 {
 		tot += f.w[i] * (y[i] - yb) * (y[i] - yb)
 	}
 	if tot == 0 {
-		return 1
+		return 0
 	}
 	return 1 - res/tot
 }
@@ -321,11 +326,13 @@ func (f linFit) predict(c []float64) (y, v, dof float64) {
 // dof is the effective degrees of freedom of a variance v whose sampling
 // part is vs: satterthwaite of vs (ν₁) and v − vs (n − p). With τ² = 0
 // the whole variance is sampling variance (exactly, whatever the
-// rounding); without a noise model it is all residual variance, and there
-// is no interval (0) when n = p.
+// rounding); without a noise model it is all residual variance. With
+// n = p points there is no interval (0) either way: a model through every
+// point cannot tell how far the true optima scatter about it (τ), and an
+// interval that assumed τ = 0 would be a guess.
 func (f linFit) dof(v, vs float64) float64 {
 	switch {
-	case f.noiseDoF == 0 && f.n <= f.p:
+	case f.n <= f.p:
 		return 0
 	case f.noiseDoF == 0:
 		return float64(f.n - f.p)

@@ -359,7 +359,10 @@ func Predict(m Model, t Target) (Estimate, error) {
 	e.ConstantFrom = d.Source
 	fitT, T := float64(fitSteps), float64(steps)
 	mse := d.MSE
-	noInterval := "no interval: a law through 2 optima without seed-to-seed errors has no estimate of its uncertainty"
+	noInterval := "no interval: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)"
+	if law.Points < 3 {
+		noInterval = "no interval: the law rests on 2 optima, which cannot show how far optima scatter about a power law (3 or more are needed)"
+	}
 	switch {
 	case m.AssumeTransfer || (steps == fitSteps && batch == fit.BatchSize):
 		e.Transferred = steps != fitSteps

@@ -117,6 +117,11 @@ type Optimum struct {
 	StabilityEdge bool   `yaml:"stability_edge,omitempty"`
 	// Usable is false when every rate diverged at this fraction.
 	Usable bool `yaml:"usable"`
+	// Flat is true when the fraction's loss does not depend on the rate
+	// within the seeds' noise (see flatCurve): its minimum is chance, so
+	// it has no interval, stays out of the noise model and the law, and
+	// is not reported as being on the grid's edge.
+	Flat bool `yaml:"flat,omitempty"`
 	// Constant is C(N) = η*·T(N), in lr·steps.
 	Constant float64 `yaml:"constant"`
 	// RunSpec is the run of this optimum's trials when it is not the
@@ -126,7 +131,7 @@ type Optimum struct {
 	RunSpec `yaml:",inline"`
 }
 
-// Law is the power law η*(N) = k·N^α fitted to the usable, bracketed
+// Law is the power law η*(N) = k·N^α fitted to the usable, bracketed, not flat
 // optima (see FitLaw).
 type Law struct {
 	Alpha   float64 `yaml:"alpha"`
@@ -137,7 +142,9 @@ type Law struct {
 	K            float64    `yaml:"k"`
 	Log10KSE     float64    `yaml:"log10_k_se"`
 	CovLogKAlpha float64    `yaml:"cov_log10k_alpha"`
-	R2           float64    `yaml:"r2"`
+	// R2 is the weighted coefficient of determination; 0 when undefined
+	// (2 points, or optima that do not vary).
+	R2 float64 `yaml:"r2"`
 	// BirgeRatio is Q/(n − 2), Cochran's Q over its degrees of freedom with
 	// the optima's own errors (0 with 2 points): above 1 the optima scatter
 	// more than their errors say. A diagnostic; it scales nothing.
