@@ -190,7 +190,6 @@ func defaultGrid(optimizer string) (lo, hi float64) {
 }
 
 func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) error {
-	var axesNote string // why the design changed, when it did
 	// Check every flag before touching the data.
 	cfg, err := o.modelFlags.config()
 	if err != nil {
@@ -272,20 +271,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if grid.Axes, err = o.axes(flags); err != nil {
 		return err
 	}
-	if grid.Axes != nil && grid.Design == clc.DesignAdaptive {
-		// The adaptive design plans the sweep's own run only (so far).
-		if flags.Changed("design") {
-			return inputerr.New("several values of --epochs, --batch-size or --steps need --design grid: the adaptive design does not plan other runs yet")
-		}
-		grid.Design = clc.DesignGrid
-		o.design = clc.DesignGrid
-		axesNote = "several values of --epochs, --batch-size or --steps: the sweep uses --design grid (the adaptive design does not plan other runs yet)"
-	}
 
 	log := newLogger(stderr, o.quiet)
-	if axesNote != "" {
-		log.Printf("note: %s", axesNote)
-	}
 	if flags.Changed("bootstrap") {
 		fmt.Fprintln(stderr, "clc: note: --bootstrap has no effect: the optima's intervals come from a noise model pooled over seeds and fractions")
 	}
@@ -416,8 +403,17 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 		Planned: func(p clc.Planned) {
 			plan := p.Plan.String()
 			if o.design == clc.DesignAdaptive {
-				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
-					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+				runs := ""
+				if len(p.Plan.Runs) > 0 {
+					labels := make([]string, len(p.Plan.Runs))
+					for i, r := range p.Plan.Runs {
+						labels[i] = clc.RunLabel(r)
+					}
+					runs = fmt.Sprintf(" and %s (%s) at %s", numfmt.Count(len(p.Plan.Runs), "other run", "other runs"),
+						strings.Join(labels, ", "), numfmt.Count(len(p.Plan.AxisFractions), "fraction", "fractions"))
+				}
+				plan = fmt.Sprintf("adaptive over %d fractions%s, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), runs,
+					len(p.Plan.LRs), numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
 			}
 			if o.exec != "" {
 				log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
@@ -488,8 +484,12 @@ func stageText(s clc.Stage, frac string) string {
 	if len(s.Seeds) == 1 {
 		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
 	}
-	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
-		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+	where := fmt.Sprintf("%s (N = %d)", frac, s.N)
+	if !s.RunSpec.IsBase() {
+		where = fmt.Sprintf("%s (N = %d, %s)", frac, s.N, clc.RunLabel(s.RunSpec))
+	}
+	return fmt.Sprintf("%s %s: %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, where, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
 		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
 }
 

@@ -186,10 +186,6 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
 			WithHint("give the shard a journal")
 	}
-	if o.Config.Design == DesignAdaptive && len(plan.Runs) > 0 {
-		return nil, inputerr.New("the adaptive design does not plan other runs (several epochs, batch sizes or step budgets) yet").
-			WithHint("use %v %s", paramDesign, DesignGrid)
-	}
 	if o.Config.Design == DesignAdaptive {
 		fp := Fingerprint(o.Dataset, o.Config)
 		res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Fingerprint: fp}}
