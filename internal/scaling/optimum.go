@@ -569,7 +569,8 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 // their smallest: with few rates and seeds, or one rate whose seeds
 // disagree wildly, the test has little power, and a curve that moves by
 // more than that is not flat for want of evidence. A curve that reaches
-// from rates that learn nothing to rates that learn is never flat.
+// from rates that learn nothing to rates that learn is never flat, and
+// neither is one over rates less than flatMinSpan decades apart.
 func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	var js []int
 	for j, y := range ys {
@@ -577,7 +578,7 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 			js = append(js, rows[j])
 		}
 	}
-	if len(js) < 3 {
+	if len(js) < 3 || tab.x[js[len(js)-1]]-tab.x[js[0]] < flatMinSpan {
 		return false
 	}
 	var seeds []int
@@ -632,6 +633,12 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	f := (ssRate / d1) / (ssRes / d2)
 	return f < distuv.F{D1: d1, D2: d2}.Quantile(0.95)
 }
+
+// flatMinSpan is the narrowest range of rates, in decades, over which a
+// curve can be called flat: any smooth curve differs little over a few
+// rates around its minimum (an adaptive sweep's window there), which says
+// nothing about the rate mattering.
+const flatMinSpan = 1.0
 
 // flatSpread bounds a flat curve's range of seed-mean losses, relative to
 // its smallest: 5%. (Random labels and features that carry nothing give
