@@ -105,6 +105,7 @@ func loadConfigFor(root, cmd *cobra.Command, lookupEnv func(string) (string, boo
 	if path == "" {
 		return nil, nil
 	}
+	setPhase(cmd.Context(), "reading "+path, "")
 	data, err := readConfig(path, from)
 	if err != nil {
 		return nil, err

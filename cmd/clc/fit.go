@@ -17,6 +17,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -28,6 +29,7 @@ type fitOptions struct {
 	dataFlags    dataFlags
 	modelFlags   modelFlags
 	fractions    string
+	axisFracs    string
 	lrMin, lrMax float64
 	lrPoints     int
 	lrs          string
@@ -53,6 +55,7 @@ type fitOptions struct {
 	nFull        int
 	workers      int
 	quiet        bool
+	strict       bool
 	shard        string
 	shards       int
 	plot         string
@@ -107,8 +110,10 @@ is the last column unless --target names another. The fit is written to --out.`,
 	}
 	f := cmd.Flags()
 	o.dataFlags.register(f)
+	o.modelFlags.lists = true
 	o.modelFlags.register(f)
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
+	f.StringVar(&o.axisFracs, "axis-fractions", "", "with several --epochs, --batch-size or --steps: the fractions the other runs train at (default: the two smallest of --fractions)")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
 	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
@@ -150,6 +155,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&o.strict, "strict", false, "exit with status 3 when the fit has a warning (a sanity gate did not pass), after writing it")
 	f.SortFlags = false
 	return cmd
 }
@@ -278,6 +284,9 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune,
 		Design: o.design, Precision: o.precision, MaxCost: o.maxCost}
+	if grid.Axes, err = o.axes(flags); err != nil {
+		return err
+	}
 
 	log := newLogger(stderr, o.quiet)
 	if flags.Changed("bootstrap") {
@@ -312,6 +321,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
+		o.dataFlags.gated = true
 		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
@@ -336,6 +346,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 
 	opts.Config.SetObjective(objective)
+	defaultAxisFractions(&opts)
 	units := clc.ShardUnits(mustPlanSpecs(opts), o.prune)
 	shard, err := resolveShard(flags, o.shard, o.shards, units)
 	if err != nil {
@@ -369,7 +380,39 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if shard != nil {
 		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
-	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
+}
+
+// axes returns the other runs of the list flags (--epochs 3,1,6,
+// --batch-size, --steps), at --axis-fractions or the two smallest
+// fractions; nil when every list has one value.
+func (o *fitOptions) axes(flags *pflag.FlagSet) (*clc.Axes, error) {
+	epochs, batches, steps, err := o.modelFlags.resolveLists()
+	if err != nil {
+		return nil, err
+	}
+	if len(epochs)+len(batches)+len(steps) == 0 {
+		if flags.Changed("axis-fractions") {
+			return nil, inputerr.New("--axis-fractions needs several values of --epochs, --batch-size or --steps").
+				WithHint("e.g. --epochs 3,1,6 trains 1 and 6 epochs at the axis fractions besides 3 at every fraction")
+		}
+		return nil, nil
+	}
+	a := &clc.Axes{Epochs: epochs, BatchSizes: batches, Steps: steps}
+	if flags.Changed("axis-fractions") {
+		if a.Fractions, a.FractionText, err = clc.ParseFractions(o.axisFracs); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil // without --axis-fractions, defaultAxisFractions fills them in
+}
+
+// defaultAxisFractions sets the axis fractions of a sweep with other runs
+// and no --axis-fractions, once N_full is known (clc.DefaultAxisFractions).
+func defaultAxisFractions(o *clc.Options) {
+	if a := o.Config.Axes; a != nil && a.Fractions == nil {
+		a.Fractions, a.FractionText = clc.DefaultAxisFractions(o.Dataset.Rows, o.Config)
+	}
 }
 
 // externalCommand is the user's training command and whether it is a
@@ -423,8 +466,17 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config,
 		Planned: func(p clc.Planned) {
 			plan := p.Plan.String()
 			if o.design == clc.DesignAdaptive {
-				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
-					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+				runs := ""
+				if len(p.Plan.Runs) > 0 {
+					labels := make([]string, len(p.Plan.Runs))
+					for i, r := range p.Plan.Runs {
+						labels[i] = clc.RunLabel(r)
+					}
+					runs = fmt.Sprintf(" and %s (%s) at %s", numfmt.Count(len(p.Plan.Runs), "other run", "other runs"),
+						strings.Join(labels, ", "), numfmt.Count(len(p.Plan.AxisFractions), "fraction", "fractions"))
+				}
+				plan = fmt.Sprintf("adaptive over %d fractions%s, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), runs,
+					len(p.Plan.LRs), numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
 			}
 			switch cmd, worker := o.externalCommand(); {
 			case worker:
@@ -502,8 +554,12 @@ func stageText(s clc.Stage, frac string) string {
 	if len(s.Seeds) == 1 {
 		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
 	}
-	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
-		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+	where := fmt.Sprintf("%s (N = %d)", frac, s.N)
+	if !s.RunSpec.IsBase() {
+		where = fmt.Sprintf("%s (N = %d, %s)", frac, s.N, clc.RunLabel(s.RunSpec))
+	}
+	return fmt.Sprintf("%s %s: %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, where, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
 		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
 }
 
@@ -528,6 +584,15 @@ func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
 		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		for _, f := range nl.Fit.Gates {
+			switch f.Gate {
+			case gates.LowEdge, gates.HighEdge, gates.AllDiverged, gates.Flat: // in the optima line
+			default:
+				if f.Failed() {
+					fmt.Fprintf(stderr, "clc: warning: %s\n", gateWarning(nl.Fit, f))
+				}
+			}
+		}
 		if plotPath != "" {
 			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
 				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
@@ -550,9 +615,10 @@ func fitError(err error, stderr io.Writer, plotPath string) error {
 // fitOutput says where a finished fit goes: the fit file, and the table or
 // (json) one JSON object on stdout.
 type fitOutput struct {
-	out  string
-	json bool
-	plot string // a figure of the fit, when set
+	out    string
+	json   bool
+	plot   string // a figure of the fit, when set
+	strict bool   // fail (exit 3) when a gate did not pass
 }
 
 // writeFit writes a completed fit: the fit file, the warnings, the table
@@ -564,6 +630,9 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 	warnings := fitWarnings(fit)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
+	for _, n := range fitNotes(fit) {
+		log.Printf("note: %s", n)
 	}
 	if o.json {
 		if err := writeFitJSON(stdout, fit, o.out, warnings); err != nil {
@@ -579,7 +648,18 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 		}
 		log.Printf("wrote %s", o.plot)
 	}
+	if o.strict && len(warnings) > 0 {
+		return gateError{failed: len(warnings)}
+	}
 	return nil
+}
+
+// gateError ends a fit that was written but did not pass its gates, with
+// --strict: exit status 3.
+type gateError struct{ failed int }
+
+func (e gateError) Error() string {
+	return fmt.Sprintf("--strict: the fit has %s (see above); it was written all the same", numfmt.Count(e.failed, "warning", "warnings"))
 }
 
 // checkExec validates the flags of a sweep trained by --exec.
@@ -607,14 +687,27 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 
 // lawHint says how to move the grid when too few optima were usable.
 func lawHint(e *clc.NoLawError) string {
-	lrs := e.Fit.Config.LRs
+	for _, f := range e.Fit.Gates {
+		if f.Gate == gates.Trivial && f.Severity == gates.Fail && e.Advice() != clc.GridFlat {
+			return "the model does not beat the trivial predictor at any fraction (see the warning): check the labels and the features"
+		}
+	}
+	// The rates tried: the grid's, or beyond it where an adaptive sweep
+	// extended it.
+	lo, hi := e.Fit.Config.LRs[0], e.Fit.Config.LRs[len(e.Fit.Config.LRs)-1]
+	for _, t := range e.Fit.Trials {
+		lo, hi = min(lo, t.LR), max(hi, t.LR)
+	}
 	switch e.Advice() {
 	case clc.GridDown:
-		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lo/1000), flagNum(lo))
 	case clc.GridRaiseHigh:
-		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(hi*100))
 	case clc.GridLowerLow:
-		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lo/100))
+	case clc.GridFlat:
+		return fmt.Sprintf("the loss does not depend on the rate at any fraction (flat curves): widen the grid (it spans %.1f decades; e.g. --lr-min 1e-4 --lr-max 1) in case its rates are all too small to learn or all equally good, and check that the features carry information about the target",
+			math.Log10(hi/lo))
 	}
 	return ""
 }

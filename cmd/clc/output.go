@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/scaling"
 )
@@ -39,25 +40,35 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	if fit.Config.Schedule != nil {
 		rate = "optimal mean lr"
 	}
+	// A fit with other runs has a column naming each optimum's run.
+	runCol := func(o scaling.Optimum) string { return "" }
+	head := "fraction\t"
+	if hasAxes(fit) {
+		runCol = func(o scaling.Optimum) string { return runText(o.RunSpec) + "\t" }
+		head += "run\t"
+	}
 	value := "val loss"
 	if obj := fit.Config.Objective(); !obj.IsLoss() {
 		value = "val " + obj.Metric // the seed-mean metric at the grid optimum
 	}
-	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\t%s\tC (lr·steps)\tbracketed\t\n", rate, value)
+	fmt.Fprintf(tw, "%sN\tsteps\t%s\t95%% interval\t%s\tC (lr·steps)\tbracketed\t\n", head, rate, value)
 	for _, o := range fit.Optima {
 		if !o.Usable {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)
+			fmt.Fprintf(tw, "%s\t%s%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps)
 			continue
 		}
 		br := "yes"
-		if !o.Bracketed {
+		switch {
+		case o.Flat:
+			br = "flat"
+		case !o.Bracketed:
 			br = "no (" + o.Edge + " edge)"
 		}
 		interval := "-"
 		if o.LRHigh > o.LRLow {
 			interval = fmt.Sprintf("[%s, %s]", g3(o.LRLow), g3(o.LRHigh))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
+		fmt.Fprintf(tw, "%s\t%s%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps,
 			g3(o.LR), interval, o.Loss, g3(o.Constant), br)
 	}
 	if err := tw.Flush(); err != nil {
@@ -71,14 +82,22 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	if nz := fit.Noise; nz != nil {
 		if nz.DoF > 0 {
-			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %d fractions (%d degrees of freedom); intervals use Student's t\n",
-				nz.SeedSD, nz.Fractions, nz.DoF)
+			curves := numfmt.Count(nz.Fractions, "fraction", "fractions")
+			if hasAxes(fit) {
+				curves = numfmt.Count(nz.Fractions, "curve", "curves") + " of fractions and runs"
+			}
+			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %s (%d degrees of freedom); intervals use Student's t\n",
+				nz.SeedSD, curves, nz.DoF)
 		} else {
 			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
 		}
 	}
-	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s, R² = %s, %s, N %d…%d%s\n",
-		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), numfmt.Fixed(l.R2, 3),
+	r2 := ""
+	if l.Points >= gates.MinOptima {
+		r2 = ", R² = " + numfmt.Fixed(l.R2, 3)
+	}
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s%s, %s, N %d…%d%s\n",
+		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), r2,
 		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
 	if e := l.Extrapolation; e != nil {
 		p := ""
@@ -87,10 +106,13 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		}
 		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ%s)\n",
 			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma), p)
-	} else {
+	} else if l.Points < gates.MinOptima {
 		fmt.Fprintf(w, "check     extrapolation check needs at least 3 usable optima\n")
+	} else {
+		fmt.Fprintf(w, "check     not possible: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)\n")
 	}
 	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
+	writeJointLines(w, fit)
 	p := fit.Prediction
 	interval := ""
 	if p.LRHigh > p.LRLow {
@@ -106,13 +128,17 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "regret    expected %.2g validation loss above the true optimum's (½·curvature·error², from the loss curve at N = %d)\n",
 			p.ExpectedRegret, p.LocalN)
 	}
+	fmt.Fprintf(w, "gates     %s\n", gatesLine(fit))
 	return nil
 }
 
 // alphaCIText is α's 95% interval, or why there is none.
 func alphaCIText(l scaling.Law) string {
-	if l.AlphaCI[1] > l.AlphaCI[0] {
+	switch {
+	case l.AlphaCI[1] > l.AlphaCI[0]:
 		return fmt.Sprintf(" (95%% CI [%s, %s])", numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3))
+	case l.Points < gates.MinOptima:
+		return fmt.Sprintf(" (no interval from %s)", numfmt.Count(l.Points, "point", "points"))
 	}
 	return " (no interval)"
 }
@@ -151,6 +177,8 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 		switch {
 		case !o.Usable:
 			fmt.Fprintf(&b, " %s: every rate diverged;", fractionLabel(fit, o.Fraction))
+		case o.Flat:
+			fmt.Fprintf(&b, " %s: flat (the loss does not depend on the rate);", fractionLabel(fit, o.Fraction))
 		case !o.Bracketed:
 			fmt.Fprintf(&b, " %s: lr %s on the %s edge;", fractionLabel(fit, o.Fraction), g3(o.LR), o.Edge)
 		default:
@@ -160,7 +188,7 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 	fmt.Fprintln(w, strings.TrimSuffix(b.String(), ";"))
 }
 
-// fitJSON is the --json output of clc fit (DESIGN.md §3).
+// fitJSON is the --json output of clc fit (docs/design.md, "JSON output").
 type fitJSON struct {
 	Alpha           float64                `json:"alpha"`
 	AlphaSE         float64                `json:"alpha_se"`
@@ -191,13 +219,18 @@ type fitJSON struct {
 	LocalLR         float64                `json:"local_lr"`
 	ExpectedRegret  float64                `json:"expected_regret"`
 	Shape           string                 `json:"shape"`
-	Optima          []optimumJSON          `json:"optima"`
-	Warnings        []string               `json:"warnings"`
-	MissingTrials   int                    `json:"missing_trials"`
-	Design          string                 `json:"design"`
-	Cost            float64                `json:"cost"`      // training spent, in full-size runs
-	GridCost        float64                `json:"grid_cost"` // what the grid design takes
-	FitFile         string                 `json:"fit_file"`
+	// Axes are the other runs (null for a fit of one run) and JointLaw
+	// the law fitted over them.
+	Axes          *clc.Axes         `json:"axes"`
+	JointLaw      *scaling.JointLaw `json:"joint_law"`
+	Optima        []optimumJSON     `json:"optima"`
+	Warnings      []string          `json:"warnings"`
+	Gates         []gates.Finding   `json:"gates"`
+	MissingTrials int               `json:"missing_trials"`
+	Design        string            `json:"design"`
+	Cost          float64           `json:"cost"`      // training spent, in full-size runs
+	GridCost      float64           `json:"grid_cost"` // what the grid design takes
+	FitFile       string            `json:"fit_file"`
 }
 
 type optimumJSON struct {
@@ -216,8 +249,13 @@ type optimumJSON struct {
 	Constant  float64 `json:"constant"`
 	Bracketed bool    `json:"bracketed"`
 	Edge      string  `json:"edge,omitempty"`
+	Flat      bool    `json:"flat,omitempty"`
 	Refined   bool    `json:"refined"`
 	Usable    bool    `json:"usable"`
+	// The optimum's run when it is not the fit's own.
+	Epochs     int `json:"epochs,omitempty"`
+	BatchSize  int `json:"batch_size,omitempty"`
+	StepBudget int `json:"step_budget,omitempty"`
 }
 
 func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string) error {
@@ -230,7 +268,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
 		PredictedLRDoF: p.DoF, Source: p.Source, LawWeight: p.LawWeight, LawLR: p.LawLR, LocalLR: p.LocalLR,
 		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Noise: fit.Noise,
-		Warnings: warnings, FitFile: path, Shape: "constant",
+		Warnings: warnings, FitFile: path, Shape: "constant", Axes: fit.Config.Axes, JointLaw: fit.Joint,
 	}
 	if fit.Config.Schedule != nil {
 		out.Shape = fit.Config.Schedule.String()
@@ -240,11 +278,15 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
+	if out.Gates = fit.Gates; out.Gates == nil {
+		out.Gates = []gates.Finding{}
+	}
 	for _, o := range fit.Optima {
 		out.Optima = append(out.Optima, optimumJSON{
 			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
 			Log10SE: o.LogSE, DoF: o.DoF, Note: o.IntervalNote, Curvature: o.Curvature,
-			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
+			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Flat: o.Flat, Refined: o.Refined, Usable: o.Usable,
+			Epochs: o.Epochs, BatchSize: o.BatchSize, StepBudget: o.StepBudget,
 		})
 	}
 	return writeJSON(w, out)

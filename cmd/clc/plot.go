@@ -56,6 +56,7 @@ figures as they run.`,
 			if len(args) == 1 {
 				fitPath = args[0]
 			}
+			setPhase(cmd.Context(), "reading "+fitPath, "")
 			return runPlot(o, fitPath, stderr)
 		},
 	}

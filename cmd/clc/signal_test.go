@@ -52,10 +52,22 @@ func TestSignalWhileReading(t *testing.T) {
 		{"fifo/SIGTERM", "fifo", syscall.SIGTERM, 143, "clc: error: terminated while reading data.csv; nothing was written"},
 		{"stdin/SIGINT", "stdin", syscall.SIGINT, 130, "clc: error: interrupted while reading standard input; nothing was written"},
 		{"stdin/SIGTERM", "stdin", syscall.SIGTERM, 143, "clc: error: terminated while reading standard input; nothing was written"},
+		// Readers that cannot be cancelled (fit files, journals, schedules,
+		// config files) are cut short after a second.
+		{"predict/SIGINT", "fifo predict --fit data.csv", syscall.SIGINT, 130, "clc: error: interrupted while reading data.csv; nothing was written"},
+		{"schedule/SIGTERM", "fifo schedule --fit data.csv --shape cosine -o z.yaml", syscall.SIGTERM, 143, "clc: error: terminated while reading data.csv; nothing was written"},
+		{"plot/SIGINT", "fifo plot data.csv -o z.png", syscall.SIGINT, 130, "clc: error: interrupted while reading data.csv; nothing was written"},
+		{"merge/SIGINT", "fifo merge data.csv -o z.yaml", syscall.SIGINT, 130, "clc: error: interrupted while reading the journals; nothing was written"},
+		{"config/SIGINT", "fifo fit --demo --config data.csv -o z.yaml", syscall.SIGINT, 130, "clc: error: interrupted while reading data.csv; nothing was written"},
+		{"train-schedule/SIGINT", "fifo train --demo --schedule data.csv", syscall.SIGINT, 130, "clc: error: interrupted while reading data.csv; nothing was written"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command(bin, "fit", "data.csv", "-o", "z.yaml")
+			if args, ok := strings.CutPrefix(tt.input, "fifo "); ok {
+				cmd = exec.Command(bin, strings.Fields(args)...)
+				tt.input = "fifo"
+			}
 			cmd.Dir = dir
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -99,8 +111,10 @@ func TestSignalWhileReading(t *testing.T) {
 			if got := strings.TrimSpace(stderr.String()); got != tt.want {
 				t.Errorf("stderr:\n%s\nwant the one line\n%s", got, tt.want)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "z.yaml")); err == nil {
-				t.Error("a fit file was written")
+			for _, out := range []string{"z.yaml", "z.png"} {
+				if _, err := os.Stat(filepath.Join(dir, out)); err == nil {
+					t.Errorf("%s was written", out)
+				}
 			}
 		})
 	}

@@ -116,6 +116,7 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 	}
 	var rates []float64
 	if o.schedule != "" {
+		setPhase(ctx, "reading "+o.schedule, "")
 		if rates, err = readScheduleRates(o.schedule, o.names, stderr); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -29,6 +30,9 @@ type Grid struct {
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Axes are the other training runs the sweep measures (nil: only its
+	// own).
+	Axes *Axes
 	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
 	// DesignAdaptive), Precision and MaxCost the adaptive design's target
 	// and budget (see SweepConfig).
@@ -83,20 +87,26 @@ func (c *SweepConfig) setGrid(g Grid) {
 	if c.Design == DesignGrid {
 		c.Design = "" // a grid's fit file is as it was before designs
 	}
+	c.Axes = g.Axes
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
 	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
-		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost}
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost, Axes: c.Axes}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
-// rows (NewPlan, starting at c's SeedBase).
+// rows: NewPlan with the sweep's own run, starting at c's SeedBase, and
+// WithAxes with c's other runs (c.Axes). It is the one place a sweep's
+// trials are decided: Fit, Merge and the shards all plan through it.
 func PlanOf(nFull int, c SweepConfig) (Plan, error) {
 	p, err := NewPlan(nFull, c.Fractions, c.LRs, c.Seeds, c.BatchSize)
+	if err != nil {
+		return p, err
+	}
 	p.SeedBase = c.SeedBase
-	return p, err
+	return p.WithAxes(c.Run(), c.Axes)
 }
 
 // FractionLabel writes fraction f as the user gave it ("1/32") when it is
@@ -152,11 +162,11 @@ type Planned struct {
 	Fingerprint string
 }
 
-// SizeChecker is implemented by trainers that can reject a plan's dataset
-// sizes before any trial runs (e.g. a schedule's warmup longer than the
-// run at the smallest size).
-type SizeChecker interface {
-	CheckSizes(sizes []int) error
+// CellChecker is implemented by trainers that can reject a plan's cells
+// (its sizes and runs) before any trial runs (e.g. a schedule's warmup
+// longer than the run at the smallest size).
+type CellChecker interface {
+	CheckCells(cells []Cell) error
 }
 
 // Result is a finished fit, or a shard's finished share.
@@ -180,8 +190,8 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sc, ok := o.Trainer.(SizeChecker); ok {
-		if err := sc.CheckSizes(plan.Sizes); err != nil {
+	if cc, ok := o.Trainer.(CellChecker); ok {
+		if err := cc.CheckCells(plan.Cells()); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +212,7 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
-		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, nil)
+		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, plan.ShardCost())
 	}
 	fp := Fingerprint(o.Dataset, o.Config)
 	res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Trials: len(specs), Shard: o.Shard, Fingerprint: fp}}
@@ -240,14 +250,17 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 }
 
 // Complete turns a fit's trials into its optima (with their noise model),
-// law, constant and prediction at N_full (the dataset's rows), and stamps
-// its creation time. The optima are those of the configuration's objective
-// (see Objective); each optimum's Loss is the objective's seed-mean value
-// at the grid optimum, in the metric's own sign. A trial that ran to its
-// end without reporting the metric is an input error.
+// law, constant, joint law over its other runs (when it has some) and
+// prediction at N_full (the dataset's rows), checks its sanity gates
+// (package gates) and stamps its creation time. The optima are those of
+// the configuration's objective (see Objective); each optimum's Loss is
+// the objective's seed-mean value at the grid optimum, in the metric's own
+// sign. A trial that ran to its end without reporting the metric is an
+// input error.
 // When too few optima are usable for a law it returns a *NoLawError
-// holding the fit with its optima (an input error: the grid or the
-// fractions need changing).
+// holding the fit with its optima and the gates that need no law (an input
+// error: the grid or the fractions need changing, or the model learns
+// nothing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
 	samples, err := f.Config.Objective().Samples(f.Trials)
@@ -259,15 +272,18 @@ func Complete(f *FitFile) error {
 	f.unnegate()
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
+		f.Gates = gates.Check(f.gateInput()) // those that need no law
 		return &NoLawError{Fit: f, Err: err}
 	}
 	f.Law = law
 	f.Constant = scaling.AnalyzeConstant(f.Optima, law)
+	f.Joint = scaling.FitJointLaw(f.Optima, f.Config.Run())
 	full, err := f.Estimate(scaling.Target{N: f.Dataset.Rows})
 	if err != nil {
 		return fmt.Errorf("predicting the full size: %w", err)
 	}
 	f.Prediction = PredictionOf(full)
+	f.Gates = gates.Check(f.gateInput())
 	return nil
 }
 
@@ -281,6 +297,42 @@ func (f *FitFile) unnegate() {
 		if f.Optima[i].Usable {
 			f.Optima[i].Loss = -f.Optima[i].Loss
 		}
+	}
+}
+
+// gateInput is what the sanity gates look at in a completed fit: the
+// law, the prediction and the optima and trials of the fit's own run (the
+// gates judge the law's curves fraction by fraction; the other runs' have
+// the joint law's checks).
+func (f *FitFile) gateInput() gates.Fit {
+	p := f.Prediction
+	var own []Trial
+	for _, t := range f.Trials {
+		if t.IsBase() {
+			own = append(own, t)
+		}
+	}
+	// The gates see the objective in the statistics' sign (lower is
+	// better); the trivial predictor's loss says nothing of another metric.
+	obj := f.Config.Objective()
+	var optima []scaling.Optimum
+	for _, o := range f.Optima {
+		if o.IsBase() {
+			if o.Usable {
+				o.Loss *= obj.Sign()
+			}
+			optima = append(optima, o)
+		}
+	}
+	samples := obj.samplesOrDiverged(own)
+	trivial := f.Dataset.TrivialLoss
+	if !obj.IsLoss() {
+		trivial = 0
+	}
+	return gates.Fit{
+		Optima: optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
+		NFull: f.Dataset.Rows, LR: p.LR, LRLow: p.LRLow, LRHigh: p.LRHigh,
+		TrivialLoss: trivial, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
 	}
 }
 
@@ -303,17 +355,21 @@ const (
 	GridDown                        // every rate diverged at every fraction
 	GridRaiseHigh                   // the optima sit at the top of the grid
 	GridLowerLow                    // the optima sit at the bottom of the grid
+	GridFlat                        // the loss does not depend on the rate (flat curves)
 )
 
 // Advice says how to move the grid given the optima: down when every rate
 // diverged everywhere, up or down when the usable optima all sit on one
-// edge.
+// edge; GridFlat when the usable fractions' curves are all flat (no grid
+// helps: the model learns nothing that depends on the rate).
 func (e *NoLawError) Advice() GridAdvice {
-	var diverged, high, low int
+	var diverged, high, low, flat int
 	for _, o := range e.Fit.Optima {
 		switch {
 		case !o.Usable:
 			diverged++
+		case o.Flat:
+			flat++
 		case !o.Bracketed && o.Edge == "high":
 			high++
 		case !o.Bracketed && o.Edge == "low":
@@ -325,6 +381,8 @@ func (e *NoLawError) Advice() GridAdvice {
 		return GridOK
 	case diverged == n:
 		return GridDown
+	case flat > 0 && flat+diverged == n:
+		return GridFlat
 	case high+diverged == n:
 		return GridRaiseHigh
 	case low+diverged == n:

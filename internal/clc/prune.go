@@ -1,6 +1,10 @@
 package clc
 
-import "math"
+import (
+	"math"
+
+	"github.com/clc-tools/clc/internal/scaling"
+)
 
 // PruneMargin is the relative margin of early stopping's "clearly worse".
 //
@@ -15,7 +19,7 @@ import "math"
 //     is recorded as diverged, so the larger rates of its (N, seed) are
 //     pruned as after any divergence.
 //
-//  2. Clearly worse: some smaller rate at the same N and seed reported
+//  2. Clearly worse: some smaller rate at the same N, seed (and run) reported
 //     epoch e, the best of their scores at epoch e is b_e, and
 //
 //     s_e − b_e > PruneMargin·|b_e|
@@ -39,8 +43,11 @@ import "math"
 // end; the rule saves most on rates well above the optimum.
 const PruneMargin = 0.5
 
-// pruneKey is one chain of a pruned sweep.
-type pruneKey struct{ n, seed int }
+// pruneKey is one chain of a pruned sweep: a size, a seed and a run.
+type pruneKey struct {
+	n, seed int
+	run     scaling.RunSpec
+}
 
 // pruneHistory holds the finished trials of every (N, seed), for the
 // reference of early stopping.
@@ -60,7 +67,7 @@ func newPruneHistory(known []Trial) *pruneHistory {
 // reference.
 func (h *pruneHistory) add(t Trial) {
 	if len(t.Curve) > 0 {
-		k := pruneKey{t.N, t.Seed}
+		k := pruneKey{t.N, t.Seed, t.RunSpec}
 		h.trials[k] = append(h.trials[k], t)
 	}
 }
@@ -70,7 +77,7 @@ func (h *pruneHistory) add(t Trial) {
 // score per epoch).
 func (h *pruneHistory) reference(spec TrialSpec) []Trial {
 	var out []Trial
-	for _, t := range h.trials[pruneKey{spec.N, spec.Seed}] {
+	for _, t := range h.trials[pruneKey{spec.N, spec.Seed, spec.RunSpec}] {
 		if t.LR < spec.LR {
 			out = append(out, t)
 		}

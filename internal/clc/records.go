@@ -98,9 +98,9 @@ func (r trialRecord) trial() Trial {
 }
 
 // valid reports whether the record could have been written by clc: a
-// positive size, rate and fraction in (0, 1], non-negative seed and steps,
-// a loss unless it diverged or was stopped early, and curve epochs of at
-// least 1.
+// positive size, rate and fraction in (0, 1], non-negative seed, steps
+// and run, a loss unless it diverged or was stopped early, and curve
+// epochs of at least 1.
 func (r trialRecord) valid() bool {
 	for _, c := range r.Curve {
 		if c.Epoch < 1 {
@@ -108,6 +108,7 @@ func (r trialRecord) valid() bool {
 		}
 	}
 	return r.N > 0 && r.LR > 0 && !math.IsInf(r.LR, 0) && r.Seed >= 0 && r.Steps >= 0 &&
+		r.Epochs >= 0 && r.BatchSize >= 0 && r.StepBudget >= 0 &&
 		r.Fraction > 0 && r.Fraction <= 1 && (r.ValidLoss != nil || r.Diverged || r.Stopped)
 }
 
@@ -131,6 +132,7 @@ func (t Trial) MarshalYAML() (any, error) { return recordOf(t), nil }
 // trialKeys lists the keys of a stored trial and whether each is required.
 var trialKeys = map[string]bool{
 	"fraction": true, "n": true, "lr": true, "seed": true, "steps": true,
+	"epochs": false, "batch_size": false, "step_budget": false,
 	"valid_loss": false, "train_loss": false, "valid_accuracy": false,
 	"diverged": true, "pruned": false, "seconds": true,
 	"metrics": false, "curve": false, "stopped": false,

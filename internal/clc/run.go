@@ -69,7 +69,9 @@ type RunReport struct {
 
 // Run runs the specs a journal does not already hold and returns all of
 // them. It records the plan (the fingerprint fp and plan) and then every
-// finished trial in the journal as it completes, so a stopped run resumes
+// finished trial in the journal as it completes, under the trial's
+// fingerprint (fp for the sweep's own run, TrialFingerprint of plan's data
+// and configuration for another run), so a stopped run resumes
 // where it ended: the same specs with the same fingerprint reuse every
 // recorded trial and run only the rest. With pruning, a rate above a
 // recorded divergence at the same N and seed is pruned whether or not it
@@ -93,12 +95,15 @@ type session struct {
 	journal *Journal // nil without a journal
 	path    string
 	fp      string
+	// fpOf is the fingerprint of a spec's trial: fp for the sweep's own
+	// run, TrialFingerprint for another (see trialFingerprints).
+	fpOf func(TrialSpec) string
 }
 
 // openSession opens the journal at path (none when "") and records the
 // plan in it.
 func openSession(path, fp string, plan PlanRecord) (*session, error) {
-	ss := &session{path: path, fp: fp}
+	ss := &session{path: path, fp: fp, fpOf: trialFingerprints(fp, plan.Dataset, plan.Config)}
 	if path == "" {
 		return ss, nil
 	}
@@ -126,7 +131,7 @@ func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, 
 		if ss.journal == nil {
 			return Trial{}, false
 		}
-		return ss.journal.Lookup(ss.fp, s)
+		return ss.journal.Lookup(ss.fpOf(s), s)
 	}
 	trials, have := CollectTrials(specs, opt.Prune, lookup)
 	rep := &RunReport{Resume: Resume{Journal: ss.path}}
@@ -155,7 +160,7 @@ func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, 
 
 	record := func(t Trial, done, total int) error {
 		if ss.journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
-			if err := ss.journal.Append(ss.fp, t); err != nil {
+			if err := ss.journal.Append(ss.fpOf(t.TrialSpec), t); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package clc
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -114,7 +116,7 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 						rule *pruneState
 					)
 					if reporting {
-						rule = &pruneState{objective: opt.Objective, epochs: opt.Epochs}
+						rule = &pruneState{objective: opt.Objective, epochs: cmp.Or(spec.Epochs, opt.Epochs)}
 						if opt.Prune {
 							mu.Lock()
 							rule.ref = history.reference(spec)
@@ -186,17 +188,16 @@ feed:
 
 // sweepChains groups spec indices into units of work, largest N first.
 // Without pruning each trial is its own unit; with pruning a unit is every
-// rate of one (N, seed), in ascending order of rate.
+// rate of one (N, seed, run), in ascending order of rate.
 func sweepChains(specs []TrialSpec, prune bool) [][]int {
-	type key struct{ n, seed int }
 	var chains [][]int
-	at := map[key]int{}
+	at := map[chainKey]int{}
 	for i, s := range specs {
 		if !prune {
 			chains = append(chains, []int{i})
 			continue
 		}
-		k := key{s.N, s.Seed}
+		k := chainKeyOf(s)
 		c, ok := at[k]
 		if !ok {
 			c = len(chains)
@@ -211,6 +212,15 @@ func sweepChains(specs []TrialSpec, prune bool) [][]int {
 	sort.SliceStable(chains, func(a, b int) bool { return specs[chains[a][0]].N > specs[chains[b][0]].N })
 	return chains
 }
+
+// chainKey is what the trials pruned together share: the size, the seed
+// and the run.
+type chainKey struct {
+	n, seed int
+	run     scaling.RunSpec
+}
+
+func chainKeyOf(s TrialSpec) chainKey { return chainKey{s.N, s.Seed, s.RunSpec} }
 
 // prunedTrial records a trial skipped because a smaller rate at the same N
 // and seed diverged.
@@ -240,6 +250,8 @@ func trialFrom(spec TrialSpec, r Outcome) Trial {
 // BuiltinTrainer trains trials with clc's pure-Go engine. TrainSet holds all
 // training rows in their sweep order (shuffled once), so a trial with N rows
 // trains on the view TrainSet.Rows(N); ValidSet is the same for every trial.
+// A trial of another run (TrialSpec.RunSpec) trains with that run's epochs,
+// batch size or step budget in place of Config's.
 //
 // With a Shape, a trial's grid value η is the schedule's mean rate: step t
 // trains at η·m_t, where the multipliers m_t follow the shape and average
@@ -267,13 +279,25 @@ func BuiltinMetrics(classification bool) []string {
 	return []string{MetricLoss, "rmse"}
 }
 
+// config is the training configuration of a trial of run r.
+func (b *BuiltinTrainer) config(r scaling.RunSpec) train.Config {
+	cfg := b.Config
+	run := r.Resolve(scaling.Run{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps})
+	cfg.Epochs, cfg.BatchSize, cfg.Steps = run.Epochs, run.BatchSize, run.Steps
+	return cfg
+}
+
 // Multipliers returns the shape's per-step multipliers m_t (mean 1) for a
-// trial on n rows, or nil without a Shape.
+// trial of the sweep's own run on n rows, or nil without a Shape.
 func (b *BuiltinTrainer) Multipliers(n int) ([]float64, error) {
+	return b.multipliers(b.Config, n)
+}
+
+func (b *BuiltinTrainer) multipliers(cfg train.Config, n int) ([]float64, error) {
 	if b.Shape == nil {
 		return nil, nil
 	}
-	return ShapeMultipliers(*b.Shape, b.Per, train.StepsFor(b.Config, n), n/b.Config.BatchSize)
+	return ShapeMultipliers(*b.Shape, b.Per, train.StepsFor(cfg, n), n/cfg.BatchSize)
 }
 
 // ShapeMultipliers returns the per-step multipliers m_t, t = 0 … steps−1,
@@ -288,24 +312,27 @@ func ShapeMultipliers(shape schedule.Spec, per schedule.Granularity, steps, step
 	return s.Rates, nil
 }
 
-// CheckSizes reports a shape that cannot be laid over the run at one of
-// the plan's dataset sizes (e.g. a warmup longer than the run).
-func (b *BuiltinTrainer) CheckSizes(sizes []int) error {
-	for _, n := range sizes {
-		if _, err := b.Multipliers(n); err != nil {
-			return fmt.Errorf("fraction with N = %d: %w", n, err)
+// CheckCells reports a shape that cannot be laid over the run of one of
+// the plan's cells (e.g. a warmup longer than the run).
+func (b *BuiltinTrainer) CheckCells(cells []Cell) error {
+	for _, c := range cells {
+		if _, err := b.multipliers(b.config(c.RunSpec), c.N); err != nil {
+			if c.IsBase() {
+				return fmt.Errorf("fraction with N = %d: %w", c.N, err)
+			}
+			return fmt.Errorf("fraction with N = %d, %s: %w", c.N, RunLabel(c.RunSpec), err)
 		}
 	}
 	return nil
 }
 
 // Train runs one trial: the first spec.N training rows, rate spec.LR (the
-// mean rate with a Shape), seed spec.Seed.
+// mean rate with a Shape), seed spec.Seed, with the run spec.RunSpec.
 func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (Outcome, error) {
-	cfg := b.Config
+	cfg := b.config(spec.RunSpec)
 	cfg.LR = spec.LR
 	cfg.Seed = uint64(spec.Seed)
-	m, err := b.Multipliers(spec.N)
+	m, err := b.multipliers(cfg, spec.N)
 	if err != nil {
 		return Outcome{}, err
 	}

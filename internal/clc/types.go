@@ -6,17 +6,23 @@
 // C(N) = η*(N)·T(N) and the prediction at the full size (the statistics are
 // package scaling's). It also owns the fit file and the journal formats.
 //
-// Definitions (docs/design.md):
+// Definitions (see docs/design.md, "The method"):
 //
 //   - A fraction f ∈ (0, 1] trains on N = round(f·N_full) rows, a prefix of one
 //     seeded permutation of the training rows, so fractions are nested.
 //   - A trial (fraction, η, seed) trains E epochs at batch size B with constant
-//     rate η: T(N) = E·floor(N/B) steps (or a fixed T with a steps budget).
+//     rate η: T(N) = E·floor(N/B) steps (or a fixed T with a steps budget);
+//     a sweep over several lengths or batch sizes (Axes) has trials of other
+//     runs too (TrialSpec.RunSpec).
 //   - The cumulative learning of a schedule η_1..η_T is S = Σ_t η_t (lr·steps).
 //   - At the optimum with a constant rate, C(N) = η*(N)·T(N).
 package clc
 
-import "context"
+import (
+	"context"
+
+	"github.com/clc-tools/clc/internal/scaling"
+)
 
 // TrialSpec identifies one trial of a sweep.
 type TrialSpec struct {
@@ -24,6 +30,12 @@ type TrialSpec struct {
 	N        int     `yaml:"n" json:"n"` // training rows, round(Fraction·N_full)
 	LR       float64 `yaml:"lr" json:"lr"`
 	Seed     int     `yaml:"seed" json:"seed"`
+	// RunSpec is the trial's run when it is not the sweep's own (the
+	// configuration's epochs, batch size and step budget): a sweep over
+	// several training lengths or batch sizes (Axes) trains some trials
+	// with another epoch count, batch size or step budget. Zero, and left
+	// out of fit files and journals, for the sweep's own run.
+	scaling.RunSpec `yaml:",inline"`
 }
 
 // Trial is a finished trial: its spec and what training measured.

@@ -19,10 +19,11 @@
 //	{fraction}    the dataset fraction f, same format
 //	{n}           training rows N = round(f·N_full)
 //	{seed}        the trial seed
-//	{epochs}      Config.Epochs
-//	{batch_size}  Config.BatchSize
-//	{trial}       a stable id "n<N>-lr<lr>-s<seed>", e.g. n1875-lr0.1-s0
-//	              (only [0-9a-z.+-]: safe in file names)
+//	{epochs}      the trial's epochs: Config.Epochs, or its run's (TrialSpec.RunSpec)
+//	{batch_size}  the trial's batch size: Config.BatchSize, or its run's
+//	{trial}       a stable id "n<N>-lr<lr>-s<seed>", e.g. n1875-lr0.1-s0, with
+//	              "-e<E>" and "-b<B>" for a trial of another run's epochs or
+//	              batch size (only [0-9a-z.+-]: safe in file names)
 //	{data}        Config.Data, the data file given to the fit (if any)
 //
 // The same values are in the environment as CLC_LR, CLC_FRACTION, CLC_N,
@@ -48,7 +49,7 @@
 // steps and train_loss are optional, other keys are ignored, and Python's
 // NaN/Infinity are accepted. A non-finite loss or diverged=true gives a
 // diverged Result with ValidLoss +Inf. Steps defaults to
-// Epochs·floor(N/BatchSize) when both are set; an absent accuracy or train
+// Epochs·floor(N/BatchSize) of the trial's run when both are set; an absent accuracy or train
 // loss is NaN. Seconds is the wall time of the successful attempt.
 //
 // # Failures
@@ -64,6 +65,7 @@
 package exectrainer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -225,25 +227,26 @@ func New(cfg Config) (*Trainer, error) {
 	return t, nil
 }
 
-// CheckSizes reports a schedule shape that cannot be laid over the run at
-// one of the plan's sizes (e.g. a warmup longer than the run), before any
+// CheckCells reports a schedule shape that cannot be laid over the run of
+// one of the plan's cells (e.g. a warmup longer than the run), before any
 // trial runs; without a shape there is nothing to check.
-func (t *Trainer) CheckSizes(sizes []int) error {
-	for _, n := range sizes {
-		if _, err := t.multipliers(n); err != nil {
-			return fmt.Errorf("fraction with N = %d: %w", n, err)
+func (t *Trainer) CheckCells(cells []clc.Cell) error {
+	for _, c := range cells {
+		if _, err := t.multipliers(c.Spec(1, 0)); err != nil {
+			return fmt.Errorf("fraction with N = %d: %w", c.N, err)
 		}
 	}
 	return nil
 }
 
-// multipliers are the shape's per-step multipliers at n rows, or nil
+// multipliers are the shape's per-step multipliers of spec's run, or nil
 // without a shape.
-func (t *Trainer) multipliers(n int) ([]float64, error) {
+func (t *Trainer) multipliers(spec clc.TrialSpec) ([]float64, error) {
 	if t.cfg.Shape == nil {
 		return nil, nil
 	}
-	return clc.ShapeMultipliers(*t.cfg.Shape, t.cfg.Per, t.steps(clc.TrialSpec{N: n}), n/t.cfg.BatchSize)
+	_, batch := t.runOf(spec)
+	return clc.ShapeMultipliers(*t.cfg.Shape, t.cfg.Per, t.steps(spec), spec.N/batch)
 }
 
 // Close stops the workers (with Config.Worker): their stdin is closed,
@@ -267,19 +270,34 @@ func (t *Trainer) Starts() int {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// TrialID returns the {trial} id of spec: "n<N>-lr<lr>-s<seed>".
+// TrialID returns the {trial} id of spec: "n<N>-lr<lr>-s<seed>", with
+// "-e<E>" and "-b<B>" when the trial is of another run's epochs or batch
+// size.
 func TrialID(spec clc.TrialSpec) string {
-	return fmt.Sprintf("n%d-lr%s-s%d", spec.N, formatFloat(spec.LR), spec.Seed)
+	id := fmt.Sprintf("n%d-lr%s-s%d", spec.N, formatFloat(spec.LR), spec.Seed)
+	if spec.Epochs > 0 {
+		id += fmt.Sprintf("-e%d", spec.Epochs)
+	}
+	if spec.BatchSize > 0 {
+		id += fmt.Sprintf("-b%d", spec.BatchSize)
+	}
+	return id
+}
+
+// runOf is the trial's epochs and batch size: its run's, else Config's.
+func (t *Trainer) runOf(spec clc.TrialSpec) (epochs, batch int) {
+	return cmp.Or(spec.Epochs, t.cfg.Epochs), cmp.Or(spec.BatchSize, t.cfg.BatchSize)
 }
 
 func (t *Trainer) values(spec clc.TrialSpec) map[string]string {
+	epochs, batch := t.runOf(spec)
 	return map[string]string{
 		"lr":         formatFloat(spec.LR),
 		"fraction":   formatFloat(spec.Fraction),
 		"n":          strconv.Itoa(spec.N),
 		"seed":       strconv.Itoa(spec.Seed),
-		"epochs":     strconv.Itoa(t.cfg.Epochs),
-		"batch_size": strconv.Itoa(t.cfg.BatchSize),
+		"epochs":     strconv.Itoa(epochs),
+		"batch_size": strconv.Itoa(batch),
 		"trial":      TrialID(spec),
 		"data":       t.cfg.Data,
 	}
@@ -313,11 +331,13 @@ func (t *Trainer) env(spec clc.TrialSpec) []string {
 		"CLC_SEED="+vals["seed"],
 		"CLC_TRIAL="+vals["trial"],
 	)
-	if t.cfg.Epochs > 0 {
-		env = append(env, "CLC_EPOCHS="+vals["epochs"])
-	}
-	if t.cfg.BatchSize > 0 {
-		env = append(env, "CLC_BATCH_SIZE="+vals["batch_size"])
+	if epochs, batch := t.runOf(spec); epochs > 0 || batch > 0 {
+		if epochs > 0 {
+			env = append(env, "CLC_EPOCHS="+vals["epochs"])
+		}
+		if batch > 0 {
+			env = append(env, "CLC_BATCH_SIZE="+vals["batch_size"])
+		}
 	}
 	if t.cfg.Data != "" {
 		env = append(env, "CLC_DATA="+t.cfg.Data)
@@ -517,11 +537,11 @@ func (t *Trainer) trainOnce(ctx context.Context, spec clc.TrialSpec) (clc.Outcom
 	return t.outcome(spec, out, a.seconds), nil
 }
 
-// steps is the default step count of a trial: Epochs·floor(N/BatchSize),
-// or 0 when either is unknown.
+// steps is the default step count of a trial: epochs·floor(N/batch size)
+// of its run, or 0 when either is unknown.
 func (t *Trainer) steps(spec clc.TrialSpec) int {
-	if t.cfg.Epochs > 0 && t.cfg.BatchSize > 0 {
-		return t.cfg.Epochs * (spec.N / t.cfg.BatchSize)
+	if epochs, batch := t.runOf(spec); epochs > 0 && batch > 0 {
+		return epochs * (spec.N / batch)
 	}
 	return 0
 }

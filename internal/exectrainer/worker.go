@@ -458,11 +458,12 @@ func (p *workerPool) train(ctx context.Context, spec clc.TrialSpec, report func(
 func (p *workerPool) attempt(ctx context.Context, w *worker, spec clc.TrialSpec, report func(clc.Report) bool) (clc.Outcome, float64, error) {
 	t := p.t
 	id := TrialID(spec)
+	epochs, batch := t.runOf(spec)
 	msg := trialMessage{
 		Type: "trial", Trial: id, Fraction: spec.Fraction, N: spec.N, LR: spec.LR, Seed: spec.Seed,
-		Epochs: t.cfg.Epochs, BatchSize: t.cfg.BatchSize, Steps: t.steps(spec), Data: t.cfg.Data, Prune: t.cfg.Prune,
+		Epochs: epochs, BatchSize: batch, Steps: t.steps(spec), Data: t.cfg.Data, Prune: t.cfg.Prune,
 	}
-	m, err := t.multipliers(spec.N)
+	m, err := t.multipliers(spec)
 	if err != nil {
 		return clc.Outcome{}, 0, err
 	}

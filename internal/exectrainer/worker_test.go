@@ -376,8 +376,8 @@ func TestWorkerSchedule(t *testing.T) {
 	if m["n_rates"] != 60 || math.Abs(m["mean_rate"]-0.1) > 1e-12 || !(m["first_rate"] > 0.1) || !(m["last_rate"] < m["first_rate"]) {
 		t.Errorf("schedule seen by the worker: %v", m)
 	}
-	if err := w.CheckSizes([]int{200, 1000}); err != nil {
-		t.Errorf("CheckSizes: %v", err)
+	if err := w.CheckCells([]clc.Cell{{Fraction: 0.5, N: 200}, {Fraction: 1, N: 1000}}); err != nil {
+		t.Errorf("CheckCells: %v", err)
 	}
 	if _, err := New(Config{Command: "x", Shape: &shape, Epochs: 3, BatchSize: 10}); err == nil {
 		t.Error("a shape with a one-shot command was accepted")

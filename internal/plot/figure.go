@@ -188,6 +188,19 @@ func FitFigure(fit *clc.FitFile) (*Figure, error) {
 		if err == nil {
 			fig.Panels = append(fig.Panels, c)
 		}
+		if ld, ok := LengthSeries(fit); ok {
+			colors := map[string]int{}
+			for f, i := range idx {
+				colors[fractionLabel(fit, f)] = i
+			}
+			lp, err := LengthPlot(ld, colors)
+			if err != nil && !errors.Is(err, errNoData) {
+				return nil, err
+			}
+			if err == nil {
+				fig.Panels = append(fig.Panels, lp)
+			}
+		}
 	}
 	if !hasLaw(fit) && len(skipped) == 0 {
 		skipped = append(skipped, "no law was fitted (fewer than 2 bracketed optima): widen the learning-rate grid")
@@ -200,7 +213,7 @@ func FitFigure(fit *clc.FitFile) (*Figure, error) {
 // position in ascending order: the colour index LossSeries' order gives.
 func fractionIndex(fit *clc.FitFile) map[float64]int {
 	seen := map[float64]bool{}
-	for _, t := range fit.Trials {
+	for _, t := range ownTrials(fit) {
 		seen[t.Fraction] = true
 	}
 	var fs []float64

@@ -218,8 +218,14 @@ func optimumGlyph(x, y float64, c color.Color, bracketed bool) *plotter.Scatter 
 func LawPlot(d LawData, colors []int) (*Panel, error) {
 	title := "Optimal learning rate η* against dataset size N"
 	if d.HasLaw {
-		title += fmt.Sprintf("\nlaw η* = %s·N^α, α = %s [95%%: %s, %s], R² = %.2f",
-			fmtG(d.K), signed(d.Alpha), signed(d.AlphaLow), signed(d.AlphaHigh), d.R2)
+		ci, r2 := fmt.Sprintf(" [95%%: %s, %s]", signed(d.AlphaLow), signed(d.AlphaHigh)), fmt.Sprintf(", R² = %.2f", d.R2)
+		if !(d.AlphaHigh > d.AlphaLow) {
+			ci = " (no interval)" // e.g. a law through 2 optima
+		}
+		if d.R2 == 0 {
+			r2 = "" // undefined: 2 optima, or optima that do not vary
+		}
+		title += fmt.Sprintf("\nlaw η* = %s·N^α, α = %s%s%s", fmtG(d.K), signed(d.Alpha), ci, r2)
 	} else {
 		title += " (no law: fewer than 2 bracketed optima)"
 	}

@@ -185,7 +185,7 @@ func median(vs []float64) float64 {
 // ascending order of fraction, without off-scale points.
 func fractionLosses(fit *clc.FitFile) []FractionLoss {
 	byFrac := map[float64][]clc.Trial{}
-	for _, t := range fit.Trials {
+	for _, t := range ownTrials(fit) {
 		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
 	}
 	fracs := make([]float64, 0, len(byFrac))
@@ -256,10 +256,10 @@ func lossAt(mean []XY, lr, def float64) float64 {
 	return def
 }
 
-// findOptimum returns the fit's optimum at fraction frac.
+// findOptimum returns the fit's optimum at fraction frac (of its own run).
 func findOptimum(fit *clc.FitFile, frac float64) (scaling.Optimum, bool) {
 	for _, o := range fit.Optima {
-		if o.Fraction == frac {
+		if o.Fraction == frac && o.IsBase() {
 			return o, true
 		}
 	}
@@ -390,7 +390,12 @@ func interval(o scaling.Optimum) (lo, hi float64) {
 // sortedOptima returns the fit's optima in ascending order of N, then
 // fraction.
 func sortedOptima(fit *clc.FitFile) []scaling.Optimum {
-	os := slices.Clone(fit.Optima)
+	var os []scaling.Optimum
+	for _, o := range fit.Optima {
+		if o.IsBase() {
+			os = append(os, o)
+		}
+	}
 	slices.SortFunc(os, func(a, b scaling.Optimum) int {
 		return cmp.Or(cmp.Compare(a.N, b.N), cmp.Compare(a.Fraction, b.Fraction))
 	})

@@ -63,11 +63,15 @@ func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 		r.Verdict = fmt.Sprintf("untested: one dataset size only; C = %s lr·steps", fmtG(r.Mean))
 		return r
 	}
-	b, vb, dof := f.slope()
+	b, vb, dof := f.coefficient(1)
 	r.Slope = b
 	half := interval95(vb, dof)
 	if half == 0 {
-		r.Verdict = fmt.Sprintf("untested: two sizes without seed-to-seed errors give no interval for the slope of C (%s); ", fmtF(r.Slope))
+		why := "two sizes give no interval for the slope of C"
+		if len(ps) > 2 {
+			why = "the optima carry no measurable uncertainty, so the slope of C has no interval"
+		}
+		r.Verdict = fmt.Sprintf("untested: %s (%s); ", why, fmtF(r.Slope))
 		return withLaw(r, law)
 	}
 	r.SlopeCI = [2]float64{b - half, b + half}

@@ -203,8 +203,10 @@ func TestFitLawLeastSquares(t *testing.T) {
 }
 
 func TestFitLawTwoPoints(t *testing.T) {
-	// Two points with errors: τ cannot be estimated (0), the intervals use
-	// the noise model's ν₁, and there is no extrapolation check.
+	// Two points with errors: τ cannot be estimated (0), so there is no
+	// interval (one that assumed τ = 0 would be a guess), no R² (a line
+	// fits 2 points exactly) and no extrapolation check; the standard
+	// errors from the optima's own errors are still reported.
 	law, err := FitLaw([]Optimum{optimumAt(1000, 0.01, 0.1, 10, 6), optimumAt(10000, 0.001, 0.1, 100, 6)})
 	if err != nil {
 		t.Fatal(err)
@@ -212,8 +214,11 @@ func TestFitLawTwoPoints(t *testing.T) {
 	// w = 100 each at x = 3, 4: Sxx = 50, SE α = 1/√50.
 	se := 1 / math.Sqrt(50)
 	if !near(law.Alpha, -1, 1e-12) || !near(law.AlphaSE, se, 1e-12) || law.DoF != 0 || law.Extrapolation != nil || law.Tau != 0 ||
-		!near(law.AlphaCI[1]-law.Alpha, t95df6*se, 1e-12) {
-		t.Errorf("law = %+v; want α = −1, SE %v, DoF 0, no extrapolation, ±t(6)·SE", law, se)
+		law.AlphaCI != [2]float64{} || law.R2 != 0 {
+		t.Errorf("law = %+v; want α = −1, SE %v, DoF 0, no extrapolation, no interval, R² 0", law, se)
+	}
+	if lr, lo, hi := law.Predict(1e5); !near(lr, 1e-4, 1e-15) || lo != 0 || hi != 0 {
+		t.Errorf("random effects through 2 points: %v [%v, %v]; want 1e-4 with no interval", lr, lo, hi)
 	}
 	// Two points without errors: a line through both, and no interval at
 	// all rather than a zero-width one.
@@ -334,5 +339,17 @@ func TestFitLawErrors(t *testing.T) {
 	law, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10, 5), optimumAt(2000, 0.05, 0.05, 10, 5), unbracketed, dead})
 	if err != nil || law.Points != 2 || law.NMax != 2000 {
 		t.Errorf("law %+v err %v; want 2 points up to N = 2000", law, err)
+	}
+}
+
+// Optima that do not vary (every fraction's optimum on one grid rate, as on
+// a 3-point grid) have no R²: the law explains nothing, and R² is 0, not 1.
+func TestFitLawConstantOptimaR2(t *testing.T) {
+	law, err := FitLaw([]Optimum{optimumAt(100, 0.1, 0.1, 10, 6), optimumAt(1000, 0.1, 0.1, 100, 6), optimumAt(10000, 0.1, 0.1, 1000, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if law.R2 != 0 || law.Alpha != 0 {
+		t.Errorf("R² %v, α %v; want 0 and 0", law.R2, law.Alpha)
 	}
 }

@@ -1,7 +1,9 @@
 package scaling
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -54,14 +56,20 @@ const (
 	noteOneSeed    = "one seed per rate: the seed-to-seed spread of the optimum cannot be measured; run 2 or more seeds for intervals"
 	noteNoParabola = "no fraction's minimum could be refined by a parabola (every minimum is on the grid's edge or next to a diverged rate), so the seed-to-seed spread of the optimum cannot be measured"
 	noteIdentical  = "every seed gave the same losses around the optima (does the trainer use the seed?), so the seed-to-seed spread cannot be measured"
+	noteFlat       = "the loss does not depend on the rate within the seeds' noise (a flat curve): no rate is better than another"
 )
 
 // EstimateOptima finds the optimal constant learning rate η* of every
 // fraction present in trials, with a 95% interval from a noise model
 // pooled over the fractions. The optima are sorted by fraction, ascending.
+// Trials of other runs (Sample.RunSpec: another epoch count, batch size or
+// step budget) form loss curves of their own: one optimum per fraction and
+// run, the fit's own run first, then the others by RunSpec, each by
+// fraction; the noise model is pooled over all of them (a seed pulls an
+// optimum about as far in every run).
 //
 // At each fraction the loss at a rate η is the mean validation loss over
-// seeds, and +Inf when any seed diverged (as bench/torch_peer.py does):
+// seeds, and +Inf when any seed diverged (as scripts/compare_peer.py does):
 //
 //	L(η) = (1/S) Σ_s ValidLoss(η, s)
 //
@@ -139,25 +147,27 @@ const (
 // LR, Loss, Steps, LogSE and Constant zero. Otherwise Steps is T(N) of the
 // fraction's non-diverged trials and Constant = η*·T(N).
 func EstimateOptima(trials []Sample) Optima {
-	byFrac := map[float64][]Sample{}
+	byCell := map[cell][]Sample{}
 	for _, t := range trials {
-		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+		c := cell{t.Fraction, t.RunSpec}
+		byCell[c] = append(byCell[c], t)
 	}
-	fracs := make([]float64, 0, len(byFrac))
-	for f := range byFrac {
-		fracs = append(fracs, f)
+	cells := make([]cell, 0, len(byCell))
+	for c := range byCell {
+		cells = append(cells, c)
 	}
-	sort.Float64s(fracs)
-	out := Optima{Optima: make([]Optimum, 0, len(fracs))}
+	slices.SortFunc(cells, func(a, b cell) int { return cmp.Or(compareRuns(a.run, b.run), cmp.Compare(a.fraction, b.fraction)) })
+	out := Optima{Optima: make([]Optimum, 0, len(cells))}
 	var ss float64
 	maxSeeds := 0
-	local := make([]localOptimum, len(fracs))
-	for k, f := range fracs {
-		o, l := estimateOne(f, byFrac[f])
+	local := make([]localOptimum, len(cells))
+	for k, c := range cells {
+		o, l := estimateOne(c.fraction, byCell[c])
+		o.RunSpec = c.run
 		out.Optima = append(out.Optima, o)
 		local[k] = l
 		maxSeeds = max(maxSeeds, l.seeds)
-		if len(l.pulls) > 1 {
+		if len(l.pulls) > 1 && !o.Flat {
 			for _, z := range l.pulls {
 				ss += z * z
 			}
@@ -180,6 +190,12 @@ func EstimateOptima(trials []Sample) Optima {
 		setInterval(&out.Optima[k], local[k], out.Noise)
 	}
 	return out
+}
+
+// cell is one loss curve of a sweep: a fraction and a run.
+type cell struct {
+	fraction float64
+	run      RunSpec
 }
 
 // maxAsymmetry bounds |κ|: a larger pooled value comes from noise, not
@@ -278,6 +294,10 @@ func setInterval(o *Optimum, l localOptimum, nz Noise) {
 		return
 	}
 	o.Seeds = l.seeds
+	if o.Flat {
+		o.IntervalNote = noteFlat
+		return
+	}
 	if nz.DoF == 0 {
 		o.IntervalNote = nz.Note
 		return
@@ -500,8 +520,9 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 		o.StabilityEdge = true
 	}
 
+	o.Flat = flatCurve(tab, rows, ys)
 	l := localOptimum{seeds: seeds[i]}
-	if refined {
+	if refined && !o.Flat {
 		l.pulls = pulls(tab, []int{rows[i-k], rows[i], rows[i+k]}, p.grad)
 		o.Curvature = p.curvature
 		v, x0, x1, x2 := p.vertex, xs[i-k], xs[i], xs[i+k]
@@ -525,6 +546,105 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 	o.Constant = o.LR * float64(o.Steps)
 	return o, l
 }
+
+// flatCurve reports whether the curve of a fraction is flat: its
+// seed-mean losses do not differ between the rates by more than the
+// seeds' noise, so the loss does not tell the rates apart and its minimum
+// is chance. It needs 3 rates with finite losses and 2 seeds with a loss
+// at each of them.
+//
+// The seeds are blocks: a seed's losses at all rates share its
+// initialization and batch order and move together, so the rates are
+// compared within seeds — the two-way analysis of variance of the losses
+// y_js at the m finite rates j and the S seeds s with all of them,
+//
+//	SS_rate = S·Σ_j (ȳ_j − ȳ)²,
+//	SS_res  = Σ_j Σ_s (y_js − ȳ_j − ȳ_s + ȳ)²,
+//	F = (SS_rate/(m − 1)) / (SS_res/((m − 1)(S − 1))),
+//
+// and the curve is flat when F is below the 95% quantile of Fisher's F
+// with (m − 1, (m − 1)(S − 1)) degrees of freedom — the data cannot reject
+// a loss that is the same at every rate (a flat curve is then called flat
+// in 95% of sweeps) — and the seed means span less than flatSpread of
+// their smallest: with few rates and seeds, or one rate whose seeds
+// disagree wildly, the test has little power, and a curve that moves by
+// more than that is not flat for want of evidence. A curve that reaches
+// from rates that learn nothing to rates that learn is never flat, and
+// neither is one over rates less than flatMinSpan decades apart.
+func flatCurve(tab lossTable, rows []int, ys []float64) bool {
+	var js []int
+	for j, y := range ys {
+		if isFinite(y) {
+			js = append(js, rows[j])
+		}
+	}
+	if len(js) < 3 || tab.x[js[len(js)-1]]-tab.x[js[0]] < flatMinSpan {
+		return false
+	}
+	var seeds []int
+	for s := range tab.loss[js[0]] {
+		ok := true
+		for _, j := range js {
+			ok = ok && isFinite(tab.loss[j][s])
+		}
+		if ok {
+			seeds = append(seeds, s)
+		}
+	}
+	m, S := len(js), len(seeds)
+	if S < 2 {
+		return false
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for j, y := range ys {
+		if isFinite(y) && y >= 0 {
+			lo, hi = math.Min(lo, ys[j]), math.Max(hi, ys[j])
+		}
+	}
+	if !(hi-lo <= flatSpread*lo) {
+		return false
+	}
+	rowMean := make([]float64, m)
+	colMean := make([]float64, S)
+	var grand float64
+	for a, j := range js {
+		for b, s := range seeds {
+			v := tab.loss[j][s]
+			rowMean[a] += v / float64(S)
+			colMean[b] += v / float64(m)
+			grand += v / float64(m*S)
+		}
+	}
+	var ssRate, ssRes float64
+	for a, j := range js {
+		ssRate += float64(S) * (rowMean[a] - grand) * (rowMean[a] - grand)
+		for b, s := range seeds {
+			r := tab.loss[j][s] - rowMean[a] - colMean[b] + grand
+			ssRes += r * r
+		}
+	}
+	// Differences at the rounding level of the losses are none.
+	if tiny := 1e-24 * grand * grand * float64(m*S); ssRate <= tiny {
+		return true
+	} else if ssRes <= tiny {
+		return false
+	}
+	d1, d2 := float64(m-1), float64((m-1)*(S-1))
+	f := (ssRate / d1) / (ssRes / d2)
+	return f < distuv.F{D1: d1, D2: d2}.Quantile(0.95)
+}
+
+// flatMinSpan is the narrowest range of rates, in decades, over which a
+// curve can be called flat: any smooth curve differs little over a few
+// rates around its minimum (an adaptive sweep's window there), which says
+// nothing about the rate mattering.
+const flatMinSpan = 1.0
+
+// flatSpread bounds a flat curve's range of seed-mean losses, relative to
+// its smallest: 5%. (Random labels and features that carry nothing give
+// curves within about 1%; a sweep from rates that learn nothing to rates
+// that learn spans tens of percent.)
+const flatSpread = 0.05
 
 // pulls returns z_s = Σ_j grad_j·(y_js − ȳ_j) over the three table rows,
 // for the seeds with a finite loss at all three (ȳ_j is their mean).

@@ -2,6 +2,7 @@ package scaling
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -327,6 +328,75 @@ func TestEstimateOptimaUnrefinedError(t *testing.T) {
 	o := got.Optima[2]
 	if want := math.Sqrt(phi*phi/2 + 0.0625/4); !o.StabilityEdge || o.Refined || math.Abs(o.LogSE-want) > 1e-12 || o.DoF != 2 {
 		t.Errorf("stability edge: %+v; want LogSE %v with 2 dof", o, want)
+	}
+}
+
+// A curve that does not depend on the rate within the seeds' noise is
+// diagnosed as flat — not as an optimum on the grid's low edge — in 95% of
+// replicates (the F test's level, within Monte-Carlo error), and
+// a flat fraction stays out of the noise model and the law. Real curves
+// (the calibration suite's simulated sweeps) are never flat.
+func TestEstimateOptimaFlat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	lrs := grid(-4, 0, 0.25)
+	flat := 0
+	const reps = 300
+	for range reps {
+		shift := make([]float64, 4)
+		for s := range shift {
+			shift[s] = 0.05 * rng.NormFloat64() // a seed moves its whole curve
+		}
+		ts := sweepTrials(0.5, 500, 30, lrs, 4, func(lr float64, s int) float64 {
+			return 0.69 + shift[s] + 0.003*rng.NormFloat64()
+		})
+		o := EstimateOptima(ts).Optima[0]
+		if o.Flat {
+			flat++
+			if o.LogSE != 0 || o.IntervalNote != noteFlat {
+				t.Fatalf("a flat optimum has an interval: %+v", o)
+			}
+		}
+	}
+	t.Logf("%d of %d flat curves diagnosed flat", flat, reps)
+	if lo, hi := mcBounds(0.95, 0.95, reps, 3); float64(flat) < lo*reps || float64(flat) > hi*reps {
+		t.Errorf("%d of %d flat curves diagnosed flat, want 95%% (%.0f–%.0f)", flat, reps, lo*reps, hi*reps)
+	}
+
+	// A flat fraction beside curved ones: out of the law and the noise model.
+	curved := func(frac float64, n int, c float64) []Sample {
+		return sweepTrials(frac, n, 30, lrs, 2, func(lr float64, s int) float64 {
+			x := math.Log10(lr)
+			return 0.5 + 0.4*(x-c)*(x-c) + 0.01*float64(s)*(x-c)
+		})
+	}
+	ts := append(curved(1.0/8, 1000, -1), curved(1.0/4, 2000, -1.2)...)
+	ts = append(ts, curved(1.0/2, 4000, -1.4)...)
+	ts = append(ts, sweepTrials(1.0/16, 500, 30, lrs, 2, func(lr float64, s int) float64 {
+		return 2.3 + 0.01*float64(s) + 0.003*rng.NormFloat64()
+	})...)
+	res := EstimateOptima(ts)
+	if !res.Optima[0].Flat || res.Optima[1].Flat || res.Optima[2].Flat || res.Optima[3].Flat {
+		t.Fatalf("flat: %v %v %v %v, want only the first", res.Optima[0].Flat, res.Optima[1].Flat, res.Optima[2].Flat, res.Optima[3].Flat)
+	}
+	if res.Noise.Fractions != 3 {
+		t.Errorf("noise model pooled over %d fractions, want the 3 curved ones", res.Noise.Fractions)
+	}
+	law, err := FitLaw(res.Optima)
+	if err != nil || law.Points != 3 || law.NMin != 1000 {
+		t.Errorf("law on %d points from N = %d (%v), want the 3 curved fractions", law.Points, law.NMin, err)
+	}
+
+	sims := 0
+	for range 100 {
+		sw := simulate(simScenario{Alpha: -0.3, Fractions: 5, Seeds: 2, Grid: grid17}, rng)
+		for _, o := range EstimateOptima(sw.Trials).Optima {
+			if o.Flat {
+				sims++
+			}
+		}
+	}
+	if sims > 0 {
+		t.Errorf("%d of 500 simulated curved fractions diagnosed flat", sims)
 	}
 }
 

@@ -12,7 +12,10 @@
 //     at the optimum with a constant rate, C(N) = η*(N)·T(N).
 package scaling
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // Sample is one finished training run as the statistics see it.
 type Sample struct {
@@ -23,6 +26,51 @@ type Sample struct {
 	Steps    int     // T: optimizer steps taken (fewer when it diverged)
 	Loss     float64 // final validation loss; +Inf when it diverged
 	Diverged bool
+	// RunSpec is the training run of the sample when it is not the fit's
+	// own (the zero RunSpec): another epoch count, batch size or step
+	// budget. Samples of one fraction and run form one loss curve.
+	RunSpec
+}
+
+// RunSpec names a training run by how it differs from a fit's own run
+// (Run): each field is 0 where the run is the fit's. The zero RunSpec is
+// the fit's run itself.
+type RunSpec struct {
+	Epochs     int `yaml:"epochs,omitempty" json:"epochs,omitempty"`
+	BatchSize  int `yaml:"batch_size,omitempty" json:"batch_size,omitempty"`
+	StepBudget int `yaml:"step_budget,omitempty" json:"step_budget,omitempty"`
+}
+
+// IsBase reports whether r is the fit's own run.
+func (r RunSpec) IsBase() bool { return r == RunSpec{} }
+
+// Resolve is the run r names, given the fit's run base.
+func (r RunSpec) Resolve(base Run) Run {
+	out := base
+	if r.Epochs > 0 {
+		out.Epochs = r.Epochs
+	}
+	if r.BatchSize > 0 {
+		out.BatchSize = r.BatchSize
+	}
+	if r.StepBudget > 0 {
+		out.Steps = r.StepBudget
+	}
+	return out
+}
+
+// compareRuns orders runs: the fit's own first, then by epochs, batch
+// size and step budget.
+func compareRuns(a, b RunSpec) int {
+	switch {
+	case a == b:
+		return 0
+	case a.IsBase():
+		return -1
+	case b.IsBase():
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.Epochs, b.Epochs), cmp.Compare(a.BatchSize, b.BatchSize), cmp.Compare(a.StepBudget, b.StepBudget))
 }
 
 // Optimum is the estimated optimal constant learning rate at one fraction.
@@ -69,11 +117,21 @@ type Optimum struct {
 	StabilityEdge bool   `yaml:"stability_edge,omitempty"`
 	// Usable is false when every rate diverged at this fraction.
 	Usable bool `yaml:"usable"`
+	// Flat is true when the fraction's loss does not depend on the rate
+	// within the seeds' noise (see flatCurve): its minimum is chance, so
+	// it has no interval, stays out of the noise model and the law, and
+	// is not reported as being on the grid's edge.
+	Flat bool `yaml:"flat,omitempty"`
 	// Constant is C(N) = η*·T(N), in lr·steps.
 	Constant float64 `yaml:"constant"`
+	// RunSpec is the run of this optimum's trials when it is not the
+	// fit's own (fit files of version 3): the optima of other runs measure
+	// how η* moves with the training length and the batch size (see
+	// FitJointLaw); the law η*(N) and the constant use the fit's own run.
+	RunSpec `yaml:",inline"`
 }
 
-// Law is the power law η*(N) = k·N^α fitted to the usable, bracketed
+// Law is the power law η*(N) = k·N^α fitted to the usable, bracketed, not flat
 // optima (see FitLaw).
 type Law struct {
 	Alpha   float64 `yaml:"alpha"`
@@ -84,7 +142,9 @@ type Law struct {
 	K            float64    `yaml:"k"`
 	Log10KSE     float64    `yaml:"log10_k_se"`
 	CovLogKAlpha float64    `yaml:"cov_log10k_alpha"`
-	R2           float64    `yaml:"r2"`
+	// R2 is the weighted coefficient of determination; 0 when undefined
+	// (2 points, or optima that do not vary).
+	R2 float64 `yaml:"r2"`
 	// BirgeRatio is Q/(n − 2), Cochran's Q over its degrees of freedom with
 	// the optima's own errors (0 with 2 points): above 1 the optima scatter
 	// more than their errors say. A diagnostic; it scales nothing.

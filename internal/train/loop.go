@@ -163,8 +163,9 @@ type runHooks struct {
 // rate cfg.Schedule(t, T) when Schedule is set, else cfg.LR.
 //
 // InitialLoss is the loss of the first batch before any update. A batch loss
-// that is not finite, or above DivergenceFactor × InitialLoss (when
-// InitialLoss > 0), stops the run before its update: Diverged is true,
+// that is not finite, or above DivergenceFactor × max(the trivial loss of the
+// training rows, InitialLoss) on DivergencePatience consecutive steps (see
+// divergence), stops the run before its update: Diverged is true,
 // ValidLoss and TrainLoss are +Inf, ValidAccuracy is 0 for classification
 // (NaN for regression) and Steps counts the updates applied. Otherwise, after
 // the last step, ValidLoss is the mean loss over the validation rows and
@@ -260,6 +261,7 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 		return res, nil
 	}
 
+	div := newDivergence(cfg.DivergenceFactor, trainSet)
 	step := 0
 	var lastLR float64
 	var epochSum float64
@@ -287,8 +289,7 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 			if step == 0 {
 				res.InitialLoss = loss
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) ||
-				(res.InitialLoss > 0 && loss > cfg.DivergenceFactor*res.InitialLoss) {
+			if div.diverged(step, loss) {
 				return diverged()
 			}
 			tr.update(B, lr)
