@@ -570,7 +570,8 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 // disagree wildly, the test has little power, and a curve that moves by
 // more than that is not flat for want of evidence. A curve that reaches
 // from rates that learn nothing to rates that learn is never flat, and
-// neither is one over rates less than flatMinSpan decades apart.
+// neither is one whose minimum lies between other rates less than
+// flatMinSpan decades apart.
 func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	var js []int
 	for j, y := range ys {
@@ -578,8 +579,22 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 			js = append(js, rows[j])
 		}
 	}
-	if len(js) < 3 || tab.x[js[len(js)-1]]-tab.x[js[0]] < flatMinSpan {
+	if len(js) < 3 {
 		return false
+	}
+	if tab.x[js[len(js)-1]]-tab.x[js[0]] < flatMinSpan {
+		// Over a narrow range of rates only a minimum on an edge can be
+		// flat: an interior one is a bracketed optimum whose neighbours
+		// differ little by design.
+		best := 0
+		for j, y := range ys {
+			if isFinite(y) && (!isFinite(ys[best]) || y < ys[best]) {
+				best = j
+			}
+		}
+		if rows[best] != js[0] && rows[best] != js[len(js)-1] {
+			return false
+		}
 	}
 	var seeds []int
 	for s := range tab.loss[js[0]] {
@@ -635,9 +650,9 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 }
 
 // flatMinSpan is the narrowest range of rates, in decades, over which a
-// curve can be called flat: any smooth curve differs little over a few
-// rates around its minimum (an adaptive sweep's window there), which says
-// nothing about the rate mattering.
+// curve with an interior minimum can be called flat: any smooth curve
+// differs little over a few rates around its minimum (an adaptive sweep's
+// window there), which says nothing about the rate mattering.
 const flatMinSpan = 1.0
 
 // flatSpread bounds a flat curve's range of seed-mean losses, relative to
