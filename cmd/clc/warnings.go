@@ -172,6 +172,10 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 		return fmt.Sprintf("the predicted rate %s is below the smallest rate tried (%s): lower --lr-min (e.g. --lr-min %s) so that the sweep covers it",
 			g3(f.LR), g3(f.Limit), flagNum(f.Limit/10))
 	case gates.Flat:
+		if obj := fit.Config.Objective(); !obj.IsLoss() { // the curve is the metric's
+			return fmt.Sprintf("the %s at %s does not depend on the rate within the seeds' noise (its seed means lie within %s of each other): its optimum is chance and is left out of the law — widen the grid around it (--design grid), add seeds, or optimize a smoother metric (--metric loss)",
+				obj.Metric, at(), numfmt.Sig(f.Value, 2, 1e-3))
+		}
 		return fmt.Sprintf("the loss at %s does not depend on the rate within the seeds' noise (its seed means lie within %s of each other): its minimum is chance and is left out of the law; the model learns nothing at this size that a rate changes — check the features, or train longer (--epochs)",
 			at(), numfmt.Sig(f.Value, 2, 1e-3))
 	case gates.AllDiverged:
