@@ -46,10 +46,12 @@ func uncheckedName(g gates.Gate) string {
 
 // unavailableWhy says why a gate could not be checked.
 func unavailableWhy(fit *clc.FitFile, f gates.Finding) string {
-	if f.Gate == gates.Trivial && fit.Config.Exec != "" {
+	switch {
+	case f.Gate == gates.Trivial && fit.Config.Metric != "" && fit.Config.Metric != "loss":
+		return fmt.Sprintf("it compares the validation loss, and the fit optimizes %s", fit.Config.Metric)
+	case f.Gate == gates.Trivial && fit.Config.Exec != "":
 		return "the --exec trainer does not report the trivial loss"
-	}
-	if f.Gate == gates.Trivial {
+	case f.Gate == gates.Trivial:
 		return "the fit does not record the trivial loss"
 	}
 	return "the fit lacks what it needs"

@@ -612,7 +612,12 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for j, y := range ys {
-		if isFinite(y) && y >= 0 {
+		if isFinite(y) {
+			if y < 0 {
+				// A negated metric to maximize (accuracy): a relative
+				// spread means nothing on its scale, so no call of flat.
+				return false
+			}
 			lo, hi = math.Min(lo, ys[j]), math.Max(hi, ys[j])
 		}
 	}
