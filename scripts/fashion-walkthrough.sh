@@ -35,7 +35,7 @@ echo "== fit on fractions 1/32…1/4 (the default), predict N = 60000"
 echo "== ground truth: the same sweep with the full training set added"
 cp "$out/clc-fit.journal.jsonl" "$out/full.journal.jsonl"
 "$clc" fit fashion-train.csv --valid fashion-test.csv "${model[@]}" \
-  --fractions 1/32,1/16,1/8,1/4,1 -o "$out/full.yaml"
+  --design grid --fractions 1/32,1/16,1/8,1/4,1 -o "$out/full.yaml"
 
 echo "== a WSD schedule for all 60000 rows, carrying C(60000)"
 cd "$out"

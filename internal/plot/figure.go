@@ -288,6 +288,13 @@ func fitHeading(fit *clc.FitFile) []string {
 		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
 	}
 	grid := fmt.Sprintf("%d fractions × %d rates × %s", len(c.Fractions), len(c.LRs), numfmt.Count(c.Seeds, "seed", "seeds"))
+	if c.Design == clc.DesignAdaptive {
+		// The adaptive design chose its own rates and seeds per fraction.
+		grid = fmt.Sprintf("%d fractions, adaptive design", len(c.Fractions))
+		if len(fit.Trials) > 0 {
+			grid += ": " + numfmt.Count(len(fit.Trials), "trial", "trials")
+		}
+	}
 	if exec {
 		cmd := strings.Join(strings.Fields(c.Exec), " ")
 		if cmd == "" {

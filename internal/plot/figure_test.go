@@ -196,6 +196,12 @@ func TestFitHeading(t *testing.T) {
 	if got := fitHeading(fit); !slices.Equal(got, want) {
 		t.Errorf("heading\n%q\nwant\n%q", got, want)
 	}
+	adaptive := demoFit(t)
+	adaptive.Config.Design = clc.DesignAdaptive
+	adaptive.Trials = adaptive.Trials[:57]
+	if got := fitHeading(adaptive)[1]; !strings.HasSuffix(got, " · 5 fractions, adaptive design: 57 trials") {
+		t.Errorf("adaptive heading %q, want the design and its trial count, not a grid", got)
+	}
 	const cmd = "/usr/bin/python3 /work/main/examples/torch_trainer.py --train /tmp/fashion-mnist/fashion-train.csv --valid /tmp/fashion-mnist/fashion-test.csv --lr {lr} --n {n} --seed {seed} --epochs {epochs} --batch-size {batch_size}"
 	exec := func(source string, validRows int, command string) []string {
 		f := demoFit(t)
