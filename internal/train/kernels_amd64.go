@@ -8,8 +8,12 @@ import "golang.org/x/sys/cpu"
 // kernels_amd64.s (x86-64-v3: Haswell, Zen and later).
 var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 
+// useAVX512 selects the AVX-512 block kernels (nn4x32, nt4x4) within the
+// assembly path; see kernels_avx512_amd64.go for when.
+var useAVX512 = false
+
 //go:noescape
-func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool)
+func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)
 
 //go:noescape
 func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
@@ -25,3 +29,11 @@ func relu8(z *float32, n8 int)
 
 //go:noescape
 func reluMask8(d, h *float32, n8 int)
+
+func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no AVX-512 kernels")
+}
+
+func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no AVX-512 kernels")
+}

@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package train
 
@@ -6,11 +6,21 @@ package train
 // kernels, and the portable kernels are used.
 const hasAsm = false
 
-func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool) {
+const useAVX512 = false
+
+func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
 	panic("train: no assembly kernels")
 }
 
 func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
 	panic("train: no assembly kernels")
 }
 

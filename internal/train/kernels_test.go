@@ -50,16 +50,42 @@ func randSlice[T float](r *rand.Rand, n int) []T {
 	return s
 }
 
+// naiveTN is the reference C (+)= Aᵀ·B (A k×m), accumulated in float64.
+func naiveTN[T float](m, n, k int, a, b, c []T, acc bool) {
+	at := make([]T, m*k)
+	for l := 0; l < k; l++ {
+		for i := 0; i < m; i++ {
+			at[i*k+l] = a[l*m+i]
+		}
+	}
+	naiveNN(m, n, k, at, b, c, acc)
+}
+
+// kernelOp is one of the three products with its float64 reference.
+type kernelOp[T float] struct {
+	name     string
+	got, ref func(m, n, k int, a, b, c []T, acc bool)
+}
+
+func kernelOps[T float](mm kernels[T]) []kernelOp[T] {
+	return []kernelOp[T]{{"nt", mm.nt, naiveNT[T]}, {"nn", mm.nn, naiveNN[T]}, {"tn", mm.tn, naiveTN[T]}}
+}
+
 // TestKernels compares the products of kernelsFor (for float32, the assembly
 // kernels when the CPU has them, else the tiled gonum ones) with float64
 // reference loops on shapes around the tile and block edges (gonum tiles
-// 64×192; assembly blocks 4×16 (nn) and 2×4 with k in steps of 8 (nt)).
-// Tolerance: 1e-5·(k+1) absolute for float32 (sums of k products of N(0,1)
-// values), 1e-12·(k+1) for float64.
+// 64×192; assembly blocks 4×16 and 4×32 (nn, tn), 2×4 and 4×4 with k in
+// steps of 8 (nt)). Tolerance: 1e-5·(k+1) absolute for float32 (sums of k
+// products of N(0,1) values), 1e-12·(k+1) for float64.
 func TestKernels(t *testing.T) {
 	testKernels[float32](t, 1e-5, nil)
 	testKernels[float64](t, 1e-12, nil)
 }
+
+// kernelShapes are m, n, k around the blocks and tiles, and degenerate ones.
+var kernelShapes = [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128},
+	{5, 3, 0}, {0, 4, 2}, {4, 16, 8}, {7, 17, 9}, {2, 4, 8}, {3, 130, 15}, {64, 128, 784}, {6, 5, 31},
+	{8, 32, 16}, {9, 48, 17}, {5, 33, 8}, {4, 15, 8}, {130, 10, 40}, {67, 161, 24}, {1, 40, 16}, {13, 3, 9}}
 
 // TestKernelsRandomShapes compares the assembly kernels (when the CPU has
 // them) and the portable ones with the float64 reference, and with each
@@ -77,26 +103,22 @@ func TestKernelsRandomShapes(t *testing.T) {
 	if !hasAsm {
 		t.Skip("no assembly kernels on this CPU or architecture; portable kernels checked above")
 	}
-	portable := kernels[float32]{nt: sgemmNT, nn: sgemmNN}
-	fast := kernels[float32]{nt: asmNT, nn: asmNN}
+	portable := kernelOps(kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN})
+	fast := kernelOps(kernels[float32]{nt: asmNT, nn: asmNN, tn: asmTN})
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
-		a := randSlice[float32](r, m*max(n, k))
+		a := randSlice[float32](r, m*k)
 		b := randSlice[float32](r, n*k)
 		c0 := randSlice[float32](r, m*n)
 		for _, acc := range []bool{false, true} {
-			for _, op := range []string{"nt", "nn"} {
-				f, g := fast.nt, portable.nt
-				if op == "nn" {
-					f, g = fast.nn, portable.nn
-				}
+			for o := range fast {
 				got := append([]float32(nil), c0...)
 				want := append([]float32(nil), c0...)
-				f(m, n, k, a[:m*k], b, got, acc)
-				g(m, n, k, a[:m*k], b, want, acc)
+				fast[o].got(m, n, k, a, b, got, acc)
+				portable[o].got(m, n, k, a, b, want, acc)
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > 2e-5*float64(k+1) {
-						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", op, m, n, k, acc, i, got[i], want[i])
+						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", fast[o].name, m, n, k, acc, i, got[i], want[i])
 					}
 				}
 			}
@@ -120,44 +142,28 @@ func TestPortableFallback(t *testing.T) {
 
 func testKernels[T float](t *testing.T, tol float64, shapes [][3]int) {
 	r := rand.New(rand.NewPCG(1, 1))
-	mm := kernelsFor[T]()
+	ops := kernelOps(kernelsFor[T]())
 	if shapes == nil {
-		shapes = [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128},
-			{5, 3, 0}, {0, 4, 2}, {4, 16, 8}, {7, 17, 9}, {2, 4, 8}, {3, 130, 15}, {64, 128, 784}, {6, 5, 31}}
+		shapes = kernelShapes
 	}
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, acc := range []bool{false, true} {
 			name := fmt.Sprintf("%T/%dx%dx%d/acc=%v", T(0), m, n, k, acc)
 			a := randSlice[T](r, m*k)
-			bt := randSlice[T](r, n*k)
+			b := randSlice[T](r, n*k)
 			c0 := randSlice[T](r, m*n)
-			for _, p := range []struct {
-				op       string
-				got, ref func(m, n, k int, a, b, c []T, acc bool)
-			}{{"nt", mm.nt, naiveNT[T]}, {"nn", mm.nn, naiveNN[T]}} {
+			for _, p := range ops {
 				got := append([]T(nil), c0...)
 				want := append([]T(nil), c0...)
-				p.got(m, n, k, a, bt, got, acc)
-				p.ref(m, n, k, a, bt, want, acc)
+				p.got(m, n, k, a, b, got, acc)
+				p.ref(m, n, k, a, b, want, acc)
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > tol*float64(k+1) {
-						t.Fatalf("%s %s: c[%d] = %v, want %v", p.op, name, i, got[i], want[i])
+						t.Fatalf("%s %s: c[%d] = %v, want %v", p.name, name, i, got[i], want[i])
 					}
 				}
 			}
-		}
-	}
-}
-
-func TestTranspose(t *testing.T) {
-	a := []float32{1, 2, 3, 4, 5, 6} // 2×3
-	tr := make([]float32, 6)
-	transpose(2, 3, a, tr)
-	want := []float32{1, 4, 2, 5, 3, 6}
-	for i := range want {
-		if tr[i] != want[i] {
-			t.Fatalf("transpose = %v, want %v", tr, want)
 		}
 	}
 }
@@ -235,6 +241,7 @@ func benchMatMul(b *testing.B, h, bs int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x := randSlice[float32](r, bs*784) // batch
 	w := randSlice[float32](r, h*784)  // weights, out×in
+	dz := randSlice[float32](r, bs*h)
 	dzt := randSlice[float32](r, h*bs)
 	z := make([]float32, bs*h)
 	gw := make([]float32, h*784)
@@ -254,7 +261,7 @@ func benchMatMul(b *testing.B, h, bs int) {
 		b.Run(name("weightgrad/asm"), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				asmNN(h, 784, bs, dzt, x, gw, false)
+				asmTN(h, 784, bs, dz, x, gw, false)
 			}
 			report(b, grad)
 		})
@@ -269,7 +276,7 @@ func benchMatMul(b *testing.B, h, bs int) {
 	b.Run(name("weightgrad/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			sgemmNN(h, 784, bs, dzt, x, gw, false)
+			sgemmTN(h, 784, bs, dz, x, gw, false)
 		}
 		report(b, grad)
 	})

@@ -53,7 +53,6 @@ type model[T float] struct {
 	y                []T   // fwdRows targets (class index or value)
 	out              [][]T // out[l]: fwdRows×sizes[l+1]; σ(z) for hidden layers, z for the last
 	dz               [][]T // dz[l]: bwdRows×sizes[l+1], ∂loss/∂zₗ
-	dzt              []T   // bwdRows×max width, transpose of dz[l]
 }
 
 // outputsFor returns the width of the output layer: one logit per class, or
@@ -99,7 +98,6 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 	m.params = make([]T, n)
 	m.grads = make([]T, n)
 	off := 0
-	maxW := 0
 	for l := 0; l < L; l++ {
 		in, o := sizes[l], sizes[l+1]
 		m.w[l], m.gw[l] = m.params[off:off+o*in], m.grads[off:off+o*in]
@@ -108,14 +106,12 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 		off += o
 		m.out[l] = make([]T, fwdRows*o)
 		m.dz[l] = make([]T, bwdRows*o)
-		maxW = max(maxW, o)
 	}
 	if _, ok := any(m.params).([]float32); ok {
 		m.fast = useAsm
 	}
 	m.x = make([]T, fwdRows*d)
 	m.y = make([]T, fwdRows)
-	m.dzt = make([]T, bwdRows*maxW)
 	return m
 }
 
@@ -299,9 +295,7 @@ func (m *model[T]) backward(n int) {
 			a = m.out[l-1][:n*in]
 		}
 		// ∂W (o×in) = dzᵀ (o×n) · a (n×in)
-		dzt := m.dzt[:o*n]
-		transpose(n, o, dz, dzt)
-		m.mm.nn(o, in, n, dzt, a, m.gw[l], false)
+		m.mm.tn(o, in, n, dz, a, m.gw[l], false)
 		// ∂b = Σᵢ dzᵢ, summed in row order
 		gb := m.gb[l]
 		clear(gb)
