@@ -8,9 +8,12 @@ import "golang.org/x/sys/cpu"
 // kernels_amd64.s (x86-64-v3: Haswell, Zen and later).
 var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 
+// hasAVX512 reports whether this CPU runs the AVX-512 block kernels.
+var hasAVX512 = false
+
 // useAVX512 selects the AVX-512 block kernels (nn4x32, nt4x4) within the
-// assembly path; see kernels_avx512_amd64.go for when.
-var useAVX512 = false
+// assembly path.
+var useAVX512 = hasAVX512
 
 //go:noescape
 func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 
@@ -119,6 +120,119 @@ func TestKernelsRandomShapes(t *testing.T) {
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > 2e-5*float64(k+1) {
 						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", fast[o].name, m, n, k, acc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// fma32 is the correctly rounded float32 fused multiply-add a·b + c
+// (computed exactly in big.Float, then rounded once to nearest even).
+func fma32(a, b, c float32) float32 {
+	const prec = 640 // a·b + c of float32 values is exact in 600 bits
+	x := new(big.Float).SetPrec(prec).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetPrec(prec).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetPrec(prec).SetFloat64(float64(c)))
+	f, _ := x.Float32()
+	return f
+}
+
+// exactNN is the operation order the assembly nn and tn kernels specify
+// (kernels.go): element (i, j) is the chain c ← fma(A'[i][l], B[l][j], c),
+// l = 0…k−1, from c = 0 or C. A'[i][l] is a[i·sa + l·sk].
+func exactNN(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			if acc {
+				s = c[i*n+j]
+			}
+			for l := 0; l < k; l++ {
+				s = fma32(a[i*sa+l*sk], b[l*n+j], s)
+			}
+			c[i*n+j] = s
+		}
+	}
+}
+
+// exactNT is the order the assembly nt kernels specify: 8 fused partial
+// sums over l < 8⌊k/8⌋ (lane l mod 8), reduced ((s₀+s₁)+(s₂+s₃)) +
+// ((s₄+s₅)+(s₆+s₇)), plus C when accumulating, then the remaining products,
+// each rounded and summed in increasing l, added to C.
+func exactNT(m, n, k int, a, b, c []float32, acc bool) {
+	k8 := k / 8 * 8
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var p [8]float32
+			for l := 0; l < k8; l++ {
+				p[l%8] = fma32(a[i*k+l], b[j*k+l], p[l%8])
+			}
+			s := ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+			if acc {
+				s += c[i*n+j]
+			}
+			if k8 < k {
+				var t float32
+				for l := k8; l < k; l++ {
+					t += float32(a[i*k+l] * b[j*k+l])
+				}
+				s += t
+			}
+			c[i*n+j] = s
+		}
+	}
+}
+
+// TestKernelsExactOrder checks the assembly kernels bit for bit against the
+// operation order kernels.go specifies for them, which makes every
+// assembly path (AVX2, AVX-512, NEON) give the same results: on shapes where
+// every element is a block kernel's (nn, tn: m ≥ 4, n ≥ 16; nt: m ≥ 2,
+// n ≥ 4, k ≥ 8), with the rows and columns left over by whole blocks
+// included (the overlapping scratch blocks) and the k mod 8 tail of nt.
+// Where the CPU has AVX-512 the test runs with and without it.
+func TestKernelsExactOrder(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	shapes := [][3]int{{4, 16, 1}, {4, 4, 8}, {2, 4, 8}, {5, 17, 9}, {8, 32, 16}, {10, 130, 23}, {3, 5, 12},
+		{13, 47, 33}, {66, 70, 17}, {7, 160, 8}, {4, 36, 40}, {9, 20, 64}}
+	defer setAVX512(useAVX512)
+	for _, wide := range avx512Settings() {
+		r := rand.New(rand.NewPCG(11, 12))
+		setAVX512(wide)
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			a := randSlice[float32](r, m*k)
+			b := randSlice[float32](r, n*k)
+			c0 := randSlice[float32](r, m*n)
+			for _, acc := range []bool{false, true} {
+				type op struct {
+					name     string
+					ok       bool
+					got, ref func(c []float32)
+				}
+				ops := []op{
+					{"nn", m >= 4 && n >= 16, func(c []float32) { asmNN(m, n, k, a, b, c, acc) },
+						func(c []float32) { exactNN(m, n, k, a, k, 1, b, c, acc) }},
+					{"tn", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc) },
+						func(c []float32) { exactNN(m, n, k, a, 1, m, b, c, acc) }},
+					{"nt", m >= 2 && n >= 4 && k >= 8, func(c []float32) { asmNT(m, n, k, a, b, c, acc) },
+						func(c []float32) { exactNT(m, n, k, a, b, c, acc) }},
+				}
+				for _, o := range ops {
+					if !o.ok {
+						continue
+					}
+					got := append([]float32(nil), c0...)
+					want := append([]float32(nil), c0...)
+					o.got(got)
+					o.ref(want)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v, specified order gives %v",
+								wide, o.name, m, n, k, acc, i, got[i], want[i])
+						}
 					}
 				}
 			}

@@ -14,7 +14,10 @@ const (
 // decay) to a flat float32 parameter vector. Every elementwise operation is
 // done in float32 in the order PyTorch's single-tensor CPU implementation
 // uses, with its double-precision scalars rounded to float32 where PyTorch
-// rounds them, so that updates agree with torch to a few ulps.
+// rounds them, so that updates agree with torch to a few ulps. Products are
+// rounded before they are added (float32(x*y) + z: the conversion keeps the
+// compiler from fusing them, as it would on arm64), so the scalar loops, the
+// AVX2 loops and the NEON loops give the same bits on every architecture.
 type optimizer struct {
 	kind OptimizerKind
 	m    []float32 // momentum buffer b (Momentum) or first moment m (Adam)
@@ -78,7 +81,7 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 			axpy8(&p[0], &g[0], done/8, neg)
 		}
 		for i := done; i < len(p); i++ {
-			p[i] += neg * g[i]
+			p[i] += float32(neg * g[i])
 		}
 	case Momentum:
 		b := o.m[:len(p)]
@@ -88,7 +91,7 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 		} else {
 			mu := float32(momentumMu)
 			for i, gi := range g {
-				b[i] = b[i]*mu + gi // buf.mul_(μ).add_(g)
+				b[i] = float32(b[i]*mu) + gi // buf.mul_(μ).add_(g)
 			}
 		}
 		done := 0
@@ -97,7 +100,7 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 			axpy8(&p[0], &b[0], done/8, neg)
 		}
 		for i := done; i < len(p); i++ {
-			p[i] += neg * b[i]
+			p[i] += float32(neg * b[i])
 		}
 	case Adam:
 		t := float64(o.t)
@@ -118,9 +121,9 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 		}
 		for i := done; i < len(p); i++ {
 			gi := g[i]
-			mi := m[i]*b1 + c1*gi           // exp_avg.mul_(β₁).add_(g, alpha=1−β₁)
-			vi := v[i]*b2 + c2*gi*gi        // exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1−β₂)
-			den := sqrt32(vi)/bc2Sqrt + eps // (exp_avg_sq.sqrt() / √bc₂).add_(ε)
+			mi := float32(m[i]*b1) + float32(c1*gi)    // exp_avg.mul_(β₁).add_(g, alpha=1−β₁)
+			vi := float32(v[i]*b2) + float32(c2*gi*gi) // exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1−β₂)
+			den := sqrt32(vi)/bc2Sqrt + eps            // (exp_avg_sq.sqrt() / √bc₂).add_(ε)
 			m[i], v[i] = mi, vi
 			p[i] += stepNeg * mi / den // param.addcdiv_(exp_avg, denom, value=−step_size)
 		}
