@@ -8,8 +8,9 @@ import "golang.org/x/sys/cpu"
 // kernels_amd64.s (x86-64-v3: Haswell, Zen and later).
 var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX
 
-// hasAVX512 reports whether this CPU runs the AVX-512 block kernels.
-var hasAVX512 = false
+// hasAVX512 reports whether this CPU runs the AVX-512 block kernels of
+// kernels_avx512_amd64.s (AVX-512 F and VL, with the OS saving the state).
+var hasAVX512 = hasAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 
 // useAVX512 selects the AVX-512 block kernels (nn4x32, nt4x4) within the
 // assembly path.
@@ -25,6 +26,9 @@ func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, a
 func axpy8(p, gr *float32, n8 int, alpha float32)
 
 //go:noescape
+func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
+
+//go:noescape
 func adam8(p, gr, m, v *float32, n8 int, k *[7]float32)
 
 //go:noescape
@@ -33,10 +37,8 @@ func relu8(z *float32, n8 int)
 //go:noescape
 func reluMask8(d, h *float32, n8 int)
 
-func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
-	panic("train: no AVX-512 kernels")
-}
+//go:noescape
+func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)
 
-func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
-	panic("train: no AVX-512 kernels")
-}
+//go:noescape
+func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)

@@ -274,3 +274,30 @@ rmloop:
 	JNZ     rmloop
 	VZEROUPPER
 	RET
+
+// func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
+//
+// One momentum step for i < 8·n8, multiply then add (no FMA), as the scalar
+// loop rounds: b[i] = b[i]·μ + g[i]; p[i] = p[i] + alpha·b[i].
+TEXT ·momentum8(SB), NOSPLIT, $0-40
+	MOVQ         p+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         b+16(FP), R8
+	MOVQ         n8+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y14
+	VBROADCASTSS alpha+36(FP), Y15
+
+moloop:
+	VMULPS  (R8), Y14, Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (R8)
+	VMULPS  Y0, Y15, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     moloop
+	VZEROUPPER
+	RET

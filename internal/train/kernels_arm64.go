@@ -22,6 +22,9 @@ func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, a
 func axpy8(p, gr *float32, n8 int, alpha float32)
 
 //go:noescape
+func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
+
+//go:noescape
 func adam8(p, gr, m, v *float32, n8 int, k *[7]float32)
 
 //go:noescape

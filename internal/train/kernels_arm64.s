@@ -363,3 +363,35 @@ rmloop:
 	SUBS   $1, R2
 	BNE    rmloop
 	RET
+
+// func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
+//
+// One momentum step for i < 8·n8, multiply then add (no FMA), as the scalar
+// loop rounds: b[i] = b[i]·μ + g[i]; p[i] = p[i] + alpha·b[i].
+TEXT ·momentum8(SB), NOSPLIT, $0-40
+	MOVD  p+0(FP), R0
+	MOVD  gr+8(FP), R1
+	MOVD  b+16(FP), R2
+	MOVD  n8+24(FP), R3
+	MOVD  $mu+32(FP), R4
+	VLD1R (R4), [V30.S4]
+	MOVD  $alpha+36(FP), R4
+	VLD1R (R4), [V31.S4]
+
+moloop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VLD1   (R2), [V2.S4, V3.S4]
+	VLD1   (R0), [V4.S4, V5.S4]
+	FMUL4S(30, 2, 2)
+	FMUL4S(30, 3, 3)
+	FADD4S(0, 2, 2)
+	FADD4S(1, 3, 3)
+	VST1.P [V2.S4, V3.S4], 32(R2)
+	FMUL4S(31, 2, 6)
+	FMUL4S(31, 3, 7)
+	FADD4S(6, 4, 4)
+	FADD4S(7, 5, 5)
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUBS   $1, R3
+	BNE    moloop
+	RET

@@ -26,6 +26,8 @@ func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, a
 
 func axpy8(p, gr *float32, n8 int, alpha float32) { panic("train: no assembly kernels") }
 
+func momentum8(p, gr, b *float32, n8 int, mu, alpha float32) { panic("train: no assembly kernels") }
+
 func adam8(p, gr, m, v *float32, n8 int, k *[7]float32) { panic("train: no assembly kernels") }
 
 func relu8(z *float32, n8 int) { panic("train: no assembly kernels") }

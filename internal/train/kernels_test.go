@@ -341,7 +341,8 @@ func ownNN4(m, n, k int, a, b, c []float32) {
 // BenchmarkMatMul times the products of one MLP 784-H-10 step at batch B
 // (H = 128, 512 at B = 64; H = 512 at B = 256): the forward B×784·(H×784)ᵀ
 // and the weight gradient H×B·B×784, with the
-// assembly kernels (when the CPU has them), our tiled gonum calls, gonum's
+// assembly kernels (when the CPU has them; asm is AVX2 or NEON, asm-avx512
+// the AVX-512 blocks where the CPU has them), our tiled gonum calls, gonum's
 // Sgemm called on the whole matrix (which goes parallel for the gradient),
 // and our own pure-Go loops (the last three at H = 128, B = 64 only).
 func BenchmarkMatMul(b *testing.B) {
@@ -364,15 +365,26 @@ func benchMatMul(b *testing.B, h, bs int) {
 	}
 	fwd, grad := float64(2*bs*h*784), float64(2*h*bs*784)
 	name := func(s string) string { return fmt.Sprintf("h%d/b%d/%s", h, bs, s) }
-	if hasAsm {
-		b.Run(name("forward/asm"), func(b *testing.B) {
+	for _, wide := range avx512Settings() {
+		if !hasAsm {
+			break
+		}
+		kind := "asm"
+		if wide {
+			kind = "asm-avx512"
+		}
+		b.Run(name("forward/"+kind), func(b *testing.B) {
+			defer setAVX512(useAVX512)
+			setAVX512(wide)
 			b.ReportAllocs()
 			for b.Loop() {
 				asmNT(bs, h, 784, x, w, z, false)
 			}
 			report(b, fwd)
 		})
-		b.Run(name("weightgrad/asm"), func(b *testing.B) {
+		b.Run(name("weightgrad/"+kind), func(b *testing.B) {
+			defer setAVX512(useAVX512)
+			setAVX512(wide)
 			b.ReportAllocs()
 			for b.Loop() {
 				asmTN(h, 784, bs, dz, x, gw, false)

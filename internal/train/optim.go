@@ -62,8 +62,8 @@ func newOptimizer(kind OptimizerKind, n int) *optimizer {
 // torch's order (denominator first, step size η/(1−β₁ᵗ) computed in float64).
 //
 // When o.fast is set the elements in whole groups of 8 are updated by the
-// AVX2 loops of kernels_amd64.s (axpy8, adam8), fused into one pass over p, g
-// and the state, doing the same float32 operations in the same order with no
+// assembly loops (AVX2 or NEON: axpy8, momentum8, adam8), fused into one
+// pass over p, g and the state, doing the same float32 operations in the same order with no
 // fused multiply-add, so the results equal the scalar loop's
 // (TestOptimFastMatchesScalar); the remaining elements use the scalar loop.
 func (o *optimizer) step(p, g []float32, lr float64) {
@@ -86,18 +86,22 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 	case Momentum:
 		b := o.m[:len(p)]
 		g = g[:len(p)]
+		done := 0
 		if o.t == 1 {
 			copy(b, g) // torch: buf = clone(g)
+			if o.fast && len(p) >= 8 {
+				done = len(p) &^ 7
+				axpy8(&p[0], &b[0], done/8, neg)
+			}
 		} else {
 			mu := float32(momentumMu)
-			for i, gi := range g {
-				b[i] = float32(b[i]*mu) + gi // buf.mul_(μ).add_(g)
+			if o.fast && len(p) >= 8 {
+				done = len(p) &^ 7
+				momentum8(&p[0], &g[0], &b[0], done/8, mu, neg)
 			}
-		}
-		done := 0
-		if o.fast && len(p) >= 8 {
-			done = len(p) &^ 7
-			axpy8(&p[0], &b[0], done/8, neg)
+			for i := done; i < len(p); i++ {
+				b[i] = float32(b[i]*mu) + g[i] // buf.mul_(μ).add_(g)
+			}
 		}
 		for i := done; i < len(p); i++ {
 			p[i] += float32(neg * b[i])
