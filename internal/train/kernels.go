@@ -39,14 +39,20 @@ var useAsm = hasAsm
 
 // kernelsFor returns the products for T: for float32 the assembly kernels
 // when useAsm is set, else (and for float64) gonum's pure-Go BLAS (Sgemm,
-// Dgemm) on tiles.
-func kernelsFor[T float]() kernels[T] {
+// Dgemm) on tiles. tnSize is the largest m·k of the Aᵀ·B products to come:
+// the assembly tn keeps a workspace of that size (see asmTN).
+func kernelsFor[T float](tnSize int) kernels[T] {
 	var z T
 	var k any
 	switch any(z).(type) {
 	case float32:
 		if useAsm {
-			k = kernels[float32]{nt: asmNT, nn: asmNN, tn: asmTN}
+			var ws []float32
+			if !useAVX512 {
+				ws = make([]float32, tnSize)
+			}
+			tn := func(m, n, k int, a, b, c []float32, acc bool) { asmTN(m, n, k, a, b, c, acc, ws) }
+			k = kernels[float32]{nt: asmNT, nn: asmNN, tn: tn}
 		} else {
 			k = kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN}
 		}
@@ -223,13 +229,40 @@ func asmNN(m, n, k int, a, b, c []float32, acc bool) {
 	gemmBlocks(m, n, k, a, k, 1, b, c, acc)
 }
 
-// asmTN computes C (+)= Aᵀ·B (A k×m, B k×n, C m×n).
-func asmTN(m, n, k int, a, b, c []float32, acc bool) {
+// asmTN computes C (+)= Aᵀ·B (A k×m, B k×n, C m×n). The rows of Aᵀ are
+// columns of A: read in place, the values of consecutive l lie a row of A
+// apart, which for power-of-two widths maps them to a few cache sets and
+// slowed the 4×16 blocks by 10–25 % (BenchmarkMatMul). So unless the
+// AVX-512 blocks run (which read each of those lines for twice the columns
+// and measured as fast in place), Aᵀ is first written into ws when it has
+// room for it (m·k values), and the product runs as A·B on it. Both compute
+// each element the same way.
+func asmTN(m, n, k int, a, b, c []float32, acc bool, ws []float32) {
 	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[k*m-1], b[k*n-1], c[m*n-1]
+	if !useAVX512 && len(ws) >= m*k && m >= 4 && n >= 16 {
+		transposeInto(k, m, a, ws)
+		gemmBlocks(m, n, k, ws, k, 1, b, c, acc)
+		return
+	}
 	gemmBlocks(m, n, k, a, 1, m, b, c, acc)
+}
+
+// transposeInto writes the transpose of the k×m matrix a into t (m×k),
+// 8 rows of a at a time so that each row of t is written 8 values at once.
+func transposeInto(k, m int, a, t []float32) {
+	a, t = a[:k*m], t[:m*k]
+	for l0 := 0; l0 < k; l0 += 8 {
+		l1 := min(l0+8, k)
+		for i := 0; i < m; i++ {
+			row := t[i*k+l0 : i*k+l1]
+			for l := range row {
+				row[l] = a[(l0+l)*m+i]
+			}
+		}
+	}
 }
 
 // gemmBlocks computes C (+)= A'·B for the m×k matrix A' whose element (i, l)
@@ -244,13 +277,13 @@ func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) 
 	for j0 := 0; j0 < n16; j0 += nnTileCols {
 		w := min(nnTileCols, n16-j0)
 		for i := 0; i < m4; i += 4 {
-			nnPanel(&a[i*sa], sa, sk, &b[j0], n, &c[i*n+j0], n, k, w, acc)
+			nnRows(a, i, sa, sk, b[j0:], n, c[i*n+j0:], n, k, w, acc)
 		}
 		if m4 < m {
 			// Rows m−4…m−1 into a scratch block; rows m4… are copied back.
 			var t [4 * nnTileCols]float32
 			scratchLoad(t[:], c, m-4, 4, j0, w, n, acc)
-			nnPanel(&a[(m-4)*sa], sa, sk, &b[j0], n, &t[0], w, k, w, acc)
+			nnRows(a, m-4, sa, sk, b[j0:], n, t[:], w, k, w, acc)
 			scratchStore(c, t[:], m-4, m4, 4, j0, j0, w, n)
 		}
 	}
@@ -265,10 +298,17 @@ func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) 
 				i0 = m - 4
 			}
 			scratchLoad(t[:], c, i0, 4, n-16, 16, n, acc)
-			nn4x16(&a[i0*sa], sa, sk, &b[n-16], n, &t[0], 16, k, 1, acc)
+			nnRows(a, i0, sa, sk, b[n-16:], n, t[:], 16, k, 16, acc)
 			scratchStore(c, t[:], i0, from, 4, n-16, n16, 16, n)
 		}
 	}
+}
+
+// nnRows computes the 4 rows i…i+3 of C (+)= A'·B over w columns (a
+// multiple of 16) of B and C (b and c start at the first column; leading
+// dimensions ldb, ldc).
+func nnRows(a []float32, i, sa, sk int, b []float32, ldb int, c []float32, ldc, k, w int, acc bool) {
+	nnPanel(&a[i*sa], sa, sk, &b[0], ldb, &c[0], ldc, k, w, acc)
 }
 
 // nnPanel runs the block kernel on 4 rows of A' and w columns (a multiple

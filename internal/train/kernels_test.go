@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -105,7 +107,7 @@ func TestKernelsRandomShapes(t *testing.T) {
 		t.Skip("no assembly kernels on this CPU or architecture; portable kernels checked above")
 	}
 	portable := kernelOps(kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN})
-	fast := kernelOps(kernels[float32]{nt: asmNT, nn: asmNN, tn: asmTN})
+	fast := kernelOps(kernelsFor[float32](80 * 300))
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		a := randSlice[float32](r, m*k)
@@ -215,7 +217,9 @@ func TestKernelsExactOrder(t *testing.T) {
 				ops := []op{
 					{"nn", m >= 4 && n >= 16, func(c []float32) { asmNN(m, n, k, a, b, c, acc) },
 						func(c []float32) { exactNN(m, n, k, a, k, 1, b, c, acc) }},
-					{"tn", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc) },
+					{"tn", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc, nil) },
+						func(c []float32) { exactNN(m, n, k, a, 1, m, b, c, acc) }},
+					{"tn (transposed)", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc, make([]float32, m*k)) },
 						func(c []float32) { exactNN(m, n, k, a, 1, m, b, c, acc) }},
 					{"nt", m >= 2 && n >= 4 && k >= 8, func(c []float32) { asmNT(m, n, k, a, b, c, acc) },
 						func(c []float32) { exactNT(m, n, k, a, b, c, acc) }},
@@ -256,10 +260,14 @@ func TestPortableFallback(t *testing.T) {
 
 func testKernels[T float](t *testing.T, tol float64, shapes [][3]int) {
 	r := rand.New(rand.NewPCG(1, 1))
-	ops := kernelOps(kernelsFor[T]())
 	if shapes == nil {
 		shapes = kernelShapes
 	}
+	maxMK := 0
+	for _, s := range shapes {
+		maxMK = max(maxMK, s[0]*s[2])
+	}
+	ops := kernelOps(kernelsFor[T](maxMK))
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, acc := range []bool{false, true} {
@@ -360,8 +368,8 @@ func benchMatMul(b *testing.B, h, bs int) {
 	dzt := randSlice[float32](r, h*bs)
 	z := make([]float32, bs*h)
 	gw := make([]float32, h*784)
-	report := func(b *testing.B, flops float64) {
-		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	report := func(b *testing.B, flops float64, tt threadTimer) {
+		reportRate(b, flops*float64(b.N)/1e9, "GFLOP/s", tt.seconds())
 	}
 	fwd, grad := float64(2*bs*h*784), float64(2*h*bs*784)
 	name := func(s string) string { return fmt.Sprintf("h%d/b%d/%s", h, bs, s) }
@@ -377,62 +385,71 @@ func benchMatMul(b *testing.B, h, bs int) {
 			defer setAVX512(useAVX512)
 			setAVX512(wide)
 			b.ReportAllocs()
+			tt := startThreadTimer()
 			for b.Loop() {
 				asmNT(bs, h, 784, x, w, z, false)
 			}
-			report(b, fwd)
+			report(b, fwd, tt)
 		})
 		b.Run(name("weightgrad/"+kind), func(b *testing.B) {
 			defer setAVX512(useAVX512)
 			setAVX512(wide)
+			mm := kernelsFor[float32](h * bs)
 			b.ReportAllocs()
+			tt := startThreadTimer()
 			for b.Loop() {
-				asmTN(h, 784, bs, dz, x, gw, false)
+				mm.tn(h, 784, bs, dz, x, gw, false)
 			}
-			report(b, grad)
+			report(b, grad, tt)
 		})
 	}
 	b.Run(name("forward/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
 			sgemmNT(bs, h, 784, x, w, z, false)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("weightgrad/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
 			sgemmTN(h, 784, bs, dz, x, gw, false)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 	if h != 128 || bs != 64 {
 		return
 	}
 	b.Run(name("forward/gonum-sgemm"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, 64, h, 784, 1, x, 784, w, 784, 0, z, h)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("forward/own-nt-2x4"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			ownNT24(64, h, 784, x, w, z)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("weightgrad/gonum-sgemm"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, h, 784, 64, 1, dzt, 64, x, 784, 0, gw, 784)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 	b.Run(name("weightgrad/own-nn-4row"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			ownNN4(h, 784, 64, dzt, x, gw)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 }
 
@@ -480,5 +497,35 @@ func TestReLUAsm(t *testing.T) {
 				t.Fatalf("n=%d i=%d: relu %v want %v; mask %v want %v", n, i, got[i], want[i], gotD[i], wantD[i])
 			}
 		}
+	}
+}
+
+// threadTimer measures the CPU time of the benchmark goroutine's thread
+// (locked to it), which leaves out the time it waited for a core shared with
+// other jobs: start it before b.Loop, read it after.
+type threadTimer struct{ t0 time.Duration }
+
+func startThreadTimer() threadTimer {
+	runtime.LockOSThread()
+	return threadTimer{threadCPU()}
+}
+
+// seconds returns the thread's CPU seconds since start (0 where unknown)
+// and unlocks the thread.
+func (t threadTimer) seconds() float64 {
+	d := threadCPU() - t.t0
+	runtime.UnlockOSThread()
+	if t.t0 == 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// reportRate reports units per wall second under name and, where the
+// thread's CPU time is known, per CPU second under "cpu-"+name.
+func reportRate(b *testing.B, units float64, name string, cpuSeconds float64) {
+	b.ReportMetric(units/b.Elapsed().Seconds(), name)
+	if cpuSeconds > 0 {
+		b.ReportMetric(units/cpuSeconds, "cpu-"+name)
 	}
 }

@@ -79,12 +79,16 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 	}
 	sizes = append(sizes, outputs)
 	L := len(sizes) - 1
+	maxO := 0
+	for _, o := range sizes[1:] {
+		maxO = max(maxO, o)
+	}
 
 	m := &model[T]{
 		task:    task,
 		act:     cfg.Activation,
 		sizes:   sizes,
-		mm:      kernelsFor[T](),
+		mm:      kernelsFor[T](maxO * bwdRows), // ∂W = dzᵀ·a: dz is n×o
 		fwdRows: fwdRows,
 		bwdRows: bwdRows,
 		w:       make([][]T, L),
