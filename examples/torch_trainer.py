@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """One clc trial in PyTorch: an external trainer for `clc fit --exec`.
 
-Trains the same MLP as clc's built-in trainer and bench/torch_peer.py on the first N rows of
+Trains the same MLP as clc's built-in trainer and scripts/torch_peer.py on the first N rows of
 a seeded permutation of the training CSV, and prints the result as the last line of stdout:
 
     {"loss": <validation loss>, "accuracy": <validation accuracy>, "steps": <steps>, "train_loss": ...}
 
 A trial whose loss stops being finite prints {"loss": Infinity, "diverged": true, ...}.
-Conventions (see DESIGN.md §1): features z-scored with statistics of all training rows
+Conventions (see docs/design.md, "The method"): features z-scored with statistics of all training rows
 (std 0 -> 1); integer class ids in the last column; Linear(d, h) -> ReLU -> Linear(h, classes)
 with PyTorch's default init; mean cross-entropy; constant learning rate; every step uses a
 full batch (an epoch's remainder rows are dropped), so steps = epochs * floor(n / batch_size);

@@ -1,30 +1,30 @@
 #!/usr/bin/env bash
-# Agreement with an independent implementation: clc fit and the PyTorch peer
-# (shared/bench/torch_peer.py sweep) on Fashion-MNIST with the same model, data
-# handling and learning-rate grid, side by side, for sgd and adam.
+# Agreement with an independent implementation: clc fit and the repository's
+# PyTorch peer (scripts/torch_peer.py sweep) on Fashion-MNIST with the same model,
+# data handling and learning-rate grid, side by side, for sgd and adam.
 #
-# Usage: scripts/agreement.sh [OUT_DIR]    (default /tmp/clc-agreement)
-# Needs: Debian's python3-torch, python3-pandas and dataset-fashion-mnist
+# Usage: scripts/agreement.sh [OUT_DIR]    (default /tmp/clc-agreement; FASHION_DIR)
+# Needs: Debian's python3-torch, python3-numpy and dataset-fashion-mnist
 # (installed on demand), Go. Takes about 10 minutes on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${CLC_BENCH:-$here/../../shared/bench}
 out=${1:-/tmp/clc-agreement}
 data=${FASHION_DIR:-/tmp/fashion-mnist}
 mkdir -p "$out"
-if ! /usr/bin/python3 -c 'import torch, pandas' 2>/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-pandas >/dev/null
+if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy >/dev/null
 fi
-[[ -f $data/fashion-train.csv ]] || bash "$bench/fashion_mnist_csv.sh" "$data"
+[[ -f $data/fashion-train.csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
 (cd "$here/.." && go build -o "$out/clc" ./cmd/clc)
 
 grid() { python3 -c "print(','.join(f'{10 ** (e / 4):.4g}' for e in range($1, $2)))"; }
 for opt in sgd adam; do
   if [[ $opt == adam ]]; then lrs=$(grid -20 -3); else lrs=$(grid -16 1); fi  # 1e-5…0.1 / 1e-4…1, 10^0.25 apart
-  common=(--optimizer "$opt" --lrs "$lrs" --fractions 1/32,1/16,1/8,1/4,1 --epochs 3 --batch-size 64 --seeds 2 --hidden 128)
-  /usr/bin/time -f "peer $opt: %e s, %M KB" /usr/bin/python3 "$bench/torch_peer.py" sweep \
-    --train "$data/fashion-train.csv" --valid "$data/fashion-test.csv" "${common[@]}" >"$out/torch-$opt.jsonl"
-  /usr/bin/time -f "clc $opt: %e s, %M KB" "$out/clc" fit "$data/fashion-train.csv" --valid "$data/fashion-test.csv" \
+  common=(--valid "$data/fashion-test.csv" --optimizer "$opt" --lrs "$lrs" --fractions 1/32,1/16,1/8,1/4,1
+    --epochs 3 --batch-size 64 --seeds 2 --hidden 128)
+  /usr/bin/time -f "peer $opt: %e s, %M KB" /usr/bin/python3 "$here/torch_peer.py" sweep \
+    "$data/fashion-train.csv" "${common[@]}" >"$out/torch-$opt.jsonl"
+  /usr/bin/time -f "clc $opt: %e s, %M KB" "$out/clc" fit "$data/fashion-train.csv" \
     "${common[@]}" --json --quiet -o "$out/clc-$opt.yaml" >"$out/clc-$opt.json"
   echo "## $opt"
   python3 "$here/compare_peer.py" "$out/torch-$opt.jsonl" "$out/clc-$opt.json" || true

@@ -2,37 +2,46 @@
 # clc against its peers, side by side in one run (make bench-peer):
 #
 #   1. CSV load of Fashion-MNIST's fashion-train.csv (133 MB, 60,000 × 785):
-#      pandas.read_csv (torch_peer.py load) and clc's reader (the Go benchmark
+#      pandas.read_csv (timed by pandas_load below) and clc's reader (the Go benchmark
 #      BenchmarkLoadCSVFile: train.ReadCSV on the file, as clc fit reads it),
 #      alternated RUNS times; medians and the ratio clc / pandas. clc's
 #      encoding/csv reference path is timed once for comparison.
 #   2. Peak memory of clc fit on that file (/usr/bin/time -v), against the
 #      budget 1.5 × the float32 matrix + 100 MB.
 #   3. Training throughput, MLP 784-128-10, batch 64, sgd and adam: PyTorch
-#      one thread (torch_peer.py throughput, run before and after) and the Go
+#      one thread (scripts/torch_peer.py throughput, run before and after) and the Go
 #      BenchmarkStep (RUNS counts); medians and the ratio clc / PyTorch.
 #
-# Usage: scripts/bench-peer.sh          (RUNS=3 by default; FASHION_DIR, CLC_BENCH)
-# Needs: Debian's python3-torch, python3-pandas and dataset-fashion-mnist
+# Usage: scripts/bench-peer.sh          (RUNS=3 by default; FASHION_DIR)
+# Needs: Debian's python3-torch, python3-numpy, python3-pandas and dataset-fashion-mnist
 # (installed on demand), Go. Takes 2–3 minutes on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-bench=${CLC_BENCH:-$root/../shared/bench}
 data=${FASHION_DIR:-/tmp/fashion-mnist}
 runs=${RUNS:-3}
 csv=$data/fashion-train.csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if ! /usr/bin/python3 -c 'import torch, pandas' 2>/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-pandas >/dev/null
+if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas >/dev/null
 fi
-[[ -f $csv ]] || bash "$bench/fashion_mnist_csv.sh" "$data"
+[[ -f $csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
 (cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
 
 # gomb prints the MB/s of a `go test -bench` output line on stdin.
 gomb() { awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i+1) == "MB/s") print $i }'; }
+# pandas_load prints the MB/s of pandas.read_csv on the file $1 (the CSV load peer).
+pandas_load() {
+  /usr/bin/python3 - "$1" <<'PY'
+import os, sys, time
+import pandas as pd
+t = time.perf_counter()
+pd.read_csv(sys.argv[1])
+print(round(os.path.getsize(sys.argv[1]) / (time.perf_counter() - t) / 1e6, 1))
+PY
+}
 # pyfield prints a JSON field of torch_peer.py's output line on stdin.
 pyfield() { python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
 median() { python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
@@ -43,7 +52,7 @@ echo
 echo "## CSV load: $csv ($(( $(stat -c %s "$csv") / 1000000 )) MB; MB = 10^6 bytes throughout)"
 pandas=() clc=()
 for i in $(seq "$runs"); do
-  p=$(/usr/bin/python3 "$bench/torch_peer.py" load "$csv" | pyfield mb_per_s)
+  p=$(pandas_load "$csv")
   c=$(cd "$root/internal/train" && CLC_BENCH_CSV=$csv "$tmp/train.test" -test.run '^$' \
       -test.bench '^BenchmarkLoadCSVFile$' -test.benchtime 1x | gomb)
   echo "run $i: pandas.read_csv $p MB/s, clc $c MB/s"
@@ -72,7 +81,7 @@ echo "## Training step: MLP 784-128-10, batch 64, one core"
 declare -A peer
 for pass in before after; do
   for opt in sgd adam; do
-    s=$(/usr/bin/python3 "$bench/torch_peer.py" throughput --train "$csv" --hidden 128 --batch-size 64 \
+    s=$(/usr/bin/python3 "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 \
         --optimizer "$opt" | pyfield samples_per_s)
     peer[$opt]+="$s "
     echo "PyTorch 1 thread ($pass) $opt: $s samples/s"

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# (A copy of the shared bench script, so that the README needs nothing outside this repository.)
 # Writes Fashion-MNIST (Debian package dataset-fashion-mnist) as CSV:
 #   OUT/fashion-train.csv (60000 rows) and OUT/fashion-test.csv (10000 rows),
 #   header px0..px783,label; pixel values 0..255; label 0..9 in the last column.
-# Usage: fashion_mnist_csv.sh [OUT_DIR]   (default: /tmp/fashion-mnist)
+# Usage: scripts/fashion-mnist-csv.sh [OUT_DIR]   (default: /tmp/fashion-mnist)
 set -euo pipefail
 out=${1:-/tmp/fashion-mnist}
 src=/usr/share/datasets/fashion-mnist

@@ -15,11 +15,10 @@
 # Needs Go, Debian's dataset-fashion-mnist (installed on demand) and python3-yaml. ~20 min on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${CLC_BENCH:-$here/../../shared/bench}
 out=${1:-/tmp/clc-evidence}
 data=${FASHION_DIR:-/tmp/fashion-mnist}
 mkdir -p "$out"
-[[ -f $data/fashion-train.csv ]] || bash "$bench/fashion_mnist_csv.sh" "$data"
+[[ -f $data/fashion-train.csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
 (cd "$here/.." && go build -o "$out/clc" ./cmd/clc)
 clc=$out/clc
 train=$data/fashion-train.csv

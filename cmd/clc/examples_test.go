@@ -162,22 +162,27 @@ func TestExampleGitHubActions(t *testing.T) {
 	}
 }
 
-// The Slurm example's array has as many tasks as its merge expects shards.
+// The Slurm example's array has as many tasks as its merge job expects
+// shards, and every clc command in the two job scripts is valid.
 func TestExampleSlurm(t *testing.T) {
 	b := readExample(t, "sharding/slurm-array.sh")
+	merge := readExample(t, "sharding/slurm-merge.sh")
 	m := regexp.MustCompile(`#SBATCH --array=0-(\d+)`).FindSubmatch(b)
 	if m == nil {
 		t.Fatal("no #SBATCH --array=0-N")
 	}
 	tasks := atoi(string(m[1])) + 1
-	if !strings.Contains(string(b), "shard-*-of-"+itoa(tasks)) {
-		t.Errorf("the merge does not expect %d shards", tasks)
+	if !strings.Contains(string(merge), "shard-*-of-"+itoa(tasks)) {
+		t.Errorf("the merge job does not expect %d shards", tasks)
 	}
-	// The submit commands are in comments: read them as shell too.
-	uncommented := regexp.MustCompile(`(?m)^#\s*`).ReplaceAllString(string(b), "")
-	lines := clcLines(uncommented)
+	for _, text := range [][]byte{b, merge} {
+		if !strings.Contains(string(text), "sbatch --dependency=afterany:$jobid examples/sharding/slurm-merge.sh") {
+			t.Errorf("%.40q...: no afterany submission of the merge job", text)
+		}
+	}
+	lines := append(clcLines(string(b)), clcLines(string(merge))...)
 	if len(lines) != 2 {
-		t.Fatalf("clc commands: %q", lines)
+		t.Fatalf("clc commands: %q, want fit and merge", lines)
 	}
 	for _, l := range lines {
 		checkCommandLine(t, "slurm", l)

@@ -22,7 +22,7 @@ var wrapBadExec = regexp.MustCompile(`(?m)^(\s*(?:\[[^\]]*\]\s*)*)! exec clc (.*
 // testdata/script/badinput_*.txtar, with every "! exec clc ARGS" run through
 // sh, which reports clc's exit status on stderr, and checks that the status
 // is exactly 2 (testscript's "! exec" only checks that a command fails) and
-// that stderr keeps the error contract of DESIGN.md §3: exactly one
+// that stderr keeps the error contract of docs/design.md ("Exit codes and errors"): exactly one
 // "clc: error:" line, at most one "clc: hint:" line, neither starting with a
 // capital letter nor ending with a period, and no panic.
 func TestBadInputExitCodes(t *testing.T) {

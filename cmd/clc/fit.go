@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
 	"github.com/clc-tools/clc/internal/inputerr"
-	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -211,34 +209,37 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			shape = &spec
 		}
 	}
-	if err := checkOutputs(o.out, o.plot); err != nil {
+	journal := o.journal
+	switch journal {
+	case "none":
+		journal = ""
+	case "":
+		journal = clc.JournalPath(o.out, nil) // a shard's is in the same directory
+	}
+	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
+	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, Bootstrap: o.bootstrap, Prune: o.prune}
 
 	log := newLogger(stderr, o.quiet)
 	log.setFractions(fractions, fracText)
-	var (
-		trainSet, validSet *train.Dataset
-		info               clc.DatasetInfo
-		nFull              int
-		execTrainer        *exectrainer.Trainer
-	)
+	opts := clc.Options{Tool: "clc " + version, Workers: o.workers}
 	if o.exec != "" {
 		if err := o.checkExec(flags, shape); err != nil {
 			return err
 		}
-		if execTrainer, err = exectrainer.New(exectrainer.Config{Command: o.exec, Shell: o.execShell, Epochs: cfg.Epochs,
+		if opts.Trainer, err = exectrainer.New(exectrainer.Config{Command: o.exec, Shell: o.execShell, Epochs: cfg.Epochs,
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		if info, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+		if opts.Dataset, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
 			return err
 		}
-		nFull = info.Rows
+		opts.Config = clc.ExecConfig(o.exec, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
 		if o.dataFlags.path != "" {
-			log.Printf("data: trained by --exec on %s (sha256 %.12s); N_full = %d", info.Source, info.SHA256, nFull)
+			log.Printf("data: trained by --exec on %s (sha256 %.12s); N_full = %d", opts.Dataset.Source, opts.Dataset.SHA256, opts.Dataset.Rows)
 		} else {
-			log.Printf("data: trained by --exec; N_full = %d", nFull)
+			log.Printf("data: trained by --exec; N_full = %d", opts.Dataset.Rows)
 		}
 	} else {
 		// Data: read, build the task, split or load validation, scale, then
@@ -248,30 +249,20 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		if err != nil {
 			return err
 		}
-		trainSet, validSet, info = data.train, data.valid, data.info
-		train.Shuffle(trainSet, o.shuffleSeed)
-		nFull = trainSet.N
+		train.Shuffle(data.train, o.shuffleSeed)
+		opts.Dataset = data.info
+		validFraction := o.dataFlags.validFraction
+		if o.dataFlags.valid != "" {
+			validFraction = 0
+		}
+		opts.Config = clc.BuiltinConfig(cfg, grid, validFraction, o.dataFlags.splitSeed, o.shuffleSeed, shape, per)
+		opts.Trainer = &clc.BuiltinTrainer{TrainSet: data.train, ValidSet: data.valid, Config: cfg, Shape: shape, Per: per}
 		log.Printf("data: %s: %d training rows, %d validation rows, %d features, %s%s (%.1fs)",
-			info.Source, trainSet.N, validSet.N, trainSet.D, trainSet.Task, classesText(trainSet), time.Since(start).Seconds())
+			data.info.Source, data.train.N, data.valid.N, data.train.D, data.train.Task, classesText(data.train), time.Since(start).Seconds())
 	}
 
-	plan, err := clc.NewPlan(nFull, fractions, lrs, o.seeds, cfg.BatchSize)
-	if err != nil {
-		return err
-	}
-	probe := cfg
-	probe.LR = lrs[0]
-	if err := probe.Validate(); err != nil {
-		return inputerr.New("%v", err)
-	}
-	if o.exec != "" {
-		log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
-	} else {
-		log.Printf("plan: %s; %s", plan, describeModel(cfg))
-	}
-	specs := plan.Specs()
-	planTrials := len(specs)
-	shard, err := resolveShard(flags, o.shard, o.shards, clc.ShardUnits(specs, o.prune))
+	units := clc.ShardUnits(mustPlanSpecs(opts), o.prune)
+	shard, err := resolveShard(flags, o.shard, o.shards, units)
 	if err != nil {
 		return err
 	}
@@ -279,65 +270,102 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		if o.journal == "none" {
 			return inputerr.New("--journal none with shard %s: a shard's journal is its result", shard).WithHint("drop --journal none")
 		}
-		specs = clc.ShardSpecs(specs, o.prune, shard.Shard, nil)
-		log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, len(specs), planTrials)
-		if o.plot != "" {
-			log.Printf("shard %s writes no fit, so no --plot: give --plot to clc merge", shard)
-		}
+		opts.Shard = &shard.Shard
 	}
+	opts.Journal = o.journalPath(shard)
+	opts.Events = fitEvents(log, o, shard, cfg)
+	res, err := clc.Fit(ctx, opts)
+	log.endProgress()
+	var stopped *clc.StoppedError
+	if res != nil && res.Run != nil && res.Run.Resume.ToRun > 0 && !errors.As(err, &stopped) {
+		log.Printf("sweep: %d trials in %.1fs", res.Run.Ran, res.Run.Elapsed.Seconds())
+	}
+	if err != nil {
+		return fitError(err, stderr)
+	}
+	if shard != nil {
+		return reportShard(stdout, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
+	}
+	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+}
 
-	// The fit file's configuration is also the journal's fingerprint.
-	fit := &clc.FitFile{
-		Version: 1,
-		Tool:    "clc " + version,
-		Dataset: info,
-		Config: clc.SweepConfig{
-			Model: string(cfg.Model), Hidden: cfg.Hidden, Activation: string(cfg.Activation), Optimizer: string(cfg.Optimizer),
-			Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps,
-			Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds,
-			SplitSeed: o.dataFlags.splitSeed, ShuffleSeed: o.shuffleSeed, DivergenceFactor: cfg.DivergenceFactor,
-			Bootstrap: o.bootstrap, Prune: o.prune,
+// mustPlanSpecs lists the plan's trials for counting its units of work; an
+// invalid plan lists none (clc.Fit reports why).
+func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
+	p, err := clc.NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	if err != nil {
+		return nil
+	}
+	return p.Specs()
+}
+
+// fitEvents prints what the fit does: the plan, the journal's reuse, the
+// progress of the sweep and its end.
+func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config) clc.Events {
+	var show clc.Progress
+	return clc.Events{
+		Planned: func(p clc.Planned) {
+			if o.exec != "" {
+				log.Printf("plan: %s; each trial runs: %s", p.Plan, o.exec)
+			} else {
+				log.Printf("plan: %s; %s", p.Plan, describeModel(cfg))
+			}
+			if shard != nil {
+				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())
+				if o.plot != "" {
+					log.Printf("shard %s writes no fit, so no --plot: give --plot to clc merge", shard)
+				}
+			}
+		},
+		Resumed: func(r clc.Resume) {
+			if r.Journal != "" {
+				if r.Torn {
+					log.Printf("journal: dropped a torn last line of %s (a run was stopped mid-write)", r.Journal)
+				}
+				total := len(r.Known) + r.ToRun
+				msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", r.Journal, len(r.Known), total, r.ToRun)
+				if r.Stale > 0 {
+					msg += fmt.Sprintf("; %d recorded trials of other data, settings or grid points not used", r.Stale)
+				}
+				log.Printf("%s", msg)
+			}
+			if r.ToRun > 0 {
+				workers := "workers"
+				if o.workers == 1 {
+					workers = "worker"
+				}
+				log.Printf("sweep: %d trials on %d %s", r.ToRun, o.workers, workers)
+			}
+			log.setKnownTrials(r.Known)
+			show = log.progress(time.Now())
+		},
+		Progress: func(t clc.Trial, done, total int) error {
+			if show != nil {
+				return show(t, done, total)
+			}
+			return nil
 		},
 	}
-	if o.dataFlags.valid == "" {
-		fit.Config.ValidFraction = o.dataFlags.validFraction
-	}
+}
 
-	if shape != nil {
-		fit.Config.Schedule, fit.Config.Per = shape, string(per)
-	}
-
-	// Sweep, resuming from the journal.
-	var trainer clc.Trainer
-	if o.exec != "" {
-		// The user's command owns the model, optimizer and data.
-		fit.Config.Model, fit.Config.Hidden, fit.Config.Activation, fit.Config.Optimizer = "exec", nil, "", ""
-		fit.Config.ValidFraction, fit.Config.DivergenceFactor = 0, 0
-		fit.Config.Exec, fit.Config.ExecShell = o.exec, o.execShell
-		trainer = execTrainer
-	} else {
-		bt := &clc.BuiltinTrainer{TrainSet: trainSet, ValidSet: validSet, Config: cfg, Shape: shape, Per: per}
-		for _, n := range plan.Sizes { // shape errors (warmup longer than a run, ...) before any trial
-			if _, err := bt.Multipliers(n); err != nil {
-				return fmt.Errorf("fraction with N = %d: %w", n, err)
+// fitError words the errors of a fit that need more than their message: a
+// fit without a law shows its optima and says how to move the grid; a
+// stopped sweep says how to resume.
+func fitError(err error, stderr io.Writer) error {
+	if nl, ok := clc.IsNoLaw(err); ok {
+		reportOptima(stderr, nl.Fit)
+		if ie, ok := inputerr.As(err); ok {
+			if h := lawHint(nl); h != "" {
+				ie.Hint = h
 			}
 		}
-		trainer = bt
-	}
-	rec := clc.PlanRecord{Tool: fit.Tool, Dataset: fit.Dataset, Config: fit.Config, Trials: len(specs)}
-	if shard != nil {
-		rec.Shard = shard.String()
-	}
-	fp := clc.Fingerprint(info, fit.Config)
-	trials, err := o.sweep(ctx, log, specs, trainer, fp, rec, shard)
-	if err != nil {
 		return err
 	}
-	if shard != nil {
-		return reportShard(stdout, o.json, shard, len(trials), planTrials, o.journalPath(shard), fp)
+	var stopped *clc.StoppedError
+	if errors.As(err, &stopped) && stopped.Journal != "" {
+		return hintError{err: err, hint: "run the same command again to resume; recorded trials are not run again"}
 	}
-	fit.Trials = trials
-	return completeFit(fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return err
 }
 
 // fitOutput says where a finished fit goes: the fit file, and the table or
@@ -348,33 +376,9 @@ type fitOutput struct {
 	plot string // a figure of the fit, when set
 }
 
-// completeFit turns a fit's trials into its optima, law, constant and
-// prediction at N_full (the dataset's rows), writes the fit file and prints
-// the warnings and the table or JSON. It is the end of clc fit and of clc
-// merge.
-func completeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writer) error {
-	fit.Created = time.Now().UTC().Format(time.RFC3339)
-	fit.Optima = scaling.EstimateOptima(clc.Samples(fit.Trials), scaling.OptimumOptions{Bootstrap: fit.Config.Bootstrap})
-	law, err := scaling.FitLaw(fit.Optima)
-	if err != nil {
-		reportOptima(stderr, fit)
-		if ie, ok := inputerr.As(err); ok {
-			if h := lawHint(fit); h != "" {
-				ie.Hint = h
-			}
-		}
-		return err
-	}
-	fit.Law = law
-	fit.Constant = scaling.AnalyzeConstant(fit.Optima, law)
-	full, err := fit.Estimate(scaling.Target{N: fit.Dataset.Rows})
-	if err != nil {
-		return err
-	}
-	fit.Prediction = clc.Prediction{
-		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
-	}
-
+// writeFit writes a completed fit: the fit file, the warnings, the table
+// or JSON, and the plot. It is the end of clc fit and of clc merge.
+func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writer) error {
 	if err := clc.WriteFitFile(o.out, fit); err != nil {
 		return fmt.Errorf("writing the fit file: %w", err)
 	}
@@ -420,177 +424,49 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 	return nil
 }
 
-// lawHint says how to move the grid when too few optima were usable: down
-// when every rate diverged, up or down when the optima sit on one edge.
-func lawHint(fit *clc.FitFile) string {
-	lrs := fit.Config.LRs
-	var diverged, high, low int
-	for _, o := range fit.Optima {
-		switch {
-		case !o.Usable:
-			diverged++
-		case !o.Bracketed && o.Edge == "high":
-			high++
-		case !o.Bracketed && o.Edge == "low":
-			low++
-		}
-	}
-	switch n := len(fit.Optima); {
-	case diverged == n:
+// lawHint says how to move the grid when too few optima were usable.
+func lawHint(e *clc.NoLawError) string {
+	lrs := e.Fit.Config.LRs
+	switch e.Advice() {
+	case clc.GridDown:
 		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
-	case high+diverged == n:
+	case clc.GridRaiseHigh:
 		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
-	case low+diverged == n:
+	case clc.GridLowerLow:
 		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
 	}
 	return ""
 }
 
-// journalPath is where the sweep journal lives: --journal, or the fit
-// file's path with its extension replaced by .journal.jsonl (by
-// .shard-i-of-n.journal.jsonl for a shard); "" when the journal is
-// disabled.
+// journalPath is where the sweep journal lives: --journal, or next to the
+// fit file (see clc.JournalPath); "" when the journal is disabled.
 func (o *fitOptions) journalPath(shard *shardChoice) string {
 	switch {
 	case o.journal == "none":
 		return ""
-	case o.journal == "" && shard != nil:
-		return shardJournalPath(o.out, shard.Shard)
-	case o.journal == "":
-		return strings.TrimSuffix(o.out, filepath.Ext(o.out)) + ".journal.jsonl"
+	case o.journal != "":
+		return o.journal
+	case shard != nil:
+		return clc.JournalPath(o.out, &shard.Shard)
 	}
-	return o.journal
+	return clc.JournalPath(o.out, nil)
 }
 
-// sweep runs the specs that the journal does not already hold, records the
-// plan and then each finished trial in the journal as it completes, and
-// returns all trials in spec order.
-func (o *fitOptions) sweep(ctx context.Context, log *logger, specs []clc.TrialSpec, trainer clc.Trainer, fp string,
-	plan clc.PlanRecord, shard *shardChoice) ([]clc.Trial, error) {
-	var journal *clc.Journal
-	path := o.journalPath(shard)
-	if path != "" {
-		var err error
-		if journal, err = clc.OpenJournal(path); err != nil {
-			return nil, err
-		}
-		defer journal.Close()
-		if journal.Torn {
-			log.Printf("journal: dropped a torn last line of %s (a run was stopped mid-write)", path)
-		}
-		if err := journal.AppendPlan(fp, plan); err != nil {
-			return nil, err
-		}
-	}
-	lookup := func(s clc.TrialSpec) (clc.Trial, bool) {
-		if journal == nil {
-			return clc.Trial{}, false
-		}
-		return journal.Lookup(fp, s)
-	}
-	trials, have := clc.CollectTrials(specs, o.prune, lookup)
-	var (
-		todo   []clc.TrialSpec
-		known  []clc.Trial // recorded, or pruned from recorded divergences
-		pruned int
-	)
-	for i, s := range specs {
-		if !have[i] {
-			todo = append(todo, s)
-			continue
-		}
-		known = append(known, trials[i])
-		if trials[i].Pruned {
-			pruned++
-		}
-	}
-	if journal != nil {
-		stale := journal.Len() - (len(known) - pruned)
-		msg := fmt.Sprintf("journal: %s: reused %d of %d trials, %d to run", path, len(known), len(specs), len(todo))
-		if stale > 0 {
-			msg += fmt.Sprintf("; %d recorded trials of other data, settings or grid points not used", stale)
-		}
-		log.Printf("%s", msg)
-	}
-	if len(todo) > 0 {
-		workers := "workers"
-		if o.workers == 1 {
-			workers = "worker"
-		}
-		log.Printf("sweep: %d trials on %d %s", len(todo), o.workers, workers)
-	}
-	log.setKnownTrials(known)
-	start := time.Now()
-	show := log.progress(start)
-	record := func(t clc.Trial, done, total int) error {
-		if journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
-			if err := journal.Append(fp, t); err != nil {
-				return err
-			}
-		}
-		if show != nil {
-			return show(t, done, total)
-		}
-		return nil
-	}
-	ran, err := clc.RunSweep(ctx, todo, trainer, clc.SweepOptions{Workers: o.workers, Prune: o.prune, Progress: record})
-	log.endProgress()
-	if err != nil {
-		recorded := len(specs) - len(todo) + len(ran)
-		if journal == nil {
-			return nil, fmt.Errorf("sweep stopped after %d of %d trials: %w", recorded, len(specs), err)
-		}
-		return nil, hintError{
-			err:  fmt.Errorf("sweep stopped with %d of %d trials recorded in %s: %w", recorded, len(specs), path, err),
-			hint: "run the same command again to resume; recorded trials are not run again",
-		}
-	}
-	if len(todo) > 0 {
-		log.Printf("sweep: %d trials in %.1fs", len(ran), time.Since(start).Seconds())
-	}
-	// Merge: RunSweep returns the todo trials in todo order.
-	k := 0
-	for i := range trials {
-		if !have[i] {
-			trials[i] = ran[k]
-			k++
-		}
-	}
-	return trials, nil
-}
-
-// checkOutputs checks, before any work, that the fit file can be written
-// and that the plot (if any) has a format and a directory.
-func checkOutputs(out, plot string) error {
-	if err := checkWritableDir(out); err != nil {
+// checkOutputs checks, before any work, that the fit file, the plot and
+// the journal (each when set) can be written.
+func checkOutputs(out, plot, journal string) error {
+	if err := checkOutput("out", out, false); err != nil {
 		return err
 	}
 	if plot != "" {
-		return checkPlotPath(plot)
+		if err := checkPlotPath(plot); err != nil {
+			return err
+		}
+	}
+	if journal != "" {
+		return checkOutput("journal", journal, true)
 	}
 	return nil
-}
-
-// checkWritableDir fails early when the fit file's directory does not exist
-// or is not writable, so a long sweep is not lost at the end.
-func checkWritableDir(path string) error {
-	if path == "" {
-		return inputerr.New("--out is empty").WithHint("name the fit file, e.g. -o clc-fit.yaml")
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return inputerr.New("cannot write %s: it is a directory", path).WithHint("choose another --out, e.g. -o %s", filepath.Join(path, "clc-fit.yaml"))
-	}
-	dir := "."
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		dir = path[:i+1]
-	}
-	f, err := os.CreateTemp(dir, ".clc-write-check-*")
-	if err != nil {
-		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another --out")
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
 
 func classesText(d *train.Dataset) string {

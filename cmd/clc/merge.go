@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // mergeOptions holds the flags of clc merge.
@@ -57,43 +59,37 @@ the fit file then records how many were missing.`,
 }
 
 func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
-	if err := checkOutputs(o.out, o.plot); err != nil {
+	if err := checkOutputs(o.out, o.plot, ""); err != nil {
 		return err
 	}
 	log := newLogger(stderr, o.quiet)
-	journals := make([]*clc.Journal, len(paths))
-	for i, p := range paths {
-		j, err := clc.ReadJournal(p)
-		if err != nil {
-			return err
-		}
-		journals[i] = j
-	}
-	m, err := clc.MergeJournals(journals)
-	if err != nil {
+	r, err := clc.Merge(paths, clc.MergeOptions{Tool: "clc " + version, AllowPartial: o.allowPartial})
+	if r == nil {
 		return err
 	}
-	log.Printf("merge: %d journals (%s): %d of %d trials of the plan", len(paths), strings.Join(m.Shards, ", "),
+	m := r.Merged
+	log.Printf("merge: %s (%s): %d of %d trials of the plan", numfmt.Count(len(paths), "journal", "journals"), strings.Join(m.Shards, ", "),
 		len(m.Specs)-len(m.Missing), len(m.Specs))
-	fit := &clc.FitFile{Version: 1, Tool: "clc " + version, Dataset: m.Plan.Dataset, Config: m.Plan.Config, Trials: m.Trials}
 	if len(m.Missing) > 0 {
-		listMissing(stderr, fit, m.Missing)
-		what := fmt.Sprintf("%d of %d trials of the plan are missing", len(m.Missing), len(m.Specs))
-		if len(m.MissingShards) > 0 {
-			what += fmt.Sprintf(" (no journal of shard %s)", strings.Join(m.MissingShards, ", "))
-		}
-		if !o.allowPartial {
-			hint := "run the shards that did not finish again (the same clc fit command: recorded trials are reused), then merge; or pass --allow-partial"
-			if len(m.MissingShards) > 0 {
-				hint = fmt.Sprintf("run shard %s (the same clc fit command with --shard %s), then merge all journals; or pass --allow-partial",
-					strings.Join(m.MissingShards, ", "), m.MissingShards[0])
-			}
-			return hintError{err: fmt.Errorf("%s", what), hint: hint}
-		}
-		fmt.Fprintf(stderr, "clc: warning: %s; fitting the %d recorded (--allow-partial); the fit file says so\n", what, len(m.Trials))
-		fit.MissingTrials = len(m.Missing)
+		listMissing(stderr, r.Fit, m.Missing)
 	}
-	return completeFit(fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	var missing *clc.MissingTrialsError
+	if errors.As(err, &missing) {
+		hint := "run the shards that did not finish again (the same clc fit command: recorded trials are reused), then merge; or pass --allow-partial"
+		if len(m.MissingShards) > 0 {
+			hint = fmt.Sprintf("run shard %s (the same clc fit command with --shard %s), then merge all journals; or pass --allow-partial",
+				strings.Join(m.MissingShards, ", "), m.MissingShards[0])
+		}
+		return hintError{err: err, hint: hint}
+	}
+	if len(m.Missing) > 0 {
+		what := &clc.MissingTrialsError{Missing: m.Missing, MissingShards: m.MissingShards, Total: len(m.Specs)}
+		fmt.Fprintf(stderr, "clc: warning: %v; fitting the %d recorded (--allow-partial); the fit file says so\n", what, len(m.Trials))
+	}
+	if err != nil {
+		return fitError(err, stderr)
+	}
+	return writeFit(r.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
 }
 
 // listMissing names the missing trials on stderr, one per line, up to

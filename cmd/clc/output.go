@@ -10,18 +10,12 @@ import (
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // fractionLabel prints a fraction as the user wrote it when known.
-func fractionLabel(fit *clc.FitFile, f float64) string {
-	for i, v := range fit.Config.Fractions {
-		if v == f && i < len(fit.Config.FractionText) {
-			return fit.Config.FractionText[i]
-		}
-	}
-	return strconv.FormatFloat(f, 'g', 4, 64)
-}
+func fractionLabel(fit *clc.FitFile, f float64) string { return fit.Config.FractionLabel(f) }
 
 func g3(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
@@ -65,8 +59,9 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "shape     %s per %s: each trial's rate is the grid value × a multiplier of mean 1, so C = mean rate × T is the optimal area for this shape\n",
 			sp, fit.Config.Per)
 	}
-	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %.3f ± %.3f (95%% CI [%.3f, %.3f]), k = %s, R² = %.3f, %d points, N %d…%d\n",
-		l.Alpha, l.AlphaSE, l.AlphaCI[0], l.AlphaCI[1], g3(l.K), l.R2, l.Points, l.NMin, l.NMax)
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s (95%% CI [%s, %s]), k = %s, R² = %s, %s, N %d…%d\n",
+		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3),
+		g3(l.K), numfmt.Fixed(l.R2, 3), numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax)
 	if e := l.Extrapolation; e != nil {
 		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ)\n",
 			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma))
@@ -98,7 +93,7 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 	fmt.Fprintln(w, strings.TrimSuffix(b.String(), ";"))
 }
 
-// fitJSON is the --json output of clc fit (DESIGN.md §3).
+// fitJSON is the --json output of clc fit (docs/design.md, "JSON output").
 type fitJSON struct {
 	Alpha           float64                `json:"alpha"`
 	AlphaSE         float64                `json:"alpha_se"`

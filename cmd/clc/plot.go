@@ -77,21 +77,6 @@ func runPlot(o *plotOptions, fitPath string, stderr io.Writer) error {
 	return nil
 }
 
-// checkPlotPath checks that path names a format clc can plot to (.png or
-// .svg) in a directory that exists, so commands can reject a bad --plot
-// before they do any work.
-func checkPlotPath(path string) error {
-	if _, err := plot.Format(path); err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return inputerr.New("cannot write %s: directory %s does not exist", path, dir).
-			WithHint("create the directory first, or choose another plot file name")
-	}
-	return nil
-}
-
 // writeFitPlot draws fit's figure (loss against rate, the law, the
 // constant) and writes it atomically to path, a .png or .svg file.
 // Problems with the path or the fit are *inputerr.Error.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -51,20 +53,32 @@ range the law was fitted on are flagged with the extrapolation distance.`,
 	return cmd
 }
 
-// parseSizes reads a comma-separated list of positive row counts; each may be
-// written in exponent form (1e6) but must be a whole number.
+// maxSize bounds a dataset size: 1e15 rows.
+const maxSize = 1e15
+
+// parseSizes reads a comma-separated list of positive row counts, each
+// written as a whole number, possibly in exponent form (1e6); a size given
+// twice is listed once.
 func parseSizes(s string) ([]int, error) {
 	var out []int
+	seen := map[int]bool{}
 	for _, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
 		v, err := strconv.ParseFloat(p, 64)
-		if err != nil || v != float64(int64(v)) || v > 1e15 {
+		switch {
+		case errors.Is(err, strconv.ErrRange) || (err == nil && math.Abs(v) > maxSize):
+			return nil, inputerr.New("size %q is out of range (at most %g rows)", p, float64(maxSize))
+		case err != nil || math.IsNaN(v):
 			return nil, inputerr.New("size %q is not a whole number of rows", p).WithHint("give sizes such as 60000 or 1e6")
-		}
-		if v < 1 {
+		case v != math.Trunc(v):
+			return nil, inputerr.New("size %q is not a whole number of rows", p).WithHint("give sizes such as 60000 or 1e6")
+		case v < 1:
 			return nil, inputerr.New("size %q must be a positive number of rows", p)
 		}
-		out = append(out, int(v))
+		if n := int(v); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
 	}
 	return out, nil
 }
@@ -86,8 +100,9 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	warnings := []string{}
 	if w := partialWarning(fit); w != "" {
-		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+		warnings = append(warnings, w)
 	}
 	var estimates []scaling.Estimate
 	for _, n := range sizes {
@@ -97,14 +112,18 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 		}
 		estimates = append(estimates, e)
 		if w := extrapolationWarning(fit, e); w != "" {
-			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+			warnings = append(warnings, w)
 		}
 		if n := transferNote(fit, e); n != "" {
 			fmt.Fprintf(stderr, "clc: note: %s\n", n)
 		}
 	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
 	if o.json {
-		return writeJSON(stdout, map[string]any{"fit_file": o.fit, "alpha": fit.Law.Alpha, "k": fit.Law.K, "predictions": estimates})
+		return writeJSON(stdout, map[string]any{"fit_file": o.fit, "alpha": fit.Law.Alpha, "k": fit.Law.K, "predictions": estimates,
+			"warnings": warnings})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t")

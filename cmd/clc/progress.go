@@ -403,17 +403,5 @@ func (b *bestRates) label(f float64) string {
 	if l, ok := b.labels[f]; ok {
 		return l
 	}
-	return fractionText(f)
-}
-
-// fractionText names a fraction compactly: 1/k when it is the reciprocal of
-// a whole number, else its decimal value.
-func fractionText(f float64) string {
-	if f > 0 && f < 1 {
-		k := 1 / f
-		if r := math.Round(k); math.Abs(k-r) < 1e-9*k {
-			return "1/" + strconv.FormatFloat(r, 'f', 0, 64)
-		}
-	}
-	return strconv.FormatFloat(f, 'g', 4, 64)
+	return clc.FormatFraction(f)
 }

@@ -94,16 +94,6 @@ func TestBestRates(t *testing.T) {
 	}
 }
 
-func TestFractionText(t *testing.T) {
-	for f, want := range map[float64]string{
-		1.0 / 32: "1/32", 0.5: "1/2", 1.0 / 3: "1/3", 1: "1", 0.3: "0.3", 0.75: "0.75", 0.0625: "1/16",
-	} {
-		if got := fractionText(f); got != want {
-			t.Errorf("fractionText(%v) = %q, want %q", f, got, want)
-		}
-	}
-}
-
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0s", 7400 * time.Millisecond: "7s", 59600 * time.Millisecond: "1m00s",

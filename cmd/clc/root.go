@@ -20,7 +20,7 @@ import (
 // it with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
-// Exit codes (DESIGN.md §3).
+// Exit codes (docs/design.md, "Exit codes and errors").
 const (
 	exitOK      = 0
 	exitFailure = 1

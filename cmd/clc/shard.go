@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -103,14 +102,6 @@ func envInt(name string, def int) (int, error) {
 		return 0, inputerr.New("%s=%q is not a non-negative whole number", name, v)
 	}
 	return n, nil
-}
-
-// shardJournalPath is a shard's default journal: the fit file's name with
-// .shard-i-of-n.journal.jsonl, so shards sharing a directory never share a
-// journal.
-func shardJournalPath(out string, s clc.Shard) string {
-	base := strings.TrimSuffix(out, filepath.Ext(out))
-	return fmt.Sprintf("%s.shard-%d-of-%d.journal.jsonl", base, s.Index+1, s.Count)
 }
 
 // reportShard prints what a shard ran: a line for people or, with asJSON,

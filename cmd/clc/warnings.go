@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // Thresholds of clc fit's warnings about the law (README "Troubleshooting").
@@ -32,8 +33,8 @@ func fitWarnings(fit *clc.FitFile) []string {
 		return out
 	}
 	if ratio := p.LRHigh / p.LRLow; ratio > wideBandRatio {
-		out = append(out, fmt.Sprintf("wide interval: the 95%% band of the rate at N = %d, [%s, %s], spans a factor %.1f; more seeds (--seeds), more or larger fractions, or a finer grid (--lr-points) narrow it",
-			p.N, g3(p.LRLow), g3(p.LRHigh), ratio))
+		out = append(out, fmt.Sprintf("wide interval: the 95%% band of the rate at N = %d, [%s, %s], spans a factor %s; more seeds (--seeds), more or larger fractions, or a finer grid (--lr-points) narrow it",
+			p.N, g3(p.LRLow), g3(p.LRHigh), numfmt.Sig(ratio, 2, 0.1)))
 	}
 	if e := law.Extrapolation; e != nil && math.Abs(e.Sigma) > missSigmas {
 		out = append(out, fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ); the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",

@@ -88,14 +88,14 @@ type journalLine struct {
 
 // PlanRecord is a journal's record of the sweep that wrote it: the data,
 // the configuration with its whole grid, and the share of the plan this
-// process ran. clc merge reads it to check that journals belong to one plan
+// process ran. A merge reads it to check that journals belong to one plan
 // and to list the trials the plan needs.
 type PlanRecord struct {
 	Tool    string      `json:"tool"`
 	Dataset DatasetInfo `json:"dataset"`
 	Config  SweepConfig `json:"config"`
-	// Shard is "i/n" when the process ran one share of the plan (clc fit
-	// --shard), empty for the whole plan.
+	// Shard is "i/n" when the process ran one share of the plan (a shard,
+	// shard), empty for the whole plan.
 	Shard string `json:"shard,omitempty"`
 	// Trials is the number of trials in the process's share.
 	Trials int `json:"trials"`
@@ -147,13 +147,13 @@ func OpenJournal(path string) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, inputerr.New("cannot open journal %s: %v", path, inputerr.PathCause(err)).
-			WithHint("choose another --journal path")
+			WithHint("choose another %v path", paramJournal)
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
 		if errors.Is(err, errLocked) {
 			return nil, inputerr.New("journal %s is in use by another clc process", path).
-				WithHint("wait for it to finish, or give each concurrent sweep its own --journal")
+				WithHint("wait for it to finish, or give each concurrent sweep its own %v", paramJournal)
 		}
 		return nil, fmt.Errorf("clc: locking journal %s: %w", path, err)
 	}
@@ -176,7 +176,7 @@ func OpenJournal(path string) (*Journal, error) {
 }
 
 // ReadJournal loads the journal at path without changing it (a torn last
-// line is ignored, not cut off): clc merge reads journals that other
+// line is ignored, not cut off): a merge reads journals that other
 // processes may still be writing.
 func ReadJournal(path string) (*Journal, error) {
 	f, err := os.Open(path)
@@ -200,7 +200,7 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull || (len(line) > maxJournalLine) {
 			return 0, inputerr.At(j.path, lineNo, 0, "journal line longer than %d bytes", maxJournalLine).
-				WithHint("this is not a clc journal, or it is damaged: delete it or pass another --journal")
+				WithHint("this is not a clc journal, or it is damaged: delete it or pass another %v", paramJournal)
 		}
 		if err == io.EOF {
 			if len(line) > 0 {
@@ -230,7 +230,7 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 					return off, nil
 				}
 				return 0, inputerr.At(j.path, lineNo, 0, "not a clc journal entry").
-					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another --journal")
+					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another %v", paramJournal)
 			}
 			t := Trial{
 				TrialSpec: TrialSpec{Fraction: jl.Fraction, N: jl.N, LR: jl.LR, Seed: jl.Seed},

@@ -41,7 +41,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		plans := j.Plans()
 		if len(plans) == 0 {
 			return nil, inputerr.New("%s has no plan record (a journal of clc 0.1 before sharding, or not a journal)", j.Path()).
-				WithHint("run the clc fit command that wrote it once more with the same flags: it reuses every recorded trial and adds the record")
+				WithHint("run the %v command that wrote it once more with the same settings: it reuses every recorded trial and adds the record", inputerr.Command("fit"))
 		}
 		last := plans[len(plans)-1]
 		if i == 0 {
@@ -50,7 +50,7 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		}
 		if diff := planDifference(first, last); diff != "" {
 			return nil, inputerr.At(j.Path(), last.Line, 0, "belongs to another plan than %s: %s", journals[0].Path(), diff).
-				WithHint("merge only the journals of one clc fit command line (the same data, flags and grid)")
+				WithHint("merge only the journals of one %v command line (the same data, settings and grid)", inputerr.Command("fit"))
 		}
 	}
 	cfg := first.Config
@@ -166,4 +166,62 @@ func shardCoverage(journals []*Journal) (seen, missing []string) {
 		}
 	}
 	return seen, missing
+}
+
+// MergeOptions configure Merge.
+type MergeOptions struct {
+	Tool string // the program writing the fit, e.g. "clc 0.1.0"
+	// AllowPartial fits the recorded trials even when some of the plan's
+	// are missing; the fit then records how many (FitFile.MissingTrials).
+	AllowPartial bool
+}
+
+// MergeResult is a merge of journals and the fit completed from them.
+type MergeResult struct {
+	Merged *Merged
+	Fit    *FitFile
+}
+
+// MissingTrialsError is a merge whose journals lack some of the plan's
+// trials (and maybe whole shards).
+type MissingTrialsError struct {
+	Missing       []TrialSpec
+	MissingShards []string // shares of an n-way split without a journal, "2/3"
+	Total         int      // the plan's trials
+}
+
+func (e *MissingTrialsError) Error() string {
+	msg := fmt.Sprintf("%d of %d trials of the plan are missing", len(e.Missing), e.Total)
+	if len(e.MissingShards) > 0 {
+		msg += fmt.Sprintf(" (no journal of shard %s)", strings.Join(e.MissingShards, ", "))
+	}
+	return msg
+}
+
+// Merge reads the journals at paths, merges them (see MergeJournals) and
+// completes the fit from their trials (see Complete), exactly as a single
+// sweep of the plan would. Missing trials are a *MissingTrialsError unless
+// o.AllowPartial; the result then still holds the merge (and the fit
+// before completion), so a front end can list what is missing.
+func Merge(paths []string, o MergeOptions) (*MergeResult, error) {
+	journals := make([]*Journal, len(paths))
+	for i, p := range paths {
+		j, err := ReadJournal(p)
+		if err != nil {
+			return nil, err
+		}
+		journals[i] = j
+	}
+	m, err := MergeJournals(journals)
+	if err != nil {
+		return nil, err
+	}
+	r := &MergeResult{Merged: m, Fit: NewFitFile(o.Tool, m.Plan.Dataset, m.Plan.Config, m.Trials)}
+	if len(m.Missing) > 0 {
+		if !o.AllowPartial {
+			return r, &MissingTrialsError{Missing: m.Missing, MissingShards: m.MissingShards, Total: len(m.Specs)}
+		}
+		r.Fit.MissingTrials = len(m.Missing)
+	}
+	return r, Complete(r.Fit)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // ParseFractions parses a comma-separated list of dataset fractions, each a
@@ -17,13 +18,13 @@ import (
 func ParseFractions(s string) ([]float64, []string, error) {
 	parts := splitList(s)
 	if len(parts) > 0 && len(parts) != len(strings.Split(s, ",")) {
-		return nil, nil, inputerr.New("--fractions %q has an empty item", s).WithHint("separate fractions with single commas, e.g. 1/8,1/4")
+		return nil, nil, inputerr.New("%v %q has an empty item", paramFractions, s).WithHint("separate fractions with single commas, e.g. 1/8,1/4")
 	}
 	if len(parts) > maxListItems {
-		return nil, nil, inputerr.New("--fractions has %d items (at most %d)", len(parts), maxListItems)
+		return nil, nil, inputerr.New("%v has %d items (at most %d)", paramFractions, len(parts), maxListItems)
 	}
 	if len(parts) == 0 {
-		return nil, nil, inputerr.New("--fractions is empty").WithHint("give a list such as 1/32,1/16,1/8,1/4")
+		return nil, nil, inputerr.New("%v is empty", paramFractions).WithHint("give a list such as 1/32,1/16,1/8,1/4")
 	}
 	type frac struct {
 		v    float64
@@ -76,13 +77,13 @@ func parseRatio(p string) (float64, bool) {
 func ParseRates(s string) ([]float64, error) {
 	parts := splitList(s)
 	if len(parts) > 0 && len(parts) != len(strings.Split(s, ",")) {
-		return nil, inputerr.New("--lrs %q has an empty item", s).WithHint("separate rates with single commas, e.g. 0.01,0.03,0.1")
+		return nil, inputerr.New("%v %q has an empty item", paramLRs, s).WithHint("separate rates with single commas, e.g. 0.01,0.03,0.1")
 	}
 	if len(parts) > maxListItems {
-		return nil, inputerr.New("--lrs has %d items (at most %d)", len(parts), maxListItems)
+		return nil, inputerr.New("%v has %d items (at most %d)", paramLRs, len(parts), maxListItems)
 	}
 	if len(parts) == 0 {
-		return nil, inputerr.New("--lrs is empty")
+		return nil, inputerr.New("%v is empty", paramLRs)
 	}
 	var lrs []float64
 	for _, p := range parts {
@@ -101,11 +102,11 @@ func ParseRates(s string) ([]float64, error) {
 	sort.Float64s(lrs)
 	for i := 1; i < len(lrs); i++ {
 		if lrs[i] == lrs[i-1] {
-			return nil, inputerr.New("learning rate %g appears twice in --lrs", lrs[i])
+			return nil, inputerr.New("learning rate %g appears twice in %v", lrs[i], paramLRs)
 		}
 	}
 	if len(lrs) < 3 {
-		return nil, inputerr.New("--lrs has %d rates; the optimum search needs at least 3", len(lrs))
+		return nil, inputerr.New("%v has %d rates; the optimum search needs at least 3", paramLRs, len(lrs))
 	}
 	return lrs, nil
 }
@@ -117,13 +118,14 @@ func ParseRates(s string) ([]float64, error) {
 func LogGrid(lo, hi float64, points int) ([]float64, error) {
 	switch {
 	case !(lo > 0) || math.IsInf(lo, 0):
-		return nil, inputerr.New("--lr-min %g must be a finite positive number", lo)
+		return nil, inputerr.New("%v %g must be a finite positive number", paramLRMin, lo)
 	case !(hi > 0) || math.IsInf(hi, 0):
-		return nil, inputerr.New("--lr-max %g must be a finite positive number", hi)
+		return nil, inputerr.New("%v %g must be a finite positive number", paramLRMax, hi)
 	case lo >= hi:
-		return nil, inputerr.New("--lr-min %g is not below --lr-max %g", lo, hi).WithHint("the grid runs from --lr-min up to --lr-max, e.g. --lr-min 1e-4 --lr-max 1")
+		return nil, inputerr.New("%v %g is not below %v %g", paramLRMin, lo, paramLRMax, hi).
+			WithHint("the grid runs from %v up to %v, e.g. %v 1e-4 %v 1", paramLRMin, paramLRMax, paramLRMin, paramLRMax)
 	case points < 3:
-		return nil, inputerr.New("--lr-points %d is too few; the optimum search needs at least 3", points)
+		return nil, inputerr.New("%v %d is too few; the optimum search needs at least 3", paramLRPoints, points)
 	}
 	a, b := math.Log10(lo), math.Log10(hi)
 	g := make([]float64, points)
@@ -134,7 +136,20 @@ func LogGrid(lo, hi float64, points int) ([]float64, error) {
 	return g, nil
 }
 
-// maxListItems bounds the items of --fractions and --lrs.
+// The settings this package's messages name.
+const (
+	paramFractions inputerr.Param = "fractions"
+	paramLRs       inputerr.Param = "lrs"
+	paramLRMin     inputerr.Param = "lr_min"
+	paramLRMax     inputerr.Param = "lr_max"
+	paramLRPoints  inputerr.Param = "lr_points"
+	paramSeeds     inputerr.Param = "seeds"
+	paramBatchSize inputerr.Param = "batch_size"
+	paramJournal   inputerr.Param = "journal"
+	paramShard     inputerr.Param = "shard"
+)
+
+// maxListItems bounds the items of the fraction and rate lists.
 const maxListItems = 1000
 
 func splitList(s string) []string {
@@ -160,17 +175,17 @@ type Plan struct {
 // batch) and that the fractions map to distinct sizes.
 func NewPlan(nFull int, fractions []float64, lrs []float64, seeds, minRows int) (Plan, error) {
 	if seeds < 1 {
-		return Plan{}, inputerr.New("--seeds %d must be at least 1", seeds)
+		return Plan{}, inputerr.New("%v %d must be at least 1", paramSeeds, seeds)
 	}
 	p := Plan{NFull: nFull, Fractions: fractions, LRs: lrs, Seeds: seeds}
 	for i, f := range fractions {
 		n := int(math.Round(f * float64(nFull)))
 		if n < minRows {
-			return Plan{}, inputerr.New("fraction %s leaves %d of %d training rows, fewer than one batch of %d", fmtFrac(f), n, nFull, minRows).
-				WithHint("use larger fractions or a smaller --batch-size")
+			return Plan{}, inputerr.New("fraction %s leaves %d of %d training rows, fewer than one batch of %d", FormatFraction(f), n, nFull, minRows).
+				WithHint("use larger fractions or a smaller %v", paramBatchSize)
 		}
 		if i > 0 && n == p.Sizes[i-1] {
-			return Plan{}, inputerr.New("fractions %s and %s both give %d rows", fmtFrac(fractions[i-1]), fmtFrac(f), n)
+			return Plan{}, inputerr.New("fractions %s and %s both give %d rows", FormatFraction(fractions[i-1]), FormatFraction(f), n)
 		}
 		p.Sizes = append(p.Sizes, n)
 	}
@@ -190,15 +205,23 @@ func (p Plan) Specs() []TrialSpec {
 	return specs
 }
 
-// fmtFrac writes a fraction as 1/k when it is one, else as a decimal.
-func fmtFrac(f float64) string {
-	if k := math.Round(1 / f); k >= 1 && 1/k == f {
-		return "1/" + strconv.FormatFloat(k, 'f', -1, 64)
+// FormatFraction writes a fraction compactly: 1/k when it is the
+// reciprocal of a whole number k (to 1e-9 relative), else its shortest
+// decimal form. SweepConfig.FractionLabel prefers the user's own text.
+func FormatFraction(f float64) string {
+	if f > 0 && f < 1 {
+		k := 1 / f
+		if r := math.Round(k); math.Abs(k-r) < 1e-9*k {
+			return "1/" + strconv.FormatFloat(r, 'f', 0, 64)
+		}
 	}
-	return strconv.FormatFloat(f, 'g', 6, 64)
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// Trials is the number of the plan's trials.
+func (p Plan) Trials() int { return len(p.Fractions) * len(p.LRs) * p.Seeds }
 
 // String describes the plan in one line.
 func (p Plan) String() string {
-	return fmt.Sprintf("%d fractions × %d rates × %d seeds = %d trials", len(p.Fractions), len(p.LRs), p.Seeds, len(p.Fractions)*len(p.LRs)*p.Seeds)
+	return fmt.Sprintf("%d fractions × %d rates × %s = %d trials", len(p.Fractions), len(p.LRs), numfmt.Count(p.Seeds, "seed", "seeds"), p.Trials())
 }

@@ -24,15 +24,18 @@ func TestParseFractions(t *testing.T) {
 		{in: "5/4", err: `fraction "5/4" is outside (0, 1]`},
 		{in: "abc", err: `fraction "abc" is not a number or ratio`},
 		{in: "1/0", err: `fraction "1/0" is not a number or ratio`},
-		{in: " , ", err: "--fractions is empty"},
-		{in: ",1/2", err: `--fractions ",1/2" has an empty item`},
-		{in: "", err: "--fractions is empty"},
+		{in: " , ", err: "fractions is empty"},
+		{in: ",1/2", err: `fractions ",1/2" has an empty item`},
+		{in: "", err: "fractions is empty"},
 	}
 	for _, c := range cases {
 		vals, texts, err := ParseFractions(c.in)
 		if c.err != "" {
 			if _, ok := inputerr.As(err); !ok || err.Error() != c.err {
 				t.Errorf("ParseFractions(%q) error = %v, want input error %q", c.in, err, c.err)
+			}
+			if ie, _ := inputerr.As(err); strings.HasPrefix(c.err, "fractions") && ie.Param != "fractions" {
+				t.Errorf("ParseFractions(%q) names the setting %q, want fractions", c.in, ie.Param)
 			}
 			continue
 		}
@@ -82,9 +85,9 @@ func TestLogGrid(t *testing.T) {
 	}{
 		{1, 0.1, 5, "is not below"},
 		{0.1, 0.1, 5, "is not below"},
-		{0, 1, 5, "--lr-min 0 must be a finite positive number"},
+		{0, 1, 5, "lr_min 0 must be a finite positive number"},
 		{1e-3, 1, 2, "too few"},
-		{1e-3, math.Inf(1), 5, "--lr-max +Inf must be a finite positive number"},
+		{1e-3, math.Inf(1), 5, "lr_max +Inf must be a finite positive number"},
 	} {
 		if _, err := LogGrid(c.lo, c.hi, c.n); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LogGrid(%g, %g, %d) error = %v, want %q", c.lo, c.hi, c.n, err, c.want)
@@ -165,4 +168,21 @@ func FuzzParseRates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFormatFraction(t *testing.T) {
+	for f, want := range map[float64]string{
+		1.0 / 32: "1/32", 0.5: "1/2", 1.0 / 3: "1/3", 1: "1", 0.3: "0.3", 0.75: "0.75", 0.0625: "1/16",
+	} {
+		if got := FormatFraction(f); got != want {
+			t.Errorf("FormatFraction(%v) = %q, want %q", f, got, want)
+		}
+	}
+	c := SweepConfig{Fractions: []float64{0.25, 0.5}, FractionText: []string{"0.25", ""}}
+	if got := c.FractionLabel(0.25); got != "0.25" {
+		t.Errorf("FractionLabel(0.25) = %q, want the user's text 0.25", got)
+	}
+	if got := c.FractionLabel(0.5); got != "1/2" {
+		t.Errorf("FractionLabel(0.5) without text = %q, want 1/2", got)
+	}
 }

@@ -2,6 +2,7 @@ package clc
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,21 +19,33 @@ type Shard struct {
 // String writes the shard as "i/n" with i counted from 1.
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index+1, s.Count) }
 
-// maxShards bounds --shard's count: beyond it a typo is likelier than a plan.
+// maxShards bounds a shard's count: beyond it a typo is likelier than a plan.
 const maxShards = 1 << 20
 
-// ParseShard reads "i/n" (1 ≤ i ≤ n), as in --shard 2/3.
+// ParseShard reads "i/n" (1 ≤ i ≤ n), e.g. "2/3".
 func ParseShard(text string) (Shard, error) {
 	i, n, ok := strings.Cut(strings.TrimSpace(text), "/")
 	a, aerr := strconv.Atoi(strings.TrimSpace(i))
 	b, berr := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || aerr != nil || berr != nil {
-		return Shard{}, inputerr.New("--shard %q is not i/n", text).WithHint("e.g. --shard 2/3 runs the second of three shares of the plan")
+		return Shard{}, inputerr.New("%v %q is not i/n", paramShard, text).WithHint("e.g. %v 2/3 runs the second of three shares of the plan", paramShard)
 	}
 	if b < 1 || b > maxShards || a < 1 || a > b {
-		return Shard{}, inputerr.New("--shard %q: i must be between 1 and n, n between 1 and %d", text, maxShards)
+		return Shard{}, inputerr.New("%v %q: i must be between 1 and n, n between 1 and %d", paramShard, text, maxShards)
 	}
 	return Shard{Index: a - 1, Count: b}, nil
+}
+
+// JournalPath is the default journal of a fit written to out: out's name
+// with its extension replaced by .journal.jsonl, or for shard s by
+// .shard-i-of-n.journal.jsonl, so that shards sharing a directory never
+// share a journal.
+func JournalPath(out string, s *Shard) string {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	if s == nil {
+		return base + ".journal.jsonl"
+	}
+	return fmt.Sprintf("%s.shard-%d-of-%d.journal.jsonl", base, s.Index+1, s.Count)
 }
 
 // ShardUnits is how many independent units of work a plan splits into: one

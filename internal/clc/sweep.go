@@ -90,7 +90,7 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 					if err != nil {
 						mu.Lock()
 						if firstErr == nil {
-							firstErr = fmt.Errorf("clc: trial fraction %g lr %g seed %d: %w", spec.Fraction, spec.LR, spec.Seed, err)
+							firstErr = &TrialFailedError{Spec: spec, Err: err}
 							cancel()
 						}
 						mu.Unlock()
@@ -162,7 +162,7 @@ func prunedTrial(spec TrialSpec) Trial {
 	return Trial{TrialSpec: spec, ValidLoss: math.Inf(1), TrainLoss: math.Inf(1), Diverged: true, Pruned: true}
 }
 
-func trialFrom(spec TrialSpec, r train.Result) Trial {
+func trialFrom(spec TrialSpec, r Outcome) Trial {
 	return Trial{
 		TrialSpec:     spec,
 		Steps:         r.Steps,
@@ -203,15 +203,26 @@ func (b *BuiltinTrainer) Multipliers(n int) ([]float64, error) {
 	return s.Rates, nil
 }
 
+// CheckSizes reports a shape that cannot be laid over the run at one of
+// the plan's dataset sizes (e.g. a warmup longer than the run).
+func (b *BuiltinTrainer) CheckSizes(sizes []int) error {
+	for _, n := range sizes {
+		if _, err := b.Multipliers(n); err != nil {
+			return fmt.Errorf("fraction with N = %d: %w", n, err)
+		}
+	}
+	return nil
+}
+
 // Train runs one trial: the first spec.N training rows, rate spec.LR (the
 // mean rate with a Shape), seed spec.Seed.
-func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (train.Result, error) {
+func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (Outcome, error) {
 	cfg := b.Config
 	cfg.LR = spec.LR
 	cfg.Seed = uint64(spec.Seed)
 	m, err := b.Multipliers(spec.N)
 	if err != nil {
-		return train.Result{}, err
+		return Outcome{}, err
 	}
 	if m != nil {
 		lr := spec.LR
@@ -222,7 +233,10 @@ func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (train.Resul
 	if res.Seconds == 0 {
 		res.Seconds = time.Since(start).Seconds()
 	}
-	return res, err
+	return Outcome{
+		ValidLoss: res.ValidLoss, TrainLoss: res.TrainLoss, ValidAccuracy: res.ValidAccuracy,
+		Steps: res.Steps, Diverged: res.Diverged, Seconds: res.Seconds,
+	}, err
 }
 
 // finiteOrZero maps NaN (accuracy of a regression) and ±Inf to 0, so they

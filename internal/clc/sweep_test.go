@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/clc-tools/clc/internal/scaling"
-	"github.com/clc-tools/clc/internal/train"
 )
 
 // bowlTrainer is a synthetic Trainer whose validation loss is a parabola in
@@ -25,21 +24,21 @@ type bowlTrainer struct {
 	failAt   int64 // return an error on this call number (1-based), 0 = never
 }
 
-func (b *bowlTrainer) Train(ctx context.Context, s TrialSpec) (train.Result, error) {
+func (b *bowlTrainer) Train(ctx context.Context, s TrialSpec) (Outcome, error) {
 	n := b.calls.Add(1)
 	if b.failAt > 0 && n == b.failAt {
-		return train.Result{}, errors.New("boom")
+		return Outcome{}, errors.New("boom")
 	}
 	if err := ctx.Err(); err != nil {
-		return train.Result{}, err
+		return Outcome{}, err
 	}
 	opt := math.Log10(b.k) + b.alpha*math.Log10(float64(s.N))
 	d := math.Log10(s.LR) - opt
 	steps := 3 * (s.N / 10)
 	if d > math.Log10(30) {
-		return train.Result{ValidLoss: math.Inf(1), Diverged: true, Steps: 1}, nil
+		return Outcome{ValidLoss: math.Inf(1), Diverged: true, Steps: 1}, nil
 	}
-	return train.Result{ValidLoss: 1 + d*d + 0.01*float64(s.Seed), TrainLoss: 1, Steps: steps}, nil
+	return Outcome{ValidLoss: 1 + d*d + 0.01*float64(s.Seed), TrainLoss: 1, Steps: steps}, nil
 }
 
 func TestRunSweepSameResultsForAnyWorkers(t *testing.T) {

@@ -1,8 +1,12 @@
-// Package clc runs learning-rate sweeps over nested dataset fractions, finds the
-// optimal rate per fraction, fits the power law η*(N) = k·N^α, and derives the
-// cumulative-learning constant C(N) = η*(N)·T(N).
+// Package clc is clc's pipeline: it plans a learning-rate sweep over nested
+// dataset fractions, runs its trials on a Trainer (reusing those a journal
+// already holds, or one shard's share of them), merges the journals of a
+// sharded sweep, and completes a fit: the optimal rate per fraction, the
+// power law η*(N) = k·N^α, the cumulative-learning constant
+// C(N) = η*(N)·T(N) and the prediction at the full size (the statistics are
+// package scaling's). It also owns the fit file and the journal formats.
 //
-// Definitions (see DESIGN.md §1):
+// Definitions (see docs/design.md, "The method"):
 //
 //   - A fraction f ∈ (0, 1] trains on N = round(f·N_full) rows, a prefix of one
 //     seeded permutation of the training rows, so fractions are nested.
@@ -12,11 +16,7 @@
 //   - At the optimum with a constant rate, C(N) = η*(N)·T(N).
 package clc
 
-import (
-	"context"
-
-	"github.com/clc-tools/clc/internal/train"
-)
+import "context"
 
 // TrialSpec identifies one trial of a sweep.
 type TrialSpec struct {
@@ -35,14 +35,24 @@ type Trial struct {
 	ValidAccuracy float64 `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
 	Diverged      bool    `yaml:"diverged" json:"diverged"`
 	// Pruned marks a trial that did not run because a smaller rate at the
-	// same N and seed diverged (clc fit --prune); it counts as diverged.
+	// same N and seed diverged (Grid.Prune); it counts as diverged.
 	Pruned  bool    `yaml:"pruned,omitempty" json:"pruned,omitempty"`
 	Seconds float64 `yaml:"seconds" json:"seconds"`
 }
 
+// Outcome is what training one trial measured.
+type Outcome struct {
+	ValidLoss     float64 // final validation loss; +Inf when the run diverged
+	TrainLoss     float64 // mean batch loss of the last epoch; NaN when unknown
+	ValidAccuracy float64 // classification accuracy in [0, 1]; NaN when unknown
+	Steps         int     // optimizer steps taken (fewer when it diverged)
+	Diverged      bool
+	Seconds       float64 // wall time
+}
+
 // Trainer runs one trial. Implementations must be safe for concurrent use and
-// deterministic: the result depends only on the spec and the trainer's fixed
+// deterministic: the outcome depends only on the spec and the trainer's fixed
 // configuration and data.
 type Trainer interface {
-	Train(ctx context.Context, spec TrialSpec) (train.Result, error)
+	Train(ctx context.Context, spec TrialSpec) (Outcome, error)
 }

@@ -11,7 +11,7 @@ import (
 
 // TestTorchExample runs examples/torch_trainer.py through the trainer. It is
 // opt-in: set CLC_TEST_TORCH_DATA to a directory holding fashion-train.csv
-// and fashion-test.csv (see bench/fashion_mnist_csv.sh); it needs
+// and fashion-test.csv (see scripts/fashion-mnist-csv.sh); it needs
 // /usr/bin/python3 with python3-torch and python3-pandas.
 func TestTorchExample(t *testing.T) {
 	data := os.Getenv("CLC_TEST_TORCH_DATA")

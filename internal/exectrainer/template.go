@@ -86,8 +86,8 @@ func parseTemplate(s string) (template, error) {
 		}
 		name := s[i+1 : j]
 		if !isPlaceholder(name) {
-			return nil, inputerr.New("--exec: unknown placeholder {%s}", name).
-				WithHint("%s", "known placeholders: {"+strings.Join(placeholderNames, "}, {")+"}; write ${"+name+"} for a shell variable with --exec-shell")
+			return nil, inputerr.New("%v: unknown placeholder {%s}", paramExec, name).
+				WithHint("known placeholders: {%s}; write ${%s} for a shell variable with %v", strings.Join(placeholderNames, "}, {"), name, paramExecShell)
 		}
 		if lit < i {
 			t = append(t, segment{lit: s[lit:i]})

@@ -1,5 +1,5 @@
-// Package exectrainer runs each trial of a sweep as an external command (clc
-// fit --exec), so clc can tune training written in any framework.
+// Package exectrainer runs each trial of a sweep as an external command (the
+// user's training script), so clc can tune training written in any framework.
 //
 // # Command
 //
@@ -23,7 +23,7 @@
 //	{batch_size}  Config.BatchSize
 //	{trial}       a stable id "n<N>-lr<lr>-s<seed>", e.g. n1875-lr0.1-s0
 //	              (only [0-9a-z.+-]: safe in file names)
-//	{data}        Config.Data, the data file given to clc fit (if any)
+//	{data}        Config.Data, the data file given to the fit (if any)
 //
 // The same values are in the environment as CLC_LR, CLC_FRACTION, CLC_N,
 // CLC_SEED, CLC_EPOCHS, CLC_BATCH_SIZE, CLC_TRIAL and CLC_DATA (CLC_EPOCHS
@@ -76,18 +76,26 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
-	"github.com/clc-tools/clc/internal/train"
+)
+
+// The settings this package's messages name.
+const (
+	paramExec      inputerr.Param = "exec"
+	paramExecShell inputerr.Param = "exec_shell"
+	paramRetries   inputerr.Param = "retries"
+	paramTimeout   inputerr.Param = "timeout"
+	paramData      inputerr.Param = "data"
 )
 
 // Config configures a Trainer. The zero value of each optional field means
 // its default.
 type Config struct {
-	Command           string        // the --exec template
-	Shell             bool          // --exec-shell: run the substituted string with sh -c
+	Command           string        // the command template
+	Shell             bool          // run the substituted string with sh -c
 	Epochs, BatchSize int           // for {epochs}, {batch_size} and the default step count
 	Timeout           time.Duration // per attempt; 0 = none
 	Retries           int           // extra attempts after a non-zero exit
-	Data              string        // for {data}: the data file given to clc fit ("" = none)
+	Data              string        // for {data}: the data file given to the fit ("" = none)
 	Dir               string        // working directory ("" = current)
 	Env               []string      // base environment (nil = os.Environ())
 }
@@ -112,13 +120,13 @@ const (
 // New parses and validates cfg.Command.
 func New(cfg Config) (*Trainer, error) {
 	if strings.TrimSpace(cfg.Command) == "" {
-		return nil, inputerr.New("--exec: empty command").WithHint("give the training command, e.g. --exec 'python3 train.py --lr {lr} --n {n}'")
+		return nil, inputerr.New("%v: empty command", paramExec).WithHint("give the training command with placeholders, e.g. 'python3 train.py {lr} {n} {seed}'")
 	}
 	if cfg.Retries < 0 {
-		return nil, inputerr.New("--retries must be ≥ 0, got %d", cfg.Retries)
+		return nil, inputerr.New("%v must be ≥ 0, got %d", paramRetries, cfg.Retries)
 	}
 	if cfg.Timeout < 0 {
-		return nil, inputerr.New("--timeout must be ≥ 0, got %v", cfg.Timeout)
+		return nil, inputerr.New("%v must be ≥ 0, got %v", paramTimeout, cfg.Timeout)
 	}
 	t := &Trainer{cfg: cfg}
 	var all []template
@@ -133,9 +141,9 @@ func New(cfg Config) (*Trainer, error) {
 		words, err := splitArgs(cfg.Command)
 		if err != nil {
 			if errors.Is(err, errEmpty) {
-				return nil, inputerr.New("--exec: empty command")
+				return nil, inputerr.New("%v: empty command", paramExec)
 			}
-			return nil, inputerr.New("--exec: %v", err).WithHint("quote arguments with spaces as in a shell: 'it'\\''s here' or \"a \\\"b\\\"\"")
+			return nil, inputerr.New("%v: %v", paramExec, err).WithHint("quote arguments with spaces as in a shell: 'it'\\''s here' or \"a \\\"b\\\"\"")
 		}
 		for _, w := range words {
 			tpl, err := parseTemplate(w)
@@ -146,25 +154,25 @@ func New(cfg Config) (*Trainer, error) {
 		}
 		all = t.argv
 		if len(t.argv[0]) == 0 {
-			return nil, inputerr.New("--exec: empty command name")
+			return nil, inputerr.New("%v: empty command name", paramExec)
 		}
 		if len(t.argv[0]) == 1 && t.argv[0][0].ph == "" {
 			if _, err := exec.LookPath(t.argv[0][0].lit); err != nil && !strings.ContainsRune(t.argv[0][0].lit, os.PathSeparator) {
-				return nil, inputerr.New("--exec: command %q not found in PATH", t.argv[0][0].lit).
-					WithHint("give the full path of the program, or use --exec-shell to run a shell command line")
+				return nil, inputerr.New("%v: command %q not found in PATH", paramExec, t.argv[0][0].lit).
+					WithHint("give the full path of the program, or use %v to run a shell command line", paramExecShell)
 			}
 		}
 	}
 	for _, tpl := range all {
 		if tpl.uses("epochs") && cfg.Epochs <= 0 {
-			return nil, inputerr.New("--exec uses {epochs} but the epoch count is not set")
+			return nil, inputerr.New("%v uses {epochs} but the epoch count is not set", paramExec)
 		}
 		if tpl.uses("data") && cfg.Data == "" {
-			return nil, inputerr.New("--exec uses {data} but no data file was given").
-				WithHint("give the data file: clc fit DATA --exec '...{data}...'")
+			return nil, inputerr.New("%v uses {data} but no data file was given", paramExec).
+				WithHint("give the data file (%v)", paramData)
 		}
 		if tpl.uses("batch_size") && cfg.BatchSize <= 0 {
-			return nil, inputerr.New("--exec uses {batch_size} but the batch size is not set")
+			return nil, inputerr.New("%v uses {batch_size} but the batch size is not set", paramExec)
 		}
 	}
 	return t, nil
@@ -243,10 +251,10 @@ type TrialError struct {
 	Err        error  // the cause: start failure, *exec.ExitError, or the output parse error
 }
 
-// Error is one line: the trial, what happened, and the last line of stderr.
+// Error is one line: what happened and the last line of stderr. The trial
+// itself is named by the sweep that ran it (Spec holds it).
 func (e *TrialError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "trial n=%d lr=%s seed=%d: ", e.Spec.N, formatFloat(e.Spec.LR), e.Spec.Seed)
 	attempts := fmt.Sprintf("%d attempt", e.Attempts)
 	if e.Attempts != 1 {
 		attempts += "s"
@@ -356,22 +364,22 @@ func (t *Trainer) run(ctx context.Context, spec clc.TrialSpec) attempt {
 
 // Train runs the command for spec and parses its result. See the package
 // documentation for the protocol, retries and errors.
-func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (train.Result, error) {
+func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (clc.Outcome, error) {
 	var a attempt
 	attempts := 0
 	for {
 		attempts++
 		a = t.run(ctx, spec)
 		if err := ctx.Err(); err != nil {
-			return train.Result{}, fmt.Errorf("exectrainer: trial n=%d lr=%s seed=%d: %w", spec.N, formatFloat(spec.LR), spec.Seed, err)
+			return clc.Outcome{}, err
 		}
 		var exitErr *exec.ExitError
 		if a.err == nil || a.timedOut || !errors.As(a.err, &exitErr) || attempts > t.cfg.Retries {
 			break
 		}
 	}
-	fail := func(err error) (train.Result, error) {
-		return train.Result{}, &TrialError{
+	fail := func(err error) (clc.Outcome, error) {
+		return clc.Outcome{}, &TrialError{
 			Spec: spec, ExitCode: a.exitCode, TimedOut: a.timedOut, Timeout: t.cfg.Timeout,
 			Attempts: attempts, StderrTail: string(a.stderr), StdoutTail: lastBytes(a.stdout, stdoutShow), Err: err,
 		}
@@ -383,7 +391,7 @@ func (t *Trainer) Train(ctx context.Context, spec clc.TrialSpec) (train.Result, 
 	if err != nil {
 		return fail(err)
 	}
-	r := train.Result{
+	r := clc.Outcome{
 		ValidLoss:     out.loss,
 		TrainLoss:     out.trainLoss,
 		ValidAccuracy: out.accuracy,

@@ -108,7 +108,7 @@ func TestRetriesExhausted(t *testing.T) {
 	if te.ExitCode != 3 || te.Attempts != 2 || te.TimedOut || !strings.Contains(te.StderrTail, "traceback") {
 		t.Errorf("got %+v", te)
 	}
-	want := "trial n=1875 lr=0.1 seed=0: command exited with status 3 after 2 attempts: boom 2"
+	want := "command exited with status 3 after 2 attempts: boom 2" // the sweep names the trial
 	if err.Error() != want {
 		t.Errorf("Error() = %q\nwant      %q", err.Error(), want)
 	}
@@ -395,7 +395,7 @@ func TestNewErrors(t *testing.T) {
 		{Config{Command: "no-such-program-clc-test --lr {lr}"}, "not found in PATH"},
 		{Config{Command: "echo {epochs}"}, "{epochs}"},
 		{Config{Command: "echo {batch_size}", Epochs: 1}, "{batch_size}"},
-		{Config{Command: "echo", Retries: -1}, "--retries"},
+		{Config{Command: "echo", Retries: -1}, "retries must be ≥ 0"},
 	} {
 		_, err := New(c.cfg)
 		var ie *inputerr.Error

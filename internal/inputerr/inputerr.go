@@ -6,8 +6,8 @@
 // refers to a setting through a Param ("lr_min") and to an operation through
 // a Command ("fit"), passed as arguments of New, At or WithHint. Error()
 // writes them in neutral words; a front end re-renders the same message with
-// its own names (Render), e.g. the command line writes "--lr-min" and
-// "clc fit". The command layer maps an *Error anywhere in an error chain to
+// its own names (Render), e.g. the command line writes the flag of the
+// setting and the command's name. The command layer maps an *Error anywhere in an error chain to
 // exit code 2 and prints it as
 //
 //	clc: error: FILE:LINE:COL: MESSAGE

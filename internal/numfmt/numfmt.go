@@ -19,3 +19,24 @@ func Sig(v float64, digits int, plainFrom float64) string {
 	}
 	return s
 }
+
+// Fixed formats v with decimals digits after the point, writing a value
+// that rounds to zero as 0 without a sign ("0.000", never "-0.000").
+func Fixed(v float64, decimals int) string {
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if s[0] == '-' {
+		if r, _ := strconv.ParseFloat(s, 64); r == 0 {
+			s = s[1:]
+		}
+	}
+	return s
+}
+
+// Count writes n with its unit in the singular or the plural: "1 seed",
+// "3 seeds".
+func Count(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return strconv.Itoa(n) + " " + plural
+}

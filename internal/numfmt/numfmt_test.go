@@ -18,3 +18,24 @@ func TestSig(t *testing.T) {
 		}
 	}
 }
+
+func TestFixed(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		d    int
+		want string
+	}{{-0.0001, 3, "0.000"}, {-0.0006, 3, "-0.001"}, {0.1234, 2, "0.12"}, {-1.5, 1, "-1.5"}, {0, 2, "0.00"}} {
+		if got := Fixed(c.v, c.d); got != c.want {
+			t.Errorf("Fixed(%v, %d) = %q, want %q", c.v, c.d, got, c.want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	if got := Count(1, "seed", "seeds"); got != "1 seed" {
+		t.Errorf("Count(1) = %q", got)
+	}
+	if got := Count(0, "journal", "journals"); got != "0 journals" {
+		t.Errorf("Count(0) = %q", got)
+	}
+}

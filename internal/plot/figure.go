@@ -20,6 +20,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -165,7 +166,7 @@ func FitFigure(fit *clc.FitFile) (*Figure, error) {
 	if err != nil {
 		if errors.Is(err, errNoData) {
 			return nil, inputerr.New("the fit has no trials to plot").
-				WithHint("plot a fit file written by clc fit or clc merge")
+				WithHint("plot a fit file written by %v or %v", inputerr.Command("fit"), inputerr.Command("merge"))
 		}
 		return nil, err
 	}
@@ -246,16 +247,16 @@ func lossLabels(fit *clc.FitFile) LossLabels {
 // fitHeading describes the data and the sweep, leaving out what the fit
 // does not record: the data source in bold, then the rows, the model, the
 // optimizer, the budget and the grid. A fit trained by an external command
-// (config.model "exec") is "an --exec sweep" when it has no data file of
+// (config.model "exec") is "a sweep of an external trainer" when it has no data file of
 // its own (source "exec"), and a third line names the command, shortened
 // to the figure's width, instead of a model and an optimizer.
 func fitHeading(fit *clc.FitFile) []string {
 	d, c := fit.Dataset, fit.Config
 	exec := c.Model == "exec"
-	first := "clc fit"
+	first := "fit"
 	switch {
 	case exec && (d.Source == "" || d.Source == "exec"):
-		first += " of an --exec sweep"
+		first += " of an external trainer's sweep"
 	case d.Source != "":
 		first += " of " + d.Source
 	}
@@ -267,13 +268,13 @@ func fitHeading(fit *clc.FitFile) []string {
 	if c.Steps > 0 {
 		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
 	}
-	grid := fmt.Sprintf("%d fractions × %d rates × %d seeds", len(c.Fractions), len(c.LRs), c.Seeds)
+	grid := fmt.Sprintf("%d fractions × %d rates × %s", len(c.Fractions), len(c.LRs), numfmt.Count(c.Seeds, "seed", "seeds"))
 	if exec {
 		cmd := strings.Join(strings.Fields(c.Exec), " ")
 		if cmd == "" {
 			cmd = "(command not recorded)"
 		}
-		const lead = "trained by --exec: "
+		const lead = "trained by the command: "
 		return []string{first,
 			strings.Join([]string{data, budget, grid}, " · "),
 			lead + shorten(cmd, headingWidth-textStyle(sans, headingSize).Width(lead))}

@@ -185,12 +185,12 @@ func TestWriteFit(t *testing.T) {
 	}
 }
 
-// TestFitHeading: the heading of a built-in fit, and of an --exec fit,
+// TestFitHeading: the heading of a built-in fit, and of a fit trained by the user's command,
 // which names the command (shortened to the figure's width) and no empty
 // fields.
 func TestFitHeading(t *testing.T) {
 	fit := demoFit(t)
-	want := []string{"clc fit of demo:fashion-mnist-14x14-8k.csv.gz",
+	want := []string{"fit of demo:fashion-mnist-14x14-8k.csv.gz",
 		"7000 training rows (n_full), 1000 validation rows · mlp [64] relu, sgd, 3 epochs of batch 32 · 5 fractions × 13 rates × 2 seeds"}
 	if got := fitHeading(fit); !slices.Equal(got, want) {
 		t.Errorf("heading\n%q\nwant\n%q", got, want)
@@ -204,12 +204,12 @@ func TestFitHeading(t *testing.T) {
 		return fitHeading(f)
 	}
 	h := exec("exec", 0, cmd)
-	if len(h) != 3 || h[0] != "clc fit of an --exec sweep" ||
+	if len(h) != 3 || h[0] != "fit of an external trainer's sweep" ||
 		h[1] != "60000 training rows (n_full) · 3 epochs of batch 32 · 5 fractions × 13 rates × 2 seeds" {
 		t.Errorf("exec heading %q", h)
 	}
-	if !strings.HasPrefix(h[2], "trained by --exec: /usr/bin/python3 /work/main/examples/torch_trainer.py") ||
-		!strings.HasSuffix(h[2], " …") || !strings.HasPrefix(cmd, strings.TrimSuffix(strings.TrimPrefix(h[2], "trained by --exec: "), " …")) {
+	if !strings.HasPrefix(h[2], "trained by the command: /usr/bin/python3 /work/main/examples/torch_trainer.py") ||
+		!strings.HasSuffix(h[2], " …") || !strings.HasPrefix(cmd, strings.TrimSuffix(strings.TrimPrefix(h[2], "trained by the command: "), " …")) {
 		t.Errorf("command line %q, want a prefix of the command and …", h[2])
 	}
 	if w := textStyle(sans, headingSize).Width(h[2]); w > headingWidth {
@@ -221,8 +221,8 @@ func TestFitHeading(t *testing.T) {
 		}
 	}
 	h = exec("data/train.csv", 1000, "python train.py --lr {lr}")
-	if h[0] != "clc fit of data/train.csv" || !strings.HasPrefix(h[1], "60000 training rows (n_full), 1000 validation rows · ") ||
-		h[2] != "trained by --exec: python train.py --lr {lr}" {
+	if h[0] != "fit of data/train.csv" || !strings.HasPrefix(h[1], "60000 training rows (n_full), 1000 validation rows · ") ||
+		h[2] != "trained by the command: python train.py --lr {lr}" {
 		t.Errorf("exec heading with a data file %q", h)
 	}
 }

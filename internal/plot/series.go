@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/numfmt"
@@ -268,14 +267,8 @@ func findOptimum(fit *clc.FitFile, frac float64) (scaling.Optimum, bool) {
 }
 
 // fractionLabel is the fraction as the user gave it ("1/32"), or its
-// shortest decimal form.
-func fractionLabel(fit *clc.FitFile, frac float64) string {
-	c := fit.Config
-	if i := slices.Index(c.Fractions, frac); i >= 0 && i < len(c.FractionText) && c.FractionText[i] != "" {
-		return c.FractionText[i]
-	}
-	return strconv.FormatFloat(frac, 'g', -1, 64)
-}
+// shortest form.
+func fractionLabel(fit *clc.FitFile, frac float64) string { return fit.Config.FractionLabel(frac) }
 
 // Estimate is a value at one dataset size N with its 95% interval.
 type Estimate struct {
@@ -418,7 +411,7 @@ type ConstantData struct {
 	Verdict string  `json:"verdict"`
 	// From says what the line is: "mean" (C constant: the mean with the
 	// interval mean·(1 ± 1.96·CV/√n)) or "law" (C(N) = η*(N)·T(N) from
-	// the law, with its band), as clc predict and clc schedule use it;
+	// the law, with its band), as predictions and schedules use it;
 	// "" when there is no line.
 	From string `json:"from"`
 	// Line is C(N) with its 95% band over the fitted sizes, Extrapolation

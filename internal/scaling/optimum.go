@@ -31,7 +31,7 @@ type OptimumOptions struct {
 // fraction present in trials. The result is sorted by fraction, ascending.
 //
 // At each fraction the loss at a rate η is the mean validation loss over
-// seeds, and +Inf when any seed diverged (as bench/torch_peer.py does):
+// seeds, and +Inf when any seed diverged (as scripts/compare_peer.py does):
 //
 //	L(η) = (1/S) Σ_s ValidLoss(η, s)
 //

@@ -3,7 +3,7 @@
 // PyTorch-compatible SGD, momentum and Adam optimizers, and a full-batch training
 // loop with divergence detection.
 //
-// Conventions (mirrored by shared/bench/torch_peer.py so results compare):
+// Conventions (mirrored by scripts/torch_peer.py so results compare):
 // features are z-scored with the statistics of all training rows (std 0 → 1);
 // regression targets are standardized the same way; weights and biases start
 // ~ U(-1/√fan_in, 1/√fan_in) as in PyTorch's nn.Linear; losses are means over

@@ -1,0 +1,265 @@
+package clc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
+	"github.com/clc-tools/clc/internal/schedule"
+	"github.com/clc-tools/clc/internal/train"
+)
+
+// Grid is what a sweep varies: the fractions of the training rows, the
+// learning rates and the seeds, and how the optimum's uncertainty is
+// estimated.
+type Grid struct {
+	Fractions    []float64 // ascending, in (0, 1]
+	FractionText []string  // the fractions as the user gave them, e.g. "1/32"
+	LRs          []float64 // ascending
+	Seeds        int
+	Bootstrap    int // resamples over seeds for each optimum's uncertainty
+	// Prune records the rates above one that diverged at the same N and
+	// seed as diverged without training them.
+	Prune bool
+}
+
+// BuiltinConfig is the fit-file configuration of a sweep trained by the
+// built-in engine with cfg (its rate and seed are set per trial). The
+// validation rows come from the data file's split (validFraction of the
+// rows, seed splitSeed) or, when validFraction is 0, from a separate file.
+// shape, when not nil, trains every trial with that schedule shape at
+// granularity per, the grid value being its mean rate.
+func BuiltinConfig(cfg train.Config, g Grid, validFraction float64, splitSeed, shuffleSeed uint64,
+	shape *schedule.Spec, per schedule.Granularity) SweepConfig {
+	c := SweepConfig{
+		Model: string(cfg.Model), Hidden: cfg.Hidden, Activation: string(cfg.Activation), Optimizer: string(cfg.Optimizer),
+		Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps, DivergenceFactor: cfg.DivergenceFactor,
+		ValidFraction: validFraction, SplitSeed: splitSeed, ShuffleSeed: shuffleSeed,
+	}
+	c.setGrid(g)
+	if shape != nil && shape.Shape != schedule.Constant {
+		c.Schedule, c.Per = shape, string(per)
+	}
+	return c
+}
+
+// ExecConfig is the fit-file configuration of a sweep trained by the
+// user's command (run through sh -c when shell): the command owns the
+// model, the optimizer and the data; epochs and batchSize are what it is
+// told.
+func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) SweepConfig {
+	c := SweepConfig{Model: "exec", Exec: command, ExecShell: shell, Epochs: epochs, BatchSize: batchSize}
+	c.setGrid(g)
+	return c
+}
+
+func (c *SweepConfig) setGrid(g Grid) {
+	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.Bootstrap, g.Prune
+}
+
+// Grid returns the configuration's grid.
+func (c SweepConfig) Grid() Grid {
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, Bootstrap: c.Bootstrap, Prune: c.Prune}
+}
+
+// FractionLabel writes fraction f as the user gave it ("1/32") when it is
+// one of the configuration's fractions with a text, else by FormatFraction.
+func (c SweepConfig) FractionLabel(f float64) string {
+	for i, v := range c.Fractions {
+		if v == f && i < len(c.FractionText) && c.FractionText[i] != "" {
+			return c.FractionText[i]
+		}
+	}
+	return FormatFraction(f)
+}
+
+// Options configure a fit: the data it measures, the sweep's configuration
+// (which, with the data, fixes every trial's result) and the trainer that
+// runs the trials, where the trials are recorded, and which share of the
+// plan this process runs.
+type Options struct {
+	Tool    string      // the program writing the fit, e.g. "clc 0.1.0"
+	Dataset DatasetInfo // the data; Dataset.Rows is N_full
+	Config  SweepConfig // see BuiltinConfig and ExecConfig
+	Trainer Trainer
+	// Journal is the path of the journal of finished trials ("" for none).
+	// A shard's journal is its result: a shard needs one.
+	Journal string
+	Shard   *Shard // nil runs the whole plan
+	Workers int    // trials at once (≤ 0: runtime.NumCPU())
+	Events  Events
+}
+
+// Events receive what a fit does as it goes; every field is optional.
+type Events struct {
+	// Planned is called once the plan is built, before any trial runs.
+	Planned func(Planned)
+	// Resumed is called once the journal is read (see RunOptions.OnResume).
+	Resumed func(Resume)
+	// Progress receives every trial the run finishes.
+	Progress Progress
+}
+
+// Planned describes the sweep about to run.
+type Planned struct {
+	Plan Plan
+	// Trials is the number of trials this process runs: all of the plan's
+	// (Plan.Trials()), or one shard's share.
+	Trials      int
+	Shard       *Shard
+	Fingerprint string
+}
+
+// SizeChecker is implemented by trainers that can reject a plan's dataset
+// sizes before any trial runs (e.g. a schedule's warmup longer than the
+// run at the smallest size).
+type SizeChecker interface {
+	CheckSizes(sizes []int) error
+}
+
+// Result is a finished fit, or a shard's finished share.
+type Result struct {
+	// Fit is the completed fit; nil for a shard, whose result is its
+	// journal.
+	Fit         *FitFile
+	Planned     Planned
+	Run         *RunReport
+	Fingerprint string
+}
+
+// Fit plans the sweep of o, runs its trials (those o.Journal does not
+// already hold, or o.Shard's share of them) and, for a whole plan,
+// completes the fit (see Complete). It writes no file besides the
+// journal: the caller writes the fit file.
+func Fit(ctx context.Context, o Options) (*Result, error) {
+	plan, err := NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := o.Trainer.(SizeChecker); ok {
+		if err := sc.CheckSizes(plan.Sizes); err != nil {
+			return nil, err
+		}
+	}
+	if o.Shard != nil && o.Journal == "" {
+		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
+			WithHint("give the shard a journal")
+	}
+	specs := plan.Specs()
+	if o.Shard != nil {
+		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, nil)
+	}
+	fp := Fingerprint(o.Dataset, o.Config)
+	res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Trials: len(specs), Shard: o.Shard, Fingerprint: fp}}
+	if o.Events.Planned != nil {
+		o.Events.Planned(res.Planned)
+	}
+	rec := PlanRecord{Tool: o.Tool, Dataset: o.Dataset, Config: o.Config, Trials: len(specs)}
+	if o.Shard != nil {
+		rec.Shard = o.Shard.String()
+	}
+	res.Run, err = Run(ctx, specs, o.Trainer, fp, rec, RunOptions{
+		Workers: o.Workers, Prune: o.Config.Prune, Journal: o.Journal,
+		OnResume: o.Events.Resumed, Progress: o.Events.Progress,
+	})
+	if err != nil {
+		return res, err
+	}
+	if o.Shard != nil {
+		return res, nil
+	}
+	res.Fit = NewFitFile(o.Tool, o.Dataset, o.Config, res.Run.Trials)
+	if err := Complete(res.Fit); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// NewFitFile is a fit of the current format with its trials, before
+// Complete.
+func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitFile {
+	return &FitFile{Version: FitVersion, Tool: tool, Dataset: d, Config: c, Trials: trials}
+}
+
+// Complete turns a fit's trials into its optima, law, constant and
+// prediction at N_full (the dataset's rows), and stamps its creation time.
+// When too few optima are usable for a law it returns a *NoLawError
+// holding the fit with its optima (an input error: the grid or the
+// fractions need changing).
+func Complete(f *FitFile) error {
+	f.Created = time.Now().UTC().Format(time.RFC3339)
+	f.Optima = scaling.EstimateOptima(Samples(f.Trials), scaling.OptimumOptions{Bootstrap: f.Config.Bootstrap})
+	law, err := scaling.FitLaw(f.Optima)
+	if err != nil {
+		return &NoLawError{Fit: f, Err: err}
+	}
+	f.Law = law
+	f.Constant = scaling.AnalyzeConstant(f.Optima, law)
+	full, err := f.Estimate(scaling.Target{N: f.Dataset.Rows})
+	if err != nil {
+		return fmt.Errorf("predicting the full size: %w", err)
+	}
+	f.Prediction = Prediction{
+		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
+	}
+	return nil
+}
+
+// NoLawError is a fit whose optima do not support a law (fewer than 2
+// usable ones, or all at one size). Fit holds the trials and optima, so a
+// front end can show them and say how to change the grid.
+type NoLawError struct {
+	Fit *FitFile
+	Err error // an *inputerr.Error from scaling.FitLaw
+}
+
+func (e *NoLawError) Error() string { return e.Err.Error() }
+func (e *NoLawError) Unwrap() error { return e.Err }
+
+// GridAdvice says which way a grid must move when no law could be fitted.
+type GridAdvice int
+
+const (
+	GridOK        GridAdvice = iota // nothing to say from the optima alone
+	GridDown                        // every rate diverged at every fraction
+	GridRaiseHigh                   // the optima sit at the top of the grid
+	GridLowerLow                    // the optima sit at the bottom of the grid
+)
+
+// Advice says how to move the grid given the optima: down when every rate
+// diverged everywhere, up or down when the usable optima all sit on one
+// edge.
+func (e *NoLawError) Advice() GridAdvice {
+	var diverged, high, low int
+	for _, o := range e.Fit.Optima {
+		switch {
+		case !o.Usable:
+			diverged++
+		case !o.Bracketed && o.Edge == "high":
+			high++
+		case !o.Bracketed && o.Edge == "low":
+			low++
+		}
+	}
+	switch n := len(e.Fit.Optima); {
+	case n == 0:
+		return GridOK
+	case diverged == n:
+		return GridDown
+	case high+diverged == n:
+		return GridRaiseHigh
+	case low+diverged == n:
+		return GridLowerLow
+	}
+	return GridOK
+}
+
+// IsNoLaw reports whether err is (or wraps) a *NoLawError and returns it.
+func IsNoLaw(err error) (*NoLawError, bool) {
+	var e *NoLawError
+	ok := errors.As(err, &e)
+	return e, ok
+}
