@@ -249,10 +249,11 @@ func activate[T float](act Activation, z []T) {
 //	ℓ = (z − y)²,  ∂ℓ/∂z = 2(z − y)
 //
 // The log-sum-exp, the softmax normalizer and the sum over rows are computed
-// in float64 (math.Exp works in float64 anyway), each exp once per logit;
-// gradients are stored in T.
+// in float64 (math.Exp works in float64 anyway), each exp once per logit,
+// the sum over rows compensated (sum64); gradients are stored in T.
 // A correct prediction is an argmax (first maximum) equal to the label.
 func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
+	var total sum64
 	L := len(m.w)
 	k := m.sizes[L]
 	z := m.out[L-1][:n*k]
@@ -265,12 +266,12 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 		scale := T(2 * inv)
 		for i, v := range z {
 			d := v - m.yin[i]
-			sum += float64(d) * float64(d)
+			total.add(float64(d) * float64(d))
 			if grad {
 				g[i] = scale * d
 			}
 		}
-		return sum, 0
+		return total.value(), 0
 	}
 	ez := m.ez[:k]
 	for i := 0; i < n; i++ {
@@ -291,7 +292,7 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			ez[j] = e
 			s += e
 		}
-		sum += math.Log(s) + mx - float64(row[y])
+		total.add(math.Log(s) + mx - float64(row[y]))
 		if grad {
 			gr := g[i*k : i*k+k]
 			for j, e := range ez {
@@ -303,7 +304,7 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			}
 		}
 	}
-	return sum, correct
+	return total.value(), correct
 }
 
 // backward fills grads with the gradient of the mean loss of the first n rows,
