@@ -9,8 +9,9 @@ import "golang.org/x/sys/cpu"
 // supports; checked nevertheless).
 var hasAsm = cpu.ARM64.HasASIMD && cpu.ARM64.HasFP
 
-// useAVX512 is false on arm64: there are no wider block kernels.
-const useAVX512 = false
+// hasAVX512 and useAVX512 are false on arm64: there are no wider block
+// kernels.
+const hasAVX512, useAVX512 = false, false
 
 //go:noescape
 func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)

@@ -6,7 +6,7 @@ package train
 // kernels, and the portable kernels are used.
 const hasAsm = false
 
-const useAVX512 = false
+const hasAVX512, useAVX512 = false, false
 
 func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
 	panic("train: no assembly kernels")
