@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-arm64 test-purego bench bench-step bench-peer demo lint fuzz clean
+.PHONY: build test test-arm64 test-purego bench bench-step bench-peer profile-fit demo lint fuzz clean
 
 build: ## build ./bin/clc
 	$(GO) build -buildvcs=auto -o bin/clc ./cmd/clc
@@ -26,6 +26,9 @@ bench: ## Go benchmarks of the training kernels, the step and the CSV reader
 
 bench-step: ## the kernels and the training step on this machine (any architecture): GFLOP/s and samples/s; COUNT=3
 	$(GO) test -run '^$$' -bench 'BenchmarkMatMul|BenchmarkStep' -benchmem -count $${COUNT:-3} ./internal/train/
+
+profile-fit: ## CPU profile of the README's Fashion-MNIST fit: the kernels' share of a whole sweep
+	scripts/profile-fit.sh
 
 bench-peer: ## clc vs pandas.read_csv (CSV load) and PyTorch (training step), side by side; RUNS=3
 	scripts/bench-peer.sh
