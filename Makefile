@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-arm64 test-purego bench bench-step bench-peer profile-fit demo lint fuzz clean
+.PHONY: build test test-arm64 test-purego bench bench-step bench-step-peer bench-sweep-peer bench-peer profile-fit demo lint fuzz clean
 
 build: ## build ./bin/clc
 	$(GO) build -buildvcs=auto -o bin/clc ./cmd/clc
@@ -26,6 +26,12 @@ bench: ## Go benchmarks of the training kernels, the step and the CSV reader
 
 bench-step: ## the kernels and the training step on this machine (any architecture): GFLOP/s and samples/s; COUNT=3
 	$(GO) test -run '^$$' -bench 'BenchmarkMatMul|BenchmarkStep' -benchmem -count $${COUNT:-3} ./internal/train/
+
+bench-step-peer: ## training step vs PyTorch one thread, side by side, 8 configurations; ROUNDS=5, BASELINE=rev
+	scripts/bench-step-peer.py
+
+bench-sweep-peer: ## the README's Fashion-MNIST fit vs the same trials by the PyTorch peer, 1 and 2 workers; ROUNDS=3
+	scripts/bench-sweep-peer.py
 
 profile-fit: ## CPU profile of the README's Fashion-MNIST fit: the kernels' share of a whole sweep
 	scripts/profile-fit.sh

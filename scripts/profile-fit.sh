@@ -9,7 +9,8 @@
 # largest items outside the kernels.
 #
 # Usage: scripts/profile-fit.sh [PROFILE.out]   (env: WORKERS=2, FASHION_DIR=/tmp/fashion-mnist,
-#        EXTRA="--optimizer adam" to add fit flags)
+#        EXTRA="--optimizer adam" to add fit flags, BASELINE=rev to profile clc as of that git
+#        revision instead, with this tree's TestProfileFit added)
 # Needs Go; writes the Fashion-MNIST CSVs with scripts/fashion-mnist-csv.sh when missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,12 +22,19 @@ trap 'rm -rf "$tmp"' EXIT
 out=${1:-$tmp/cpu.out}
 
 [[ -f $data/fashion-train.csv && -f $data/fashion-test.csv ]] || "$here/fashion-mnist-csv.sh" "$data"
-(cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/cmd.test" ./cmd/clc)
+src=$root
+if [[ -n ${BASELINE:-} ]]; then
+  src=$tmp/src
+  mkdir "$src"
+  git -C "$root" archive "$BASELINE" | tar -x -C "$src"
+  cp "$root/cmd/clc/profile_test.go" "$src/cmd/clc/"
+fi
+(cd "$src" && CGO_ENABLED=0 go test -c -o "$tmp/cmd.test" ./cmd/clc)
 args="fit $data/fashion-train.csv --valid $data/fashion-test.csv --hidden 128 --batch-size 64 --epochs 3"
 args="$args --journal none -q -o $tmp/fit.yaml --workers $workers ${EXTRA:-}"
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg): clc $args"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg): clc${BASELINE:+ at $BASELINE} $args"
 start=$(date +%s.%N)
-(cd "$root/cmd/clc" && CLC_PROFILE_ARGS=$args "$tmp/cmd.test" -test.run '^TestProfileFit$' -test.count 1 \
+(cd "$src/cmd/clc" && CLC_PROFILE_ARGS=$args "$tmp/cmd.test" -test.run '^TestProfileFit$' -test.count 1 \
     -test.cpuprofile "$out" >/dev/null)
 echo "wall $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)") s"
 

@@ -423,12 +423,21 @@ func TestRunEvalChunks(t *testing.T) {
 	}
 }
 
+// benchRows is the size of the step benchmark's dataset: that of
+// Fashion-MNIST's training set and of torch_peer.py throughput's random data,
+// so that the batch gather reads from as large an array as the peer's.
+const benchRows = 60000
+
+// benchData is the step benchmark's dataset (784 features, 10 classes),
+// built once.
+var benchData = sync.OnceValue(func() *Dataset { return synthClassification(benchRows, 784, 10, 1) })
+
 // benchStep times one optimizer step (gather, forward, loss, backward,
-// update) of MLP 784-hidden-10 at batch bs, with the kernels useAsm selects.
+// update) of MLP 784-hidden-10 at batch bs, with the kernels useAsm selects,
+// on benchRows rows in a random order.
 func benchStep(b *testing.B, opt OptimizerKind, hidden, bs int) {
-	const d, k = 784, 10
-	n := 100 * bs
-	ds := synthClassification(n, d, k, 1)
+	ds := benchData()
+	n := ds.N
 	cfg := Config{Model: MLP, Hidden: []int{hidden}, Optimizer: opt, Epochs: 1, BatchSize: bs, LR: 1e-3}.withDefaults()
 	tr := newTrainer(cfg, ds, bs)
 	newShuffler(1).permute(tr.perm)
