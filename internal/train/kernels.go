@@ -250,17 +250,37 @@ func asmTN(m, n, k int, a, b, c []float32, acc bool, ws []float32) {
 	gemmBlocks(m, n, k, a, 1, m, b, c, acc)
 }
 
-// transposeInto writes the transpose of the k×m matrix a into t (m×k),
-// 8 rows of a at a time so that each row of t is written 8 values at once.
+// transposeInto writes the transpose of the k×m matrix a into t (m×k), by
+// blocks of 4×4 held in registers (3–4 times the speed of a loop over
+// single values, which writes or reads one value per cache line), then the
+// rows and columns left over.
 func transposeInto(k, m int, a, t []float32) {
 	a, t = a[:k*m], t[:m*k]
-	for l0 := 0; l0 < k; l0 += 8 {
-		l1 := min(l0+8, k)
-		for i := 0; i < m; i++ {
-			row := t[i*k+l0 : i*k+l1]
-			for l := range row {
-				row[l] = a[(l0+l)*m+i]
-			}
+	k4, m4 := k&^3, m&^3
+	for l := 0; l < k4; l += 4 {
+		r0 := a[l*m : l*m+m]
+		r1 := a[(l+1)*m : (l+1)*m+m][:len(r0)]
+		r2 := a[(l+2)*m : (l+2)*m+m][:len(r0)]
+		r3 := a[(l+3)*m : (l+3)*m+m][:len(r0)]
+		for i := 0; i < m4; i += 4 {
+			x0, x1, x2, x3 := r0[i:i+4], r1[i:i+4], r2[i:i+4], r3[i:i+4]
+			s0 := t[i*k+l : i*k+l+4]
+			s1 := t[(i+1)*k+l : (i+1)*k+l+4]
+			s2 := t[(i+2)*k+l : (i+2)*k+l+4]
+			s3 := t[(i+3)*k+l : (i+3)*k+l+4]
+			s0[0], s0[1], s0[2], s0[3] = x0[0], x1[0], x2[0], x3[0]
+			s1[0], s1[1], s1[2], s1[3] = x0[1], x1[1], x2[1], x3[1]
+			s2[0], s2[1], s2[2], s2[3] = x0[2], x1[2], x2[2], x3[2]
+			s3[0], s3[1], s3[2], s3[3] = x0[3], x1[3], x2[3], x3[3]
+		}
+		for i := m4; i < m; i++ {
+			s := t[i*k+l : i*k+l+4]
+			s[0], s[1], s[2], s[3] = r0[i], r1[i], r2[i], r3[i]
+		}
+	}
+	for l := k4; l < k; l++ {
+		for i, v := range a[l*m : l*m+m] {
+			t[i*k+l] = v
 		}
 	}
 }

@@ -529,3 +529,22 @@ func reportRate(b *testing.B, units float64, name string, cpuSeconds float64) {
 		b.ReportMetric(units/cpuSeconds, "cpu-"+name)
 	}
 }
+
+// TestTransposeInto checks the blocked transpose on shapes around its 4×4
+// blocks.
+func TestTransposeInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, s := range [][2]int{{1, 1}, {4, 4}, {5, 7}, {8, 3}, {3, 9}, {64, 128}, {13, 6}} {
+		k, m := s[0], s[1]
+		a := randSlice[float32](r, k*m)
+		got := make([]float32, k*m)
+		transposeInto(k, m, a, got)
+		for l := 0; l < k; l++ {
+			for i := 0; i < m; i++ {
+				if got[i*k+l] != a[l*m+i] {
+					t.Fatalf("%dx%d: t[%d][%d] = %v, want a[%d][%d] = %v", k, m, i, l, got[i*k+l], l, i, a[l*m+i])
+				}
+			}
+		}
+	}
+}
