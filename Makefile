@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-arm64 test-purego bench bench-step bench-step-peer bench-sweep-peer bench-peer profile-fit demo lint fuzz clean
+.PHONY: build test test-arm64 test-purego bench bench-step bench-step-peer bench-sweep-peer bench-peer profile-fit demo calibrate calibrate-demo regret lint fuzz clean
 
 build: ## build ./bin/clc
 	$(GO) build -buildvcs=auto -o bin/clc ./cmd/clc
@@ -42,12 +42,22 @@ bench-peer: ## clc vs pandas.read_csv (CSV load) and PyTorch (training step), si
 demo: ## the whole pipeline on the embedded demo dataset
 	$(GO) run ./cmd/clc fit --demo -o /tmp/clc-demo-fit.yaml
 
+calibrate: ## the long calibration suite: coverage of every interval on simulated sweeps, by scenario; writes docs/calibration.md (REPS=1000)
+	nice $(GO) test ./internal/scaling -run '^TestCalibrationTable$$' -count=1 -timeout 2h -v -calibrate \
+	  -calibrate.reps $${REPS:-1000} -calibrate.out $(CURDIR)/docs/calibration.md
+
+calibrate-demo: ## 40 repeated demo fits against a 32-seed full-size truth: coverage and RMSE (OUT, FITS)
+	scripts/calibrate-demo.sh $${OUT:-/tmp/clc-calibrate-demo} $${FITS:-40}
+
+regret: ## the regret benchmark: clc's full-size rate vs the largest fraction's, judged at full size with 8 seeds (OUT, CASES, DESIGN)
+	scripts/regret.sh $${OUT:-/tmp/clc-regret} "$${CASES:-}" $${DESIGN:-adaptive}
+
 lint: ## gofmt, go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	for pkg in ./internal/train/ ./internal/clc/ ./internal/schedule/; do \
+	for pkg in ./internal/table/ ./internal/train/ ./internal/clc/ ./internal/schedule/; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
 	  done; \

@@ -3,14 +3,17 @@
 #
 #   1. CSV load of Fashion-MNIST's fashion-train.csv (133 MB, 60,000 × 785):
 #      pandas.read_csv (timed by pandas_load below) and clc's reader (the Go benchmark
-#      BenchmarkLoadCSVFile: train.ReadCSV on the file, as clc fit reads it),
+#      BenchmarkLoadCSVFile: table.Read on the file, as clc fit reads it),
 #      alternated RUNS times; medians and the ratio clc / pandas. clc's
 #      encoding/csv reference path is timed once for comparison.
 #   2. Peak memory of clc fit on that file (/usr/bin/time -v), against the
 #      budget 1.5 × the float32 matrix + 100 MB.
 #   3. Training throughput, MLP 784-128-10, batch 64, sgd and adam: PyTorch
 #      one thread (scripts/torch_peer.py throughput, run before and after) and the Go
-#      BenchmarkStep (RUNS counts); medians and the ratio clc / PyTorch.
+#      BenchmarkStep (RUNS counts); medians and the ratio clc / PyTorch. PyTorch runs
+#      on the single-threaded OpenBLAS whatever Debian's libblas.so.3 alternative
+#      selects (the reference BLAS makes it about 10x slower); PEER_BLAS_DIR overrides
+#      the directory, PEER_BLAS_DIR=system keeps the alternative.
 #
 # Usage: scripts/bench-peer.sh          (RUNS=3 by default; FASHION_DIR)
 # Needs: Debian's python3-torch, python3-numpy, python3-pandas and dataset-fashion-mnist
@@ -24,11 +27,17 @@ csv=$data/fashion-train.csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas >/dev/null
+if ! /usr/bin/python3 -c 'import torch, numpy, pandas' 2>/dev/null ||
+   ! compgen -G '/usr/lib/*-linux-gnu/openblas-serial/libblas.so.3' >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy python3-pandas \
+    libopenblas0-serial >/dev/null
 fi
+blas_dir=${PEER_BLAS_DIR:-$(dirname "$(compgen -G '/usr/lib/*-linux-gnu/openblas-serial/libblas.so.3' | head -1)")}
+peer=(/usr/bin/python3)
+[[ $blas_dir == system || $blas_dir == . ]] || peer=(env "LD_LIBRARY_PATH=$blas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" /usr/bin/python3)
 [[ -f $csv ]] || bash "$here/fashion-mnist-csv.sh" "$data"
-(cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
+(cd "$root" && CGO_ENABLED=0 go test -c -o "$tmp/train.test" ./internal/train &&
+  CGO_ENABLED=0 go test -c -o "$tmp/table.test" ./internal/table && CGO_ENABLED=0 go build -o "$tmp/clc" ./cmd/clc)
 
 # gomb prints the MB/s of a `go test -bench` output line on stdin.
 gomb() { awk '/^Benchmark/ { for (i = 1; i < NF; i++) if ($(i+1) == "MB/s") print $i }'; }
@@ -53,12 +62,12 @@ echo "## CSV load: $csv ($(( $(stat -c %s "$csv") / 1000000 )) MB; MB = 10^6 byt
 pandas=() clc=()
 for i in $(seq "$runs"); do
   p=$(pandas_load "$csv")
-  c=$(cd "$root/internal/train" && CLC_BENCH_CSV=$csv "$tmp/train.test" -test.run '^$' \
+  c=$(cd "$root/internal/table" && CLC_BENCH_CSV=$csv "$tmp/table.test" -test.run '^$' \
       -test.bench '^BenchmarkLoadCSVFile$' -test.benchtime 1x | gomb)
   echo "run $i: pandas.read_csv $p MB/s, clc $c MB/s"
   pandas+=("$p") clc+=("$c")
 done
-slow=$(cd "$root/internal/train" && CLC_BENCH_SLOW=1 CLC_BENCH_CSV=$csv "$tmp/train.test" -test.run '^$' \
+slow=$(cd "$root/internal/table" && CLC_BENCH_SLOW=1 CLC_BENCH_CSV=$csv "$tmp/table.test" -test.run '^$' \
     -test.bench '^BenchmarkLoadCSVFile$' -test.benchtime 1x | gomb)
 pm=$(median "${pandas[@]}") cm=$(median "${clc[@]}")
 echo "median: pandas.read_csv $pm MB/s, clc $cm MB/s, clc encoding/csv path $slow MB/s"
@@ -81,10 +90,10 @@ echo "## Training step: MLP 784-128-10, batch 64, one core"
 declare -A peer
 for pass in before after; do
   for opt in sgd adam; do
-    s=$(/usr/bin/python3 "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 \
-        --optimizer "$opt" | pyfield samples_per_s)
+    line=$("${peer[@]}" "$here/torch_peer.py" throughput "$csv" --hidden 128 --batch-size 64 --optimizer "$opt")
+    s=$(pyfield samples_per_s <<<"$line")
     peer[$opt]+="$s "
-    echo "PyTorch 1 thread ($pass) $opt: $s samples/s"
+    echo "PyTorch 1 thread ($pass) $opt: $s samples/s (BLAS: $(pyfield blas <<<"$line"))"
   done
   if [[ $pass == before ]]; then
     (cd "$root/internal/train" && GOMAXPROCS=1 "$tmp/train.test" -test.run '^$' \

@@ -232,7 +232,7 @@ func TestTorchPeerAgrees(t *testing.T) {
 			var runs [][]trial
 			for k := 0; k < K; k++ {
 				journal := filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", c.optimizer, k))
-				args := append([]string{"fit", trainCSV, "--shuffle-seed", strconv.Itoa(k), "--journal", journal,
+				args := append([]string{"fit", trainCSV, "--design", "grid", "--shuffle-seed", strconv.Itoa(k), "--journal", journal,
 					"-o", filepath.Join(dir, "fit.yaml"), "--quiet", "--json"}, common...)
 				// The fit may stop short of a law (an optimum on the grid's
 				// edge); the journal holds every trial either way.

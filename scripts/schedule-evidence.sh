@@ -28,7 +28,7 @@ grid() { python3 -c "print(','.join(f'{10 ** (e / 4):.4g}' for e in range($1, $2
 for opt in sgd adam; do
   if [[ $opt == adam ]]; then lrs=$(grid -20 -3); else lrs=$(grid -16 1); fi
   common=(--valid "$valid" --optimizer "$opt" --hidden 128 --epochs 3 --batch-size 64)
-  sweep=("${common[@]}" --quiet --lrs "$lrs" --seeds 2 --journal "$out/journal-$opt.jsonl")
+  sweep=("${common[@]}" --design grid --quiet --lrs "$lrs" --seeds 2 --journal "$out/journal-$opt.jsonl")
   # The cheap fit (fractions ≤ 1/4) and the expensive full-size sweep share a
   # journal, so the full sweep only adds the N = 60,000 trials.
   "$clc" fit "$train" "${sweep[@]}" --fractions 1/32,1/16,1/8,1/4 --json -o "$out/fit-$opt.yaml" >"$out/fit-$opt.json"

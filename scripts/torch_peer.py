@@ -26,9 +26,11 @@ Conventions (those of clc's built-in trainer, internal/train; docs/design.md, "T
   - optimizers: torch.optim.SGD, SGD with momentum 0.9, Adam (0.9, 0.999), eps 1e-8.
   - loop: each epoch a fresh permutation of the N rows, floor(N/B) minibatches of B rows (the
     epoch's remainder is dropped), so T = E * floor(N/B) steps (--budget steps: T = --steps).
-  - divergence: a batch loss that is not finite, or above --divergence-factor x the initial loss
-    (the first batch's, before any update), stops the trial before its update; a non-finite
-    validation loss also counts. A diverged trial's losses are null.
+  - divergence: a batch loss that is not finite stops the trial before its update, and so
+    does a batch loss above --divergence-factor x max(trivial loss of the trial's rows, first
+    batch loss) on 5 consecutive steps; a non-finite validation loss also counts. The trivial
+    loss is the entropy of the class frequencies (classification) or the targets' variance
+    (regression). A diverged trial's losses are null.
   - a trial's seed seeds its initialization (torch.manual_seed) and its batch order (a
     generator of its own), so the same seed gives the same trial.
 
@@ -50,9 +52,12 @@ Subcommands (each prints JSON lines on stdout, notes on stderr):
     with --classes classes. One line:
       {"peer": "torch 1.13.0 1 thread", "hidden": 128, "batch_size": 64, "optimizer": "sgd",
        "threads": 1, "steps": 937, "epoch_seconds": 1.2, "samples_per_s": 50000,
-       "cpu_seconds": 1.1, "cpu_samples_per_s": 54500}
+       "cpu_seconds": 1.1, "cpu_samples_per_s": 54500,
+       "blas": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"}
     (cpu_*: the CPU time of the calling thread, which leaves out waiting for a shared core;
-    with one torch thread that is all of the step's work.)
+    with one torch thread that is all of the step's work. blas: the BLAS library torch runs
+    on; Debian selects it with update-alternatives, and the reference BLAS makes torch an
+    order of magnitude slower than OpenBLAS.)
 """
 import argparse
 import csv
@@ -206,6 +211,20 @@ def loss_fn(classes):
     return torch.nn.MSELoss(), lambda out: out.squeeze(1)
 
 
+PATIENCE = 5  # consecutive steps above the divergence threshold (clc's train.DivergencePatience)
+
+
+def trivial_loss(y, classes):
+    """The loss of the best constant prediction on targets y: the entropy of the class
+    frequencies for classification, the variance of the (standardized) targets for regression."""
+    if classes:
+        p = torch.bincount(y, minlength=classes).double() / len(y)
+        p = p[p > 0]
+        return float(-(p * p.log()).sum())
+    yd = y.double()
+    return float(((yd - yd.mean()) ** 2).mean())
+
+
 def train_trial(data, n, lr, seed, a):
     """One trial: the first n rows, constant rate lr, seed seed. Returns a trial record."""
     start = time.perf_counter()
@@ -219,7 +238,11 @@ def train_trial(data, n, lr, seed, a):
     per_epoch = n // a.batch_size
     total = a.steps if a.budget == "steps" else a.epochs * per_epoch
     rec = {"steps": 0, "valid_loss": None, "train_loss": None, "diverged": False}
-    step, initial, epoch_sum, epoch_steps = 0, None, 0.0, 0
+    step, epoch_sum, epoch_steps = 0, 0.0, 0
+    # Divergence (as clc's internal/train/divergence.go): a non-finite batch
+    # loss at once, or a batch loss above factor x max(trivial loss of the
+    # trial's rows, first batch loss) on PATIENCE consecutive steps.
+    floor, ref, over = trivial_loss(y, classes), None, 0
     while step < total:
         perm = torch.randperm(n, generator=order)
         epoch_sum, epoch_steps = 0.0, 0
@@ -230,9 +253,10 @@ def train_trial(data, n, lr, seed, a):
             opt.zero_grad()
             loss = lossf(shape(model(x[idx])), y[idx])
             value = loss.item()
-            if initial is None:
-                initial = value
-            if not math.isfinite(value) or (initial > 0 and value > a.divergence_factor * initial):
+            if ref is None and math.isfinite(value):
+                ref = max(floor, value)
+            over = over + 1 if (ref is not None and ref > 0 and value > a.divergence_factor * ref) else 0
+            if not math.isfinite(value) or over >= PATIENCE:
                 rec.update(diverged=True, steps=step, seconds=time.perf_counter() - start)
                 if classes:
                     rec["valid_accuracy"] = 0.0
@@ -301,7 +325,7 @@ def cmd_sweep(a):
         if n < a.batch_size:
             fail(f"fraction {f:g} leaves {n} of {n_full} training rows, fewer than one batch of {a.batch_size}")
         for lr in lrs:
-            for seed in range(a.seeds):
+            for seed in range(a.seed_base, a.seed_base + a.seeds):
                 rec = {"fraction": f, "n": n, "lr": lr, "seed": seed}
                 rec.update(train_trial(data, n, lr, seed, a))
                 print(json.dumps(rec), flush=True)
@@ -343,7 +367,22 @@ def cmd_throughput(a):
     print(json.dumps({"peer": f"torch {torch.__version__} {threads}", "hidden": a.hidden[0] if len(a.hidden) == 1 else a.hidden,
                       "batch_size": b, "optimizer": a.optimizer, "threads": a.threads, "steps": steps,
                       "epoch_seconds": round(dt, 3), "samples_per_s": round(steps * b / dt),
-                      "cpu_seconds": round(dc, 3), "cpu_samples_per_s": round(steps * b / dc)}))
+                      "cpu_seconds": round(dc, 3), "cpu_samples_per_s": round(steps * b / dc),
+                      "blas": blas_library()}))
+
+
+def blas_library():
+    """The BLAS shared library this process has loaded (Linux), resolved through symlinks such
+    as Debian's alternatives: torch's speed on the CPU depends on it (the reference BLAS is
+    an order of magnitude slower than OpenBLAS). "" when unknown."""
+    import os
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+        paths = {p for p in paths if "blas" in os.path.basename(p).lower()}
+    except OSError:
+        return ""
+    return ", ".join(sorted({os.path.realpath(p) for p in paths}))
 
 
 def widths(text):
@@ -387,6 +426,7 @@ def main():
             s.add_argument("--lr-max", type=float, default=0, help="default 1; 0.1 for adam")
             s.add_argument("--lr-points", type=int, default=17)
             s.add_argument("--seeds", type=int, default=2)
+            s.add_argument("--seed-base", type=int, default=0, help="first trial seed: seeds B ... B+seeds-1")
             s.add_argument("--epochs", type=int, default=3)
             s.add_argument("--budget", choices=["epochs", "steps"], default="epochs")
             s.add_argument("--steps", type=int, default=0)
@@ -399,8 +439,8 @@ def main():
             fail("--budget steps needs --steps >= 1")
         if a.budget == "epochs" and a.epochs < 1:
             fail("--epochs must be at least 1")
-        if a.seeds < 1:
-            fail("--seeds must be at least 1")
+        if a.seeds < 1 or a.seed_base < 0:
+            fail("--seeds must be at least 1 and --seed-base at least 0")
     torch.set_num_threads(a.threads)
     {"sweep": cmd_sweep, "throughput": cmd_throughput}[a.cmd](a)
     return 0

@@ -99,7 +99,11 @@ func enableConfig(root *cobra.Command) {
 func wrapConfig(root, cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String(configFlag, "", "YAML config file whose '"+cmd.Name()+":' section sets flags (also $"+configEnv+"); every flag can also be set as $CLC_<FLAG>")
-	f.Bool(printConfigFlag, false, "print the effective configuration and where each value comes from (YAML; JSON with --json), then exit")
+	usage := "print the effective configuration and where each value comes from (YAML; JSON with --json), then exit"
+	if f.Lookup("json") == nil {
+		usage = "print the effective configuration and where each value comes from (YAML), then exit"
+	}
+	f.Bool(printConfigFlag, false, usage)
 	var settings []setting
 	var file *configFile
 	pre, preE := cmd.PreRun, cmd.PreRunE

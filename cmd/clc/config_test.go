@@ -13,64 +13,6 @@ import (
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
-func TestEditDistance(t *testing.T) {
-	// Expected values by hand: each is the number of single-character edits
-	// (adjacent swaps count as one) listed in the comment.
-	cases := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"", "abc", 3},          // 3 insertions
-		{"epoch", "epochs", 1},  // insert s
-		{"lr_min", "lr-min", 1}, // substitute
-		{"optimiser", "optimizer", 1},
-		{"epcohs", "epochs", 1}, // swap c and o
-		{"kitten", "sitting", 3},
-		{"η", "n", 1}, // runes, not bytes
-	}
-	for _, c := range cases {
-		if got := editDistance(c.a, c.b); got != c.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
-		}
-		if got := editDistance(c.b, c.a); got != c.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d (symmetry)", c.b, c.a, got, c.want)
-		}
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	fit := []string{"demo", "target", "task", "optimizer", "epochs", "batch-size", "fractions",
-		"lr-min", "lr-max", "lr-points", "lrs", "seeds", "shape", "warmup", "out", "json", "workers"}
-	cases := []struct{ key, want string }{
-		{"lr_min", "lr-min"},       // underscore for dash
-		{"LR_MAX", "lr-max"},       // upper case, as in CLC_LR_MAX
-		{"--epochs", "epochs"},     // written as a flag
-		{"optimiser", "optimizer"}, // British spelling
-		{"epoch", "epochs"},
-		{"epcohs", "epochs"}, // transposition
-		{"seed", "seeds"},
-		{"fraction", "fractions"},
-		{"batch", "batch-size"}, // the only flag that starts with it
-		{"batchsize", "batch-size"},
-		{"learning-rate", ""}, // nothing near
-		{"model-name", ""},
-		{"x", ""},
-		{"lr", "lrs"},
-	}
-	for _, c := range cases {
-		if got := suggest(c.key, fit); got != c.want {
-			t.Errorf("suggest(%q) = %q, want %q", c.key, got, c.want)
-		}
-	}
-	if got := suggest("anything", nil); got != "" {
-		t.Errorf("suggest with no candidates = %q", got)
-	}
-	if got := suggest("schedul", []string{"fit", "merge", "predict", "schedule", "train"}); got != "schedule" {
-		t.Errorf("suggest(schedul) = %q, want schedule", got)
-	}
-}
-
 func TestEnvName(t *testing.T) {
 	for flag, want := range map[string]string{
 		"lr-min": "CLC_LR_MIN", "optimizer": "CLC_OPTIMIZER", "json": "CLC_JSON",
@@ -171,14 +113,17 @@ func TestParseConfigErrors(t *testing.T) {
 		{"fit:\n  config: other.yaml\n", `clc.yaml:2:3: config cannot be set in a config file`},
 		{"fit:\n  print-config: true\n", `clc.yaml:2:3: print-config cannot be set in a config file`},
 		{"fit:\n  help: true\n", `clc.yaml:2:3: help cannot be set in a config file`},
-		{"fit:\n  epochs: 1\n  epochs: 2\n", `clc.yaml:3:3: fit: key "epochs" repeats line 2`},
-		{"fit:\n  epochs: 1\nfit:\n  json: true\n", `clc.yaml:3:1: section "fit" repeats`},
+		{"fit:\n  epochs: 1\n  epochs: 2\n", `clc.yaml:3:3: key "epochs" is given twice in fit (first at line 2)`},
+		{"fit:\n  epochs: 1\nfit:\n  json: true\n", `clc.yaml:3:1: key "fit" is given twice at the top level (first at line 1)`},
 		{"fit: 3\n", `clc.yaml:1:6: section fit must map flag names to values, not be a plain value`},
 		{"- fit\n", `clc.yaml:1:1: a config file maps command names to sections, not a list`},
-		{"fit:\n  epochs: 1\n bad: 2\n", `clc.yaml:3: not valid YAML: did not find expected key`},
-		{"fit:\n  epochs: [1\n", `clc.yaml:2: not valid YAML: did not find expected ',' or ']'`},
-		{"fit:\n\tepochs: 1\n", `clc.yaml:2: not valid YAML: found character that cannot start any token`},
-		{"fit: {}\n---\nfit: {}\n", `clc.yaml:2:1: a second YAML document; a config file holds one`},
+		{"fit:\n  epochs: 1\n bad: 2\n", `clc.yaml:3: invalid YAML: did not find expected key`},
+		{"fit:\n  epochs: [1\n", `clc.yaml:2: invalid YAML: did not find expected ',' or ']'`},
+		{"fit:\n\tepochs: 1\n", `clc.yaml:2:1: invalid YAML: found character that cannot start any token`},
+		{"fit: {}\n---\nfit: {}\n", `clc.yaml:2:1: more than one YAML document; a config file holds one`},
+		{"fit:\n  optimizer: &o adam\ntrain:\n  optimizer: *o\n", `clc.yaml:2:14: YAML anchor &o: a config file has no anchors or aliases`},
+		{"fit:\n  <<: {epochs: 2}\n", `clc.yaml:2:3: YAML merge key <<: a config file has no merge keys`},
+		{"fit:\n  [epochs]: 2\n", `clc.yaml:2:3: a key in fit must be a plain name`},
 	}
 	schema := testSchema(testFlags())
 	for _, c := range cases {
@@ -282,6 +227,7 @@ func TestConfigExitCodes(t *testing.T) {
 		{"bad variable", []string{"fit", "--demo"}, map[string]string{"CLC_BATCH_SIZE": "big"}, `CLC_BATCH_SIZE "big" is not a whole number`},
 		{"variable checked later", []string{"fit", "--demo"}, map[string]string{"CLC_TASK": "ranking"}, `unknown task "ranking" (--task from env CLC_TASK)`},
 		{"empty --config", []string{"train", "--config", ""}, nil, "--config is empty"},
+		{"endless file", []string{"fit", "--config", "/dev/zero", "--print-config"}, nil, "/dev/zero: config file is larger than the 1 MiB limit"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

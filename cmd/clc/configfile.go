@@ -3,11 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/yamlstrict"
 )
 
 // configFile is a parsed and checked config file: one section per command,
@@ -60,7 +58,6 @@ func (c *configFile) set(command string, fs *pflag.FlagSet, f *pflag.Flag, e *co
 			return at("%s takes one value, not a list", f.Name).WithHint("--%s: %s", f.Name, f.Usage)
 		}
 		for _, item := range v.Content {
-			item = resolveAlias(item)
 			if item.Kind != yaml.ScalarNode {
 				return inputerr.At(c.path, item.Line, item.Column, "%s: the list of %s holds a %s; only plain values are allowed", command, f.Name, kindName(item)).
 					WithHint("write the list as [a, b] or as '- a' lines")
@@ -108,22 +105,68 @@ func loadConfigFor(root, cmd *cobra.Command, lookupEnv func(string) (string, boo
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	setPhase(cmd.Context(), "reading "+path, "")
+	data, err := readConfig(path, from)
 	if err != nil {
-		hint := "check the path given to --config"
-		if from == configEnv {
-			hint = "$CLC_CONFIG names it: fix the path or unset CLC_CONFIG"
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, inputerr.New("config file %s does not exist", path).WithHint("%s", hint)
-		}
-		return nil, inputerr.New("cannot read config file %s: %v", path, inputerr.PathCause(err)).WithHint("%s", hint)
+		return nil, err
 	}
 	file, err := parseConfig(path, data, configSchema(root))
 	if file != nil {
 		file.from = from
 	}
 	return file, err
+}
+
+// maxConfigSize is the largest config file read: 1 MiB, some 30,000
+// settings. It bounds what a wrong path (a dataset, /dev/zero) costs.
+const maxConfigSize = 1 << 20
+
+// configKind is how config files are read (see package yamlstrict).
+var configKind = &yamlstrict.Kind{
+	Name:     "config file",
+	MaxSize:  maxConfigSize,
+	TooLarge: yamlstrict.H("check the path given to --config: a config file holds a few settings"),
+	Syntax:   yamlstrict.H("a config file is YAML: a 'fit:' or 'schedule:' line, then indented 'flag-name: value' lines"),
+	Alias:    yamlstrict.H("write the values out in full"),
+	Edited:   yamlstrict.H("a key is a command name, or a flag name without the dashes"),
+	Repeated: yamlstrict.H("keep one of the two; the settings of one command go in one section"),
+}
+
+// readConfig reads the config file at path, named by from ("--config" or
+// CLC_CONFIG), at most maxConfigSize bytes, so that /dev/zero or a pipe
+// that never ends is refused at the limit.
+func readConfig(path, from string) ([]byte, error) {
+	hint := "check the path given to --config"
+	if from == configEnv {
+		hint = "$CLC_CONFIG names it: fix the path or unset CLC_CONFIG"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, inputerr.New("config file %s does not exist", path).WithHint("%s", hint)
+		}
+		return nil, inputerr.New("cannot read config file %s: %v", path, inputerr.PathCause(err)).WithHint("%s", hint)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, inputerr.New("cannot read config file %s: %v", path, inputerr.PathCause(err)).WithHint("%s", hint)
+	}
+	if st.IsDir() {
+		return nil, inputerr.New("cannot read config file %s: is a directory", path).WithHint("%s", hint)
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	data, err := configKind.ReadAll(f, path, size)
+	if err != nil {
+		if _, ok := inputerr.As(err); ok {
+			return nil, err
+		}
+		return nil, inputerr.New("cannot read config file %s: %v", path, inputerr.PathCause(err)).WithHint("%s", hint)
+	}
+	return data, nil
 }
 
 // configSchema maps every configurable command of root to the flags its
@@ -158,67 +201,49 @@ func flagNames(flags []*pflag.Flag) []string {
 	return names
 }
 
-// yamlLine matches a yaml.v3 syntax error.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseConfig parses a config file and checks it against schema (command →
 // flags): the top level maps command names to sections, each section
 // maps flag names to values. Unknown sections and keys, repeated keys and
 // keys that make no sense in a file are errors at their line and column,
-// with the nearest valid name suggested.
+// with the nearest valid name suggested; the YAML itself is read by the
+// rules of package yamlstrict (no anchors or aliases, one document).
 func parseConfig(path string, data []byte, schema map[string][]*pflag.Flag) (*configFile, error) {
 	file := &configFile{path: path, sections: map[string]map[string]*configEntry{}}
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return file, nil // an empty file sets nothing
-		}
-		return nil, yamlError(path, err)
+	doc, err := configKind.Parse(data, path)
+	if err != nil {
+		return nil, err
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, inputerr.At(path, extra.Line, extra.Column, "a second YAML document; a config file holds one").
-			WithHint("delete the '---' line and merge the sections")
-	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(path, err)
-	}
-	top := resolveAlias(&doc)
-	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
-		top = resolveAlias(top.Content[0])
-	}
-	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
-		return file, nil // only comments
+	top := doc.Root
+	if top == nil || top.Kind == yaml.ScalarNode && top.Tag == "!!null" {
+		return file, nil // empty, or only comments
 	}
 	commands := sortedKeys(schema)
 	if top.Kind != yaml.MappingNode {
 		return nil, inputerr.At(path, top.Line, top.Column, "a config file maps command names to sections, not a %s", kindName(top)).
 			WithHint("write a section line such as 'fit:' and indented 'optimizer: adam' lines below it (sections: %s)", strings.Join(commands, ", "))
 	}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		k, v := top.Content[i], resolveAlias(top.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return nil, inputerr.At(path, k.Line, k.Column, "a section name must be a command name, not a %s", kindName(k))
-		}
+	err = doc.Pairs(top, "", func(k, v *yaml.Node) error {
 		flags, ok := schema[k.Value]
 		if !ok {
-			return nil, unknownSection(path, k, schema, commands)
+			return unknownSection(path, k, schema, commands)
 		}
-		if _, dup := file.sections[k.Value]; dup {
-			return nil, inputerr.At(path, k.Line, k.Column, "section %q repeats", k.Value).WithHint("merge the two %s: sections", k.Value)
-		}
-		section, err := parseSection(path, k.Value, v, flags, schema)
+		section, err := parseSection(doc, k.Value, v, flags, schema)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		file.sections[k.Value] = section
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return file, nil
 }
 
 // parseSection checks one command's section: a mapping of its flag names
 // (or empty).
-func parseSection(path, command string, v *yaml.Node, flags []*pflag.Flag, schema map[string][]*pflag.Flag) (map[string]*configEntry, error) {
+func parseSection(doc *yamlstrict.Doc, command string, v *yaml.Node, flags []*pflag.Flag, schema map[string][]*pflag.Flag) (map[string]*configEntry, error) {
+	path := doc.Name
 	section := map[string]*configEntry{}
 	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 		return section, nil
@@ -231,23 +256,19 @@ func parseSection(path, command string, v *yaml.Node, flags []*pflag.Flag, schem
 	for _, f := range flags {
 		valid[f.Name] = true
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], resolveAlias(v.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return nil, inputerr.At(path, k.Line, k.Column, "a key of %s must be a flag name, not a %s", command, kindName(k))
-		}
+	err := doc.Pairs(v, command, func(k, val *yaml.Node) error {
 		if unconfigured[k.Value] {
-			return nil, inputerr.At(path, k.Line, k.Column, "%s cannot be set in a config file", k.Value).
+			return inputerr.At(path, k.Line, k.Column, "%s cannot be set in a config file", k.Value).
 				WithHint("give --%s on the command line", k.Value)
 		}
 		if !valid[k.Value] {
-			return nil, unknownKey(path, command, k, flags, schema)
-		}
-		if prev, dup := section[k.Value]; dup {
-			return nil, inputerr.At(path, k.Line, k.Column, "%s: key %q repeats line %d", command, k.Value, prev.key.Line).
-				WithHint("keep one of the two")
+			return unknownKey(doc, command, k, flags, schema)
 		}
 		section[k.Value] = &configEntry{key: k, value: val}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return section, nil
 }
@@ -259,7 +280,7 @@ func unknownSection(path string, k *yaml.Node, schema map[string][]*pflag.Flag, 
 			WithHint("indent it under a '%s:' section", strings.Join(owners, ":' or '"))
 	}
 	msg := fmt.Sprintf("unknown section %q", k.Value)
-	if s := suggest(k.Value, commands); s != "" {
+	if s := yamlstrict.Suggest(k.Value, commands); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	return inputerr.At(path, k.Line, k.Column, "%s", msg).WithHint("the sections are the commands: %s", strings.Join(commands, ", "))
@@ -267,18 +288,14 @@ func unknownSection(path string, k *yaml.Node, schema map[string][]*pflag.Flag, 
 
 // unknownKey is the error for a key that is not a flag of the section's
 // command.
-func unknownKey(path, command string, k *yaml.Node, flags []*pflag.Flag, schema map[string][]*pflag.Flag) error {
-	msg := fmt.Sprintf("unknown key %q in %s", k.Value, command)
-	s := suggest(k.Value, flagNames(flags))
+func unknownKey(doc *yamlstrict.Doc, command string, k *yaml.Node, flags []*pflag.Flag, schema map[string][]*pflag.Flag) error {
+	s := yamlstrict.Suggest(k.Value, flagNames(flags))
 	for _, f := range flags {
 		if f.Shorthand != "" && f.Shorthand == strings.TrimLeft(k.Value, "-") {
 			s = f.Name // -o: a file names flags in full
 		}
 	}
-	if s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	}
-	e := inputerr.At(path, k.Line, k.Column, "%s", msg)
+	e := doc.Unknown(k, command, s)
 	if owners := flagOwners(k.Value, schema); len(owners) > 0 {
 		return e.WithHint("%s is a flag of clc %s, not of clc %s", k.Value, strings.Join(owners, ", clc "), command)
 	}
@@ -307,27 +324,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// yamlError turns a yaml.v3 syntax error into an input error at its line.
-func yamlError(path string, err error) error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		if strings.HasPrefix(m[2], "did not find expected") {
-			line++ // yaml.v3 counts the lines of parser (not scanner) errors from 0
-		}
-		return &inputerr.Error{File: path, Line: line, Msg: "not valid YAML: " + m[2], Err: err,
-			Hint: "a config file is YAML: a 'fit:' or 'schedule:' line, then indented 'flag-name: value' lines"}
-	}
-	return &inputerr.Error{File: path, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
-}
-
-// resolveAlias follows YAML aliases (*name) to the anchored node.
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
 // kindName names a YAML node's kind for error messages.
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
@@ -339,59 +335,4 @@ func kindName(n *yaml.Node) string {
 		return "plain value"
 	}
 	return "document"
-}
-
-// suggest returns the candidate nearest to s, or "" when none is near
-// enough to be a likely typo. Names are compared in lower case with '_' as
-// '-' and leading dashes dropped (so "lr_min" and "--lr-min" find
-// "lr-min"); a candidate that starts with s ("batch" → "batch-size")
-// counts as near when it is the only one.
-func suggest(s string, candidates []string) string {
-	norm := strings.TrimLeft(strings.ToLower(strings.ReplaceAll(s, "_", "-")), "-")
-	best, bestDist := "", -1
-	var prefixed []string
-	for _, c := range candidates {
-		d := editDistance(norm, c)
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
-		if len(norm) >= 3 && strings.HasPrefix(c, norm) {
-			prefixed = append(prefixed, c)
-		}
-	}
-	switch {
-	case bestDist >= 0 && bestDist*3 <= len(norm)+2:
-		return best
-	case len(prefixed) == 1:
-		return prefixed[0]
-	}
-	return ""
-}
-
-// editDistance is the optimal-string-alignment distance between a and b:
-// the fewest insertions, deletions, substitutions and transpositions of
-// adjacent characters that turn a into b.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	d := make([][]int, len(x)+1)
-	for i := range d {
-		d[i] = make([]int, len(y)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(x)][len(y)]
 }

@@ -15,7 +15,7 @@ import (
 var paramNames = map[string]map[inputerr.Param]string{
 	"fit":      {"data": "the data file", "out": "--out"},
 	"train":    {"data": "the data file"},
-	"merge":    {"journal": "the journal arguments"},
+	"merge":    {"journal": "journal"},
 	"plot":     {"fit_file": "the fit file argument"},
 	"predict":  {"fit_file": "--fit"},
 	"schedule": {"fit_file": "--fit"},

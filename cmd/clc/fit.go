@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +16,9 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/exectrainer"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -28,13 +32,17 @@ type fitOptions struct {
 	lrPoints     int
 	lrs          string
 	seeds        int
+	seedBase     int
 	shuffleSeed  uint64
 	bootstrap    int
 	out          string
 	journal      string
 	json         bool
-	shape        *schedule.Flags
+	shape        *shapeFlags
 	prune        bool
+	design       string
+	precision    float64
+	maxCost      float64
 	exec         string
 	execShell    bool
 	timeout      time.Duration
@@ -42,6 +50,7 @@ type fitOptions struct {
 	nFull        int
 	workers      int
 	quiet        bool
+	strict       bool
 	shard        string
 	shards       int
 	plot         string
@@ -96,14 +105,24 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
+	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
+		lo, _ := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(lo, 'g', -1, 64)
+	})
+	derivedDefault(f, "lr-max", func(fs *pflag.FlagSet) string {
+		_, hi := defaultGrid(fs.Lookup("optimizer").Value.String())
+		return strconv.FormatFloat(hi, 'g', -1, 64)
+	})
 	f.IntVar(&o.lrPoints, "lr-points", 17, "points of the log grid")
 	f.StringVar(&o.lrs, "lrs", "", "explicit learning rates, comma-separated (instead of the log grid)")
 	f.IntVar(&o.seeds, "seeds", 2, "seeds per (fraction, rate)")
-	o.shape = schedule.RegisterFlags(f)
+	f.IntVar(&o.seedBase, "seed-base", 0, "first trial seed: the trials use seeds B … B+seeds−1 (repeat a fit with independent seeds)")
+	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "train every trial with this schedule shape, the grid value being its mean rate (default: constant rates): " +
 		strings.Join(schedule.Shapes, ", ")
 	f.Uint64Var(&o.shuffleSeed, "shuffle-seed", 0, "seed of the permutation whose prefixes are the fractions")
-	f.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples over seeds for each optimum's uncertainty")
+	f.IntVar(&o.bootstrap, "bootstrap", 0, "no effect (the optima's intervals come from a noise model pooled over seeds and fractions)")
+	_ = f.MarkHidden("bootstrap") // kept so that old command lines and config files still run; runFit says it has no effect
 	f.StringVarP(&o.out, "out", "o", "clc-fit.yaml", "fit file to write")
 	f.StringVar(&o.journal, "journal", "", `journal of finished trials, for resuming (default: the fit file's name with .journal.jsonl; "none" to disable)`)
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
@@ -114,10 +133,15 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.DurationVar(&o.timeout, "timeout", 0, "with --exec: time limit per trial (e.g. 10m; 0 = none)")
 	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
 	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of (default: the data file's rows)")
+	f.StringVar(&o.design, "design", clc.DesignAdaptive, "how trials are chosen: adaptive (bracket at the smallest fraction, a few rates around the running law at the others, seeds where they shrink the prediction's error) or grid (every fraction × rate × seed)")
+	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full is this many decades (default 0.05)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "with --design adaptive: the most training to spend, in full-size runs (default: what --design grid would cost)")
+	derivedDefault(f, "precision", func(*pflag.FlagSet) string { return strconv.FormatFloat(clc.DefaultPrecision, 'g', -1, 64) })
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&o.strict, "strict", false, "exit with status 3 when the fit has a warning (a sanity gate did not pass), after writing it")
 	f.SortFlags = false
 	return cmd
 }
@@ -125,6 +149,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 // Bounds on the sweep's size: beyond them a typo, not a plan, is likely.
 const (
 	maxSeeds    = 1000
+	maxSeedBase = 1 << 30
 	maxLRPoints = 1000
 )
 
@@ -139,22 +164,26 @@ func (o *fitOptions) grid(flags *pflag.FlagSet) ([]float64, error) {
 		return clc.ParseRates(o.lrs)
 	}
 	lo, hi := o.lrMin, o.lrMax
+	dlo, dhi := defaultGrid(o.modelFlags.optimizer)
 	if !flags.Changed("lr-min") {
-		lo = 1e-4
-		if o.modelFlags.optimizer == string(train.Adam) {
-			lo = 1e-5
-		}
+		lo = dlo
 	}
 	if !flags.Changed("lr-max") {
-		hi = 1
-		if o.modelFlags.optimizer == string(train.Adam) {
-			hi = 0.1
-		}
+		hi = dhi
 	}
 	if o.lrPoints > maxLRPoints {
 		return nil, inputerr.New("--lr-points %d is too many (at most %d)", o.lrPoints, maxLRPoints)
 	}
 	return clc.LogGrid(lo, hi, o.lrPoints)
+}
+
+// defaultGrid is the log grid's range when --lr-min and --lr-max are not
+// given: 1e-4 … 1, or 1e-5 … 0.1 for adam.
+func defaultGrid(optimizer string) (lo, hi float64) {
+	if optimizer == string(train.Adam) {
+		return 1e-5, 0.1
+	}
+	return 1e-4, 1
 }
 
 func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -177,14 +206,29 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.seeds < 1 || o.seeds > maxSeeds {
 		return inputerr.New("--seeds %d must be between 1 and %d", o.seeds, maxSeeds)
 	}
+	switch o.design {
+	case clc.DesignAdaptive, clc.DesignGrid:
+	default:
+		return inputerr.New("unknown design %q", o.design).WithHint("use --design adaptive or --design grid")
+	}
+	if o.design == clc.DesignGrid {
+		for _, name := range []string{"precision", "max-cost"} {
+			if flags.Changed(name) {
+				return inputerr.New("--%s needs --design adaptive", name)
+			}
+		}
+	}
+	if o.precision < 0 || math.IsNaN(o.precision) || math.IsInf(o.precision, 0) || o.maxCost < 0 || math.IsNaN(o.maxCost) || math.IsInf(o.maxCost, 0) {
+		return inputerr.New("--precision and --max-cost must be finite and not negative")
+	}
 	if o.workers < 1 {
 		return inputerr.New("--workers %d must be at least 1", o.workers)
 	}
 	if len(fractions) < 2 {
 		return inputerr.New("--fractions has one fraction; the law needs at least 2 dataset sizes").WithHint("give several, e.g. --fractions 1/32,1/16,1/8,1/4")
 	}
-	if o.bootstrap < 0 {
-		return inputerr.New("--bootstrap %d must not be negative", o.bootstrap)
+	if o.seedBase < 0 || o.seedBase > maxSeedBase {
+		return inputerr.New("--seed-base %d must be between 0 and %d", o.seedBase, maxSeedBase)
 	}
 	if o.exec == "" {
 		for _, name := range []string{"exec-shell", "timeout", "retries", "n-full"} {
@@ -219,9 +263,13 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if err := checkOutputs(o.out, o.plot, journal); err != nil {
 		return err
 	}
-	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, Bootstrap: o.bootstrap, Prune: o.prune}
+	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune,
+		Design: o.design, Precision: o.precision, MaxCost: o.maxCost}
 
 	log := newLogger(stderr, o.quiet)
+	if flags.Changed("bootstrap") {
+		fmt.Fprintln(stderr, "clc: note: --bootstrap has no effect: the optima's intervals come from a noise model pooled over seeds and fractions")
+	}
 	log.setFractions(fractions, fracText)
 	opts := clc.Options{Tool: "clc " + version, Workers: o.workers}
 	if o.exec != "" {
@@ -232,7 +280,7 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
 			return err
 		}
-		if opts.Dataset, err = execDataInfo(o.dataFlags.path, o.nFull); err != nil {
+		if opts.Dataset, err = execDataInfo(ctx, &o.dataFlags, o.nFull); err != nil {
 			return err
 		}
 		opts.Config = clc.ExecConfig(o.exec, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
@@ -245,7 +293,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		// Data: read, build the task, split or load validation, scale, then
 		// shuffle once so that fractions are nested prefixes.
 		start := time.Now()
-		data, err := o.dataFlags.prepare(stdin)
+		o.dataFlags.gated = true
+		data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 		if err != nil {
 			return err
 		}
@@ -274,25 +323,32 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	opts.Journal = o.journalPath(shard)
 	opts.Events = fitEvents(log, o, shard, cfg)
+	setPhase(ctx, "sweeping", sweepLeaves(opts.Journal))
 	res, err := clc.Fit(ctx, opts)
 	log.endProgress()
 	var stopped *clc.StoppedError
-	if res != nil && res.Run != nil && res.Run.Resume.ToRun > 0 && !errors.As(err, &stopped) {
+	if res != nil && res.Run != nil && res.Run.Ran > 0 && !errors.As(err, &stopped) {
 		log.Printf("sweep: %d trials in %.1fs", res.Run.Ran, res.Run.Elapsed.Seconds())
 	}
+	if res != nil && res.Stop != nil {
+		if r := res.Run.Resume; r.Journal != "" {
+			log.Printf("journal: %s: reused %d of the %d trials the sweep chose", r.Journal, len(r.Known), len(r.Known)+r.ToRun)
+		}
+		log.Printf("adaptive: %s", stopText(res.Stop))
+	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
 	if shard != nil {
-		return reportShard(stdout, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
+		return reportShard(stdout, log, o.json, shard, res.Planned.Trials, res.Planned.Plan.Trials(), opts.Journal, res.Fingerprint)
 	}
-	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }
 
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
 // invalid plan lists none (clc.Fit reports why).
 func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
-	p, err := clc.NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	p, err := clc.PlanOf(o.Dataset.Rows, o.Config)
 	if err != nil {
 		return nil
 	}
@@ -303,12 +359,18 @@ func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
 // progress of the sweep and its end.
 func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config) clc.Events {
 	var show clc.Progress
+	var seen []clc.Trial // the trials this run finished, for an adaptive sweep's best rates
 	return clc.Events{
 		Planned: func(p clc.Planned) {
+			plan := p.Plan.String()
+			if o.design == clc.DesignAdaptive {
+				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
+					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+			}
 			if o.exec != "" {
-				log.Printf("plan: %s; each trial runs: %s", p.Plan, o.exec)
+				log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
 			} else {
-				log.Printf("plan: %s; %s", p.Plan, describeModel(cfg))
+				log.Printf("plan: %s; %s", plan, describeModel(cfg))
 			}
 			if shard != nil {
 				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())
@@ -339,7 +401,14 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 			log.setKnownTrials(r.Known)
 			show = log.progress(time.Now())
 		},
+		Stage: func(s clc.Stage) {
+			log.endProgress()
+			log.Printf("%s", stageText(s, fracLabel(o, s.Fraction)))
+			log.setKnownTrials(seen) // the best rates so far, over every stage
+			show = log.progress(time.Now())
+		},
 		Progress: func(t clc.Trial, done, total int) error {
+			seen = append(seen, t)
 			if show != nil {
 				return show(t, done, total)
 			}
@@ -348,12 +417,65 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 	}
 }
 
+// fracLabel is a fraction as the user wrote it in --fractions.
+func fracLabel(o *fitOptions, f float64) string {
+	fracs, texts, err := clc.ParseFractions(o.fractions)
+	if err != nil {
+		return clc.FormatFraction(f)
+	}
+	return clc.SweepConfig{Fractions: fracs, FractionText: texts}.FractionLabel(f)
+}
+
+// stageText describes a stage of an adaptive sweep in one line.
+func stageText(s clc.Stage, frac string) string {
+	rates := g3(s.LRs[0])
+	if len(s.LRs) > 1 {
+		rates = fmt.Sprintf("%s … %s", g3(s.LRs[0]), g3(s.LRs[len(s.LRs)-1]))
+	}
+	seeds := numfmt.Count(len(s.Seeds), "seed", "seeds")
+	if len(s.Seeds) == 1 {
+		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
+	}
+	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
+}
+
+// stopText says why an adaptive sweep ended.
+func stopText(s *clc.Stop) string {
+	spent := fmt.Sprintf("%s of %s full-size runs (%.0f%% of the budget)", numfmt.Sig(s.Spent, 3, 0.01), numfmt.Sig(s.Budget, 3, 0.01), 100*s.Spent/s.Budget)
+	switch s.Reason {
+	case "precision":
+		return fmt.Sprintf("precise enough: log10 η* at n_full has standard error %.3f ≤ %.3f decades, after %s", s.Log10SE, s.Precision, spent)
+	case "budget":
+		return fmt.Sprintf("budget spent: log10 η* at n_full has standard error %.3f, above the target %.3f decades, after %s; raise --max-cost for more seeds", s.Log10SE, s.Precision, spent)
+	case "no law":
+		return fmt.Sprintf("stopped without a law after %s", spent)
+	}
+	return fmt.Sprintf("stopped (%s) after %s", s.Reason, spent)
+}
+
 // fitError words the errors of a fit that need more than their message: a
 // fit without a law shows its optima and says how to move the grid; a
 // stopped sweep says how to resume.
-func fitError(err error, stderr io.Writer) error {
+func fitError(err error, stderr io.Writer, plotPath string) error {
 	if nl, ok := clc.IsNoLaw(err); ok {
+		writeLossTable(stderr, nl.Fit)
 		reportOptima(stderr, nl.Fit)
+		for _, f := range nl.Fit.Gates {
+			switch f.Gate {
+			case gates.LowEdge, gates.HighEdge, gates.AllDiverged, gates.Flat: // in the optima line
+			default:
+				if f.Failed() {
+					fmt.Fprintf(stderr, "clc: warning: %s\n", gateWarning(nl.Fit, f))
+				}
+			}
+		}
+		if plotPath != "" {
+			if perr := writeFitPlot(nl.Fit, plotPath); perr == nil {
+				fmt.Fprintf(stderr, "clc: wrote %s (the loss curves; no law to draw)\n", plotPath)
+			}
+		}
 		if ie, ok := inputerr.As(err); ok {
 			if h := lawHint(nl); h != "" {
 				ie.Hint = h
@@ -371,9 +493,10 @@ func fitError(err error, stderr io.Writer) error {
 // fitOutput says where a finished fit goes: the fit file, and the table or
 // (json) one JSON object on stdout.
 type fitOutput struct {
-	out  string
-	json bool
-	plot string // a figure of the fit, when set
+	out    string
+	json   bool
+	plot   string // a figure of the fit, when set
+	strict bool   // fail (exit 3) when a gate did not pass
 }
 
 // writeFit writes a completed fit: the fit file, the warnings, the table
@@ -385,6 +508,9 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 	warnings := fitWarnings(fit)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
+	}
+	for _, n := range fitNotes(fit) {
+		log.Printf("note: %s", n)
 	}
 	if o.json {
 		if err := writeFitJSON(stdout, fit, o.out, warnings); err != nil {
@@ -400,7 +526,18 @@ func writeFit(fit *clc.FitFile, o fitOutput, log *logger, stdout, stderr io.Writ
 		}
 		log.Printf("wrote %s", o.plot)
 	}
+	if o.strict && len(warnings) > 0 {
+		return gateError{failed: len(warnings)}
+	}
 	return nil
+}
+
+// gateError ends a fit that was written but did not pass its gates, with
+// --strict: exit status 3.
+type gateError struct{ failed int }
+
+func (e gateError) Error() string {
+	return fmt.Sprintf("--strict: the fit has %s (see above); it was written all the same", numfmt.Count(e.failed, "warning", "warnings"))
 }
 
 // checkExec validates the flags of a sweep trained by --exec.
@@ -426,14 +563,27 @@ func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error
 
 // lawHint says how to move the grid when too few optima were usable.
 func lawHint(e *clc.NoLawError) string {
-	lrs := e.Fit.Config.LRs
+	for _, f := range e.Fit.Gates {
+		if f.Gate == gates.Trivial && f.Severity == gates.Fail && e.Advice() != clc.GridFlat {
+			return "the model does not beat the trivial predictor at any fraction (see the warning): check the labels and the features"
+		}
+	}
+	// The rates tried: the grid's, or beyond it where an adaptive sweep
+	// extended it.
+	lo, hi := e.Fit.Config.LRs[0], e.Fit.Config.LRs[len(e.Fit.Config.LRs)-1]
+	for _, t := range e.Fit.Trials {
+		lo, hi = min(lo, t.LR), max(hi, t.LR)
+	}
 	switch e.Advice() {
 	case clc.GridDown:
-		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lrs[0]/1000), flagNum(lrs[0]))
+		return fmt.Sprintf("every rate diverged at every fraction: move the grid down, e.g. --lr-min %s --lr-max %s", flagNum(lo/1000), flagNum(lo))
 	case clc.GridRaiseHigh:
-		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(lrs[len(lrs)-1]*100))
+		return fmt.Sprintf("the optima sit at the top of the grid: raise --lr-max, e.g. --lr-max %s", flagNum(hi*100))
 	case clc.GridLowerLow:
-		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lrs[0]/100))
+		return fmt.Sprintf("the optima sit at the bottom of the grid: lower --lr-min, e.g. --lr-min %s", flagNum(lo/100))
+	case clc.GridFlat:
+		return fmt.Sprintf("the loss does not depend on the rate at any fraction (flat curves): widen the grid (it spans %.1f decades; e.g. --lr-min 1e-4 --lr-max 1) in case its rates are all too small to learn or all equally good, and check that the features carry information about the target",
+			math.Log10(hi/lo))
 	}
 	return ""
 }
@@ -477,13 +627,18 @@ func classesText(d *train.Dataset) string {
 }
 
 func describeModel(cfg train.Config) string {
-	model := string(cfg.Model)
-	if cfg.Model == train.MLP {
-		model = fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
-	}
+	model := modelText(cfg)
 	length := fmt.Sprintf("%d epochs", cfg.Epochs)
 	if cfg.Steps > 0 {
 		length = fmt.Sprintf("%d steps", cfg.Steps)
 	}
 	return fmt.Sprintf("%s, %s, %s, batch %d", model, cfg.Optimizer, length, cfg.BatchSize)
+}
+
+// modelText names the model: "linear", or "mlp [64] relu".
+func modelText(cfg train.Config) string {
+	if cfg.Model == train.MLP {
+		return fmt.Sprintf("mlp %v %s", cfg.Hidden, cfg.Activation)
+	}
+	return string(cfg.Model)
 }

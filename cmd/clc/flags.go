@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +14,7 @@ import (
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/demodata"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -25,6 +28,10 @@ type dataFlags struct {
 	valid         string
 	validFraction float64
 	splitSeed     uint64
+	noHeader      bool
+	// gated: the command's result reports a small validation set among its
+	// gates (clc fit), so prepare does not print that warning too.
+	gated bool
 }
 
 func (d *dataFlags) register(f *pflag.FlagSet) {
@@ -34,6 +41,7 @@ func (d *dataFlags) register(f *pflag.FlagSet) {
 	f.Float64Var(&d.validFraction, "valid-fraction", 0.1, "share of the rows held out for validation (stratified for classification)")
 	f.StringVar(&d.valid, "valid", "", "validation CSV file (instead of a split)")
 	f.Uint64Var(&d.splitSeed, "split-seed", 0, "seed of the validation split")
+	f.BoolVar(&d.noHeader, "no-header", false, "the data files have no header row: columns are named c1..cD (the target is the last, or --target)")
 }
 
 // takeArgs reads the optional DATA.csv argument: a data file or --demo (whose
@@ -47,8 +55,8 @@ func (d *dataFlags) takeArgs(flags *pflag.FlagSet, args []string, noDataHint str
 			return usageError{fmt.Errorf("--demo takes no data file (got %q)", d.path)}
 		}
 		for name, v := range demoDefaults {
-			if strings.HasPrefix(name, "lr-") && flags.Changed("lrs") {
-				continue // --lrs replaces the demo's log grid
+			if strings.HasPrefix(name, "lr-") && (flags.Changed("lrs") || flags.Lookup("lrs") == nil) {
+				continue // --lrs replaces the demo's log grid; a command without --lrs has no grid
 			}
 			if flags.Lookup(name) != nil && !flags.Changed(name) {
 				if err := flags.Set(name, v); err != nil {
@@ -77,6 +85,9 @@ func (d *dataFlags) check(flags *pflag.FlagSet) error {
 	if d.valid == "-" && d.path == "-" {
 		return inputerr.New("the data and --valid cannot both be read from standard input").WithHint("give --valid a file")
 	}
+	if d.demo && d.noHeader {
+		return inputerr.New("--no-header does not apply to --demo, whose data has a header")
+	}
 	if d.valid == "" && !(d.validFraction > 0 && d.validFraction < 1) {
 		return inputerr.New("--valid-fraction %g must be in (0, 1)", d.validFraction)
 	}
@@ -88,27 +99,51 @@ func (d *dataFlags) check(flags *pflag.FlagSet) error {
 type preparedData struct {
 	train, valid *train.Dataset
 	info         clc.DatasetInfo
+	warnings     []train.Warning
+	scaler       train.Scaler // the z-scoring of the training rows
+}
+
+// dataWarning words a warning about the data for the command line.
+func dataWarning(w train.Warning) string {
+	switch w := w.(type) {
+	case train.SameData:
+		how := "has the same bytes as"
+		if w.SamePath {
+			how = "is"
+		}
+		return fmt.Sprintf("--valid %s %s the training data: the validation loss then measures the fit to the training rows, and the sweep cannot see where a rate starts to overfit; pass held-out rows",
+			w.Valid, how)
+	case train.SmallValidation:
+		return fmt.Sprintf("the validation set has only %s: a mean loss over so few rows is too noisy to rank learning rates; use at least %d (a larger --valid-fraction or --valid file)",
+			count(w.Rows, "row"), train.MinValidationRows)
+	case train.SplitShare:
+		return w.String() + "; pass a separate --valid file for a smaller share"
+	}
+	return w.String()
 }
 
 // prepare reads the data (a path, "-" for stdin, or the demo dataset),
 // builds the task, splits off or loads the validation rows, and z-scores
-// both with the training rows' statistics.
-func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
-	table, err := loadTable(d.path, d.demo, stdin, d.target)
+// both with the training rows' statistics. Warnings about the data (a
+// validation file that is the training file, too few validation rows, a
+// severe class imbalance, a stratified split far from its fraction) go to
+// stderr as "clc: warning:" lines.
+func (d *dataFlags) prepare(ctx context.Context, stdin io.Reader, stderr io.Writer) (*preparedData, error) {
+	tab, err := d.load(ctx, d.path, stdin, d.target)
 	if err != nil {
 		return nil, err
 	}
-	full, err := train.NewDataset(table, d.task)
+	full, err := train.NewDataset(tab, d.task)
 	if err != nil {
 		return nil, err
 	}
 	p := &preparedData{info: clc.DatasetInfo{
-		Source: table.Name, SHA256: table.SHA256, Features: full.D, Task: string(full.Task),
+		Source: tab.Name, SHA256: tab.SHA256, Features: full.D, Task: string(full.Task),
 		Classes: full.Classes, Target: full.Target,
 	}}
 	if d.valid != "" {
-		vt, err := loadTable(d.valid, false, stdin, full.Target)
-		if ie, ok := inputerr.As(err); ok && strings.HasPrefix(ie.Msg, "no column named") {
+		vt, err := d.load(ctx, d.valid, stdin, full.Target)
+		if ie, ok := inputerr.As(err); ok && errors.Is(err, table.ErrNoColumn) {
 			ie.Hint = fmt.Sprintf("the validation file needs the training file's columns, including the target %q", full.Target)
 		}
 		if err != nil {
@@ -119,27 +154,47 @@ func (d *dataFlags) prepare(stdin io.Reader) (*preparedData, error) {
 		}
 		p.train = full
 		p.info.Valid, p.info.ValidSHA256 = vt.Name, vt.SHA256
+		p.warnings = append(train.CheckValidationFile(tab, vt), train.CheckDatasets(p.train, p.valid, 0)...)
 	} else {
 		if p.train, p.valid, err = train.SplitValidation(full, d.validFraction, d.splitSeed); err != nil {
 			return nil, err
 		}
 		p.info.Valid = fmt.Sprintf("split %g seed %d", d.validFraction, d.splitSeed)
+		p.warnings = train.CheckDatasets(p.train, p.valid, d.validFraction)
+	}
+	for _, w := range p.warnings {
+		if _, small := w.(train.SmallValidation); small && d.gated {
+			continue
+		}
+		fmt.Fprintf(stderr, "clc: warning: %s\n", dataWarning(w))
 	}
 	p.info.Rows, p.info.ValidRows = p.train.N, p.valid.N
-	scaler := train.FitScaler(p.train)
-	scaler.Apply(p.train)
-	scaler.Apply(p.valid)
+	p.scaler = train.FitScaler(p.train)
+	p.scaler.Apply(p.train)
+	p.scaler.Apply(p.valid)
+	p.info.TrivialLoss = train.TrivialLoss(p.valid)
 	return p, nil
 }
 
-// loadTable reads a CSV from a path, "-" (stdin) or, with demo and no path,
-// the embedded demo dataset.
-func loadTable(path string, demo bool, stdin io.Reader, target string) (*train.Table, error) {
-	ropt := train.ReadOptions{Target: target}
-	if path == "" && demo {
-		return train.ReadCSV(demodata.Open(), demodata.Name, ropt)
+// load reads a CSV from a path, "-" (stdin) or, with --demo and no path,
+// the embedded demo dataset. While it reads, an interruption is reported
+// as one of reading the file.
+func (d *dataFlags) load(ctx context.Context, path string, stdin io.Reader, target string) (*table.Table, error) {
+	ropt := table.Options{Target: target, NoHeader: d.noHeader}
+	if path == "" && d.demo {
+		ropt.NoHeader = false
+		return table.Read(ctx, demodata.Open(), demodata.Name, ropt)
 	}
-	return train.LoadCSV(path, stdin, ropt)
+	name := path
+	if path == "-" {
+		name = "standard input"
+	}
+	setPhase(ctx, "reading "+name, "")
+	t, err := table.Load(ctx, path, stdin, ropt)
+	if err == nil {
+		setPhase(ctx, "", "")
+	}
+	return t, err
 }
 
 // maxHidden bounds a hidden layer's width (a 784-65536 layer alone holds
@@ -169,7 +224,7 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&m.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
 	f.StringVar(&m.budget, "budget", "epochs", "training length: epochs (T = E·floor(N/B), grows with N) or steps (fixed T = --steps)")
 	f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
-	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its loss exceeds this × its initial loss (or is not finite)")
+	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its batch loss exceeds this × max(the trivial loss, the first batch's) on 5 steps in a row (or is not finite)")
 }
 
 // config validates the model and training flags and returns the training

@@ -18,6 +18,7 @@ type mergeOptions struct {
 	allowPartial bool
 	json         bool
 	quiet        bool
+	strict       bool
 	plot         string
 }
 
@@ -45,6 +46,7 @@ the fit file then records how many were missing.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			setPhase(cmd.Context(), "reading the journals", "")
 			return runMerge(o, args, stdout, stderr)
 		},
 	}
@@ -54,6 +56,7 @@ the fit file then records how many were missing.`,
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout instead of the table")
 	f.StringVar(&o.plot, "plot", "", "also draw the fit to FILE.png or FILE.svg (see clc plot)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no notes on stderr")
+	f.BoolVar(&o.strict, "strict", false, "exit with status 3 when the fit has a warning (a sanity gate did not pass), after writing it")
 	f.SortFlags = false
 	return cmd
 }
@@ -87,9 +90,9 @@ func runMerge(o *mergeOptions, paths []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "clc: warning: %v; fitting the %d recorded (--allow-partial); the fit file says so\n", what, len(m.Trials))
 	}
 	if err != nil {
-		return fitError(err, stderr)
+		return fitError(err, stderr, o.plot)
 	}
-	return writeFit(r.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot}, log, stdout, stderr)
+	return writeFit(r.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }
 
 // listMissing names the missing trials on stderr, one per line, up to

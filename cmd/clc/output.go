@@ -1,15 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/numfmt"
 	"github.com/clc-tools/clc/internal/scaling"
 )
@@ -44,11 +47,18 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 			continue
 		}
 		br := "yes"
-		if !o.Bracketed {
+		switch {
+		case o.Flat:
+			br = "flat"
+		case !o.Bracketed:
 			br = "no (" + o.Edge + " edge)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t[%s, %s]\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
-			g3(o.LR), g3(o.LRLow), g3(o.LRHigh), o.Loss, g3(o.Constant), br)
+		interval := "-"
+		if o.LRHigh > o.LRLow {
+			interval = fmt.Sprintf("[%s, %s]", g3(o.LRLow), g3(o.LRHigh))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
+			g3(o.LR), interval, o.Loss, g3(o.Constant), br)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -59,20 +69,83 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "shape     %s per %s: each trial's rate is the grid value × a multiplier of mean 1, so C = mean rate × T is the optimal area for this shape\n",
 			sp, fit.Config.Per)
 	}
-	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s (95%% CI [%s, %s]), k = %s, R² = %s, %s, N %d…%d\n",
-		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3),
-		g3(l.K), numfmt.Fixed(l.R2, 3), numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax)
+	if nz := fit.Noise; nz != nil {
+		if nz.DoF > 0 {
+			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %d fractions (%d degrees of freedom); intervals use Student's t\n",
+				nz.SeedSD, nz.Fractions, nz.DoF)
+		} else {
+			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
+		}
+	}
+	r2 := ""
+	if l.Points >= gates.MinOptima {
+		r2 = ", R² = " + numfmt.Fixed(l.R2, 3)
+	}
+	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s%s, %s, N %d…%d%s\n",
+		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), r2,
+		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
 	if e := l.Extrapolation; e != nil {
-		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ)\n",
-			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma))
-	} else {
+		p := ""
+		if e.DoF > 0 {
+			p = fmt.Sprintf(", p = %.2f", e.PValue)
+		}
+		fmt.Fprintf(w, "check     the law fitted without N = %d predicts %s there; measured %s (miss %+.2f decades, %.1fσ%s)\n",
+			e.N, g3(e.PredictedLR), g3(e.MeasuredLR), e.MissDecades, math.Abs(e.Sigma), p)
+	} else if l.Points < gates.MinOptima {
 		fmt.Fprintf(w, "check     extrapolation check needs at least 3 usable optima\n")
+	} else {
+		fmt.Fprintf(w, "check     not possible: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)\n")
 	}
 	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
 	p := fit.Prediction
-	fmt.Fprintf(w, "predict   N = %d (all training rows): η* = %s [%s, %s], T = %d steps, C = %s lr·steps\n",
-		p.N, g3(p.LR), g3(p.LRLow), g3(p.LRHigh), p.Steps, g3(p.Constant))
+	interval := ""
+	if p.LRHigh > p.LRLow {
+		interval = fmt.Sprintf(" [%s, %s]", g3(p.LRLow), g3(p.LRHigh))
+	}
+	fmt.Fprintf(w, "predict   N = %d (all training rows): η* = %s%s%s, T = %d steps, C = %s lr·steps\n",
+		p.N, g3(p.LR), interval, sourceText(fit), p.Steps, g3(p.Constant))
+	if p.ExpectedRegret > 0 {
+		fmt.Fprintf(w, "regret    expected %.2g validation loss above the true optimum's (½·curvature·error², from the loss curve at N = %d)\n",
+			p.ExpectedRegret, p.LocalN)
+	}
+	fmt.Fprintf(w, "gates     %s\n", gatesLine(fit))
 	return nil
+}
+
+// alphaCIText is α's 95% interval, or why there is none.
+func alphaCIText(l scaling.Law) string {
+	switch {
+	case l.AlphaCI[1] > l.AlphaCI[0]:
+		return fmt.Sprintf(" (95%% CI [%s, %s])", numfmt.Fixed(l.AlphaCI[0], 3), numfmt.Fixed(l.AlphaCI[1], 3))
+	case l.Points < gates.MinOptima:
+		return fmt.Sprintf(" (no interval from %s)", numfmt.Count(l.Points, "point", "points"))
+	}
+	return " (no interval)"
+}
+
+// tauText reports how far the optima scatter about the law beyond their
+// errors.
+func tauText(l scaling.Law) string {
+	switch l.Method {
+	case scaling.MethodRandomEffects:
+		return fmt.Sprintf(", scatter τ = %s decades", numfmt.Fixed(l.Tau, 3))
+	case scaling.MethodLeastSquares:
+		return fmt.Sprintf(", residual sd %s decades", numfmt.Fixed(l.Tau, 3))
+	}
+	return ""
+}
+
+// sourceText says where the predicted rate comes from when it is not the
+// law alone.
+func sourceText(fit *clc.FitFile) string {
+	p := fit.Prediction
+	switch p.Source {
+	case scaling.SourceLocal:
+		return fmt.Sprintf(" from the optimum at N = %d (the law's slope is too uncertain to extrapolate; law: %s)", p.LocalN, g3(p.LawLR))
+	case scaling.SourceBlend:
+		return fmt.Sprintf(" (%.0f%% law %s, %.0f%% the optimum at N = %d, %s)", 100*p.LawWeight, g3(p.LawLR), 100*(1-p.LawWeight), p.LocalN, g3(p.LocalLR))
+	}
+	return ""
 }
 
 // reportOptima prints the per-fraction table to w when the law cannot be
@@ -84,6 +157,8 @@ func reportOptima(w io.Writer, fit *clc.FitFile) {
 		switch {
 		case !o.Usable:
 			fmt.Fprintf(&b, " %s: every rate diverged;", fractionLabel(fit, o.Fraction))
+		case o.Flat:
+			fmt.Fprintf(&b, " %s: flat (the loss does not depend on the rate);", fractionLabel(fit, o.Fraction))
 		case !o.Bracketed:
 			fmt.Fprintf(&b, " %s: lr %s on the %s edge;", fractionLabel(fit, o.Fraction), g3(o.LR), o.Edge)
 		default:
@@ -102,6 +177,9 @@ type fitJSON struct {
 	Log10KSE        float64                `json:"log10_k_se"`
 	R2              float64                `json:"r2"`
 	Points          int                    `json:"points"`
+	Tau             float64                `json:"tau"`
+	LawMethod       string                 `json:"law_method"`
+	Noise           *scaling.Noise         `json:"noise"`
 	Extrapolation   *scaling.Extrapolation `json:"extrapolation"`
 	Constant        float64                `json:"constant"`
 	ConstantMean    float64                `json:"constant_mean"`
@@ -114,10 +192,20 @@ type fitJSON struct {
 	StepsFull       int                    `json:"steps_full"`
 	PredictedLR     float64                `json:"predicted_lr"`
 	PredictedLRCI   [2]float64             `json:"predicted_lr_ci"`
+	PredictedLRDoF  float64                `json:"predicted_lr_dof"`
+	Source          string                 `json:"prediction_source"`
+	LawWeight       float64                `json:"law_weight"`
+	LawLR           float64                `json:"law_lr"`
+	LocalLR         float64                `json:"local_lr"`
+	ExpectedRegret  float64                `json:"expected_regret"`
 	Shape           string                 `json:"shape"`
 	Optima          []optimumJSON          `json:"optima"`
 	Warnings        []string               `json:"warnings"`
+	Gates           []gates.Finding        `json:"gates"`
 	MissingTrials   int                    `json:"missing_trials"`
+	Design          string                 `json:"design"`
+	Cost            float64                `json:"cost"`      // training spent, in full-size runs
+	GridCost        float64                `json:"grid_cost"` // what the grid design takes
 	FitFile         string                 `json:"fit_file"`
 }
 
@@ -129,10 +217,15 @@ type optimumJSON struct {
 	GridLR    float64 `json:"grid_lr"`
 	LRLow     float64 `json:"lr_low"`
 	LRHigh    float64 `json:"lr_high"`
+	Log10SE   float64 `json:"log10_se"`
+	DoF       int     `json:"dof"`
+	Note      string  `json:"interval_note,omitempty"`
+	Curvature float64 `json:"curvature"`
 	Loss      float64 `json:"loss"`
 	Constant  float64 `json:"constant"`
 	Bracketed bool    `json:"bracketed"`
 	Edge      string  `json:"edge,omitempty"`
+	Flat      bool    `json:"flat,omitempty"`
 	Refined   bool    `json:"refined"`
 	Usable    bool    `json:"usable"`
 }
@@ -145,18 +238,26 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		Constant: p.Constant, ConstantMean: c.Mean, ConstantCV: c.CV, ConstantSlope: c.Slope,
 		ConstantSlopeCI: c.SlopeCI, ConstantHolds: c.Holds, ConstantVerdict: c.Verdict,
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
+		PredictedLRDoF: p.DoF, Source: p.Source, LawWeight: p.LawWeight, LawLR: p.LawLR, LocalLR: p.LocalLR,
+		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Noise: fit.Noise,
 		Warnings: warnings, FitFile: path, Shape: "constant",
 	}
 	if fit.Config.Schedule != nil {
 		out.Shape = fit.Config.Schedule.String()
 	}
+	out.Design = cmp.Or(fit.Config.Design, clc.DesignGrid)
+	out.Cost, out.GridCost = fit.Cost()
 	if out.Warnings == nil {
 		out.Warnings = []string{}
+	}
+	if out.Gates = fit.Gates; out.Gates == nil {
+		out.Gates = []gates.Finding{}
 	}
 	for _, o := range fit.Optima {
 		out.Optima = append(out.Optima, optimumJSON{
 			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
-			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Refined: o.Refined, Usable: o.Usable,
+			Log10SE: o.LogSE, DoF: o.DoF, Note: o.IntervalNote, Curvature: o.Curvature,
+			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Flat: o.Flat, Refined: o.Refined, Usable: o.Usable,
 		})
 	}
 	return writeJSON(w, out)
@@ -171,3 +272,56 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func pow10(x float64) float64 { return math.Pow(10, x) }
+
+// writeLossTable prints, for a fit that could not be completed, the
+// seed-mean validation loss at every rate (rows) and fraction (columns),
+// "div" where a seed diverged and blank where nothing ran: what the sweep
+// measured, to choose a wider grid from.
+func writeLossTable(w io.Writer, fit *clc.FitFile) {
+	byFrac := map[float64][]clc.Trial{}
+	var fracs, rates []float64
+	for _, t := range fit.Trials {
+		if _, ok := byFrac[t.Fraction]; !ok {
+			fracs = append(fracs, t.Fraction)
+		}
+		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+		if !slices.Contains(rates, t.LR) {
+			rates = append(rates, t.LR)
+		}
+	}
+	if len(rates) == 0 {
+		return
+	}
+	slices.Sort(fracs)
+	slices.Sort(rates)
+	loss := map[float64]map[float64]scaling.CurvePoint{}
+	for _, f := range fracs {
+		loss[f] = map[float64]scaling.CurvePoint{}
+		for _, p := range scaling.MeanCurve(clc.Samples(byFrac[f])) {
+			loss[f][p.LR] = p
+		}
+	}
+	fmt.Fprintln(w, "clc: seed-mean validation loss by rate and fraction (div: a seed diverged):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "lr\t")
+	for _, f := range fracs {
+		fmt.Fprintf(tw, "%s\t", fractionLabel(fit, f))
+	}
+	fmt.Fprintln(tw)
+	for _, r := range rates {
+		fmt.Fprintf(tw, "%s\t", g3(r))
+		for _, f := range fracs {
+			p, ok := loss[f][r]
+			switch {
+			case !ok:
+				fmt.Fprint(tw, "\t")
+			case p.Diverged:
+				fmt.Fprint(tw, "div\t")
+			default:
+				fmt.Fprintf(tw, "%.4f\t", p.Loss)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}

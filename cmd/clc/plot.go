@@ -24,7 +24,7 @@ type plotOptions struct {
 func newPlotCmd(stdout, stderr io.Writer) *cobra.Command {
 	o := &plotOptions{}
 	cmd := &cobra.Command{
-		Use:   "plot FIT.yaml [-o FILE.png|FILE.svg]",
+		Use:   "plot [FIT.yaml] [-o FILE.png|FILE.svg]",
 		Short: "Draw a fit file: loss against rate, the law η*(N), the constant C(N)",
 		Long: `plot draws a fit file written by clc fit (or clc merge) as one figure of three
 panels:
@@ -39,19 +39,25 @@ panels:
   3. the cumulative-learning constant C = η*·T against N, with the C(N) clc
      uses to design schedules (the mean when C is constant, else η*(N)·T(N)).
 
-The format follows the extension of -o: .png or .svg. The file is written
+The fit file defaults to clc-fit.yaml, as for predict and schedule. The
+format follows the extension of -o: .png or .svg. The file is written
 atomically. clc fit --plot FILE and clc schedule --plot FILE draw the same
 figures as they run.`,
 		Example: `  clc plot clc-fit.yaml
   clc plot clc-fit.yaml -o docs/fit.svg`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			if len(args) > 1 {
 				return usageError{fmt.Errorf("clc plot takes one fit file, got %d arguments", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPlot(o, args[0], stderr)
+			fitPath := "clc-fit.yaml"
+			if len(args) == 1 {
+				fitPath = args[0]
+			}
+			setPhase(cmd.Context(), "reading "+fitPath, "")
+			return runPlot(o, fitPath, stderr)
 		},
 	}
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "image to write, .png or .svg (default: the fit file's name with .png)")
@@ -98,10 +104,7 @@ func scheduleHeading(s *schedule.Schedule, h schedule.Header) []string {
 	if h.Epochs > 0 {
 		run = fmt.Sprintf("%d epochs of batch %d (%d steps)", h.Epochs, h.BatchSize, s.Steps)
 	}
-	from := "the mean C measured across sizes"
-	if h.ConstantFrom == "law" {
-		from = "the law, C(N) = η*(N)·T(N)"
-	}
+	from := areaSource(h.ConstantFrom)
 	first := fmt.Sprintf("clc schedule for N = %d rows, %s", h.N, run)
 	second := "the area C comes from " + from
 	if h.FitFile != "" {
@@ -124,4 +127,19 @@ func plotWriteError(path string, err error) error {
 		return inputerr.New("cannot write %s: %v", path, pe.Err).WithHint("choose another plot file name or create its directory")
 	}
 	return err
+}
+
+// areaSource says where a schedule's area came from (a fit's
+// Estimate.ConstantFrom; "mean" in schedules written before fit files of
+// version 2).
+func areaSource(from string) string {
+	switch from {
+	case "mean":
+		return "the mean C measured across sizes"
+	case "local":
+		return "the optimum at the largest fitted size, C = η*·T(N)"
+	case "blend":
+		return "the law blended with the largest fitted size's optimum, C = η*(N)·T(N)"
+	}
+	return "the law, C(N) = η*(N)·T(N)"
 }

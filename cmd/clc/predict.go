@@ -39,6 +39,7 @@ range the law was fitted on are flagged with the extrapolation distance.`,
   clc predict --fit clc-fit.yaml --size 1e5,1e6 --epochs 10 --batch-size 256 --json`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			setPhase(cmd.Context(), "reading "+o.fit, "")
 			return runPredict(o, stdout, stderr)
 		},
 	}
@@ -132,8 +133,8 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 		if e.ExtrapolationDecades > 0 {
 			ext = fmt.Sprintf("%.2f decades", e.ExtrapolationDecades)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t[%s, %s]\t%s\t[%s, %s]\t%s\t%s\t\n", e.N, e.Steps, g3(e.LR), g3(e.LRLow), g3(e.LRHigh),
-			g3(e.Constant), g3(e.ConstLow), g3(e.ConstHigh), e.ConstantFrom, ext)
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.N, e.Steps, g3(e.LR), intervalText(e.LRLow, e.LRHigh),
+			g3(e.Constant), intervalText(e.ConstLow, e.ConstHigh), e.ConstantFrom, ext)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -144,10 +145,19 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 
 // constantSource says in words where the C of a prediction comes from.
 func constantSource(fit *clc.FitFile) string {
+	verdict := "C was not constant across sizes"
 	if fit.Constant.Holds {
-		return "C was constant across sizes, so C is their mean"
+		verdict = "C was constant across sizes"
 	}
-	return "C was not constant across sizes, so C = η*(N)·T from the law"
+	return verdict + "; C = η*(N)·T with η* from the law (\"blend\" or \"local\" beyond the fitted sizes: leaning on the largest fraction's optimum where the law's slope is uncertain)"
+}
+
+// intervalText is "[lo, hi]", or "-" when there is no interval.
+func intervalText(lo, hi float64) string {
+	if hi > lo {
+		return fmt.Sprintf("[%s, %s]", g3(lo), g3(hi))
+	}
+	return "-"
 }
 
 // extrapolationWarning describes how far e lies outside the fitted sizes.

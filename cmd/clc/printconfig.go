@@ -17,11 +17,48 @@ import (
 // valid config file (defaults commented out, each value's source in a
 // comment).
 func printConfig(w io.Writer, command string, fs *pflag.FlagSet, file *configFile, settings []setting) error {
-	settings = withDemoDefaults(fs, settings)
+	settings = withDerivedDefaults(fs, withDemoDefaults(fs, withoutDeprecated(settings)))
 	if j, err := fs.GetBool("json"); err == nil && j {
 		return printConfigJSON(w, command, file, settings)
 	}
 	return printConfigYAML(w, command, file, settings)
+}
+
+// withoutDeprecated drops the settings of hidden flags (kept for old
+// command lines, with no effect) unless something other than the default
+// set them.
+func withoutDeprecated(settings []setting) []setting {
+	var out []setting
+	for _, s := range settings {
+		if !s.flag.Hidden || s.src.kind != fromDefault {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// derivedDefaults holds, per flag, the value a flag takes when nothing sets
+// it and its registered default (0) stands for "derived from other flags"
+// (e.g. the grid's range from the optimizer); --print-config shows that
+// value. The key is the flag's pflag.Flag, unique per command.
+var derivedDefaults = map[*pflag.Flag]func(*pflag.FlagSet) string{}
+
+// derivedDefault registers how flag name's effective default follows from
+// the other flags of fs.
+func derivedDefault(fs *pflag.FlagSet, name string, value func(*pflag.FlagSet) string) {
+	derivedDefaults[fs.Lookup(name)] = value
+}
+
+// withDerivedDefaults shows the effective values of derived defaults.
+func withDerivedDefaults(fs *pflag.FlagSet, settings []setting) []setting {
+	out := make([]setting, len(settings))
+	for i, s := range settings {
+		if d, ok := derivedDefaults[s.flag]; ok && s.src.kind == fromDefault {
+			s.value = d(fs)
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // withDemoDefaults shows the values --demo will give the flags that nothing

@@ -247,7 +247,7 @@ func TestFitJSONWithProgress(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	out := t.TempDir() + "/fit.yaml"
-	code := run(context.Background(), []string{"fit", "--demo", "--json", "-o", out, "--lr-points", "7"}, strings.NewReader(""), &stdout, &stderr)
+	code := run(context.Background(), []string{"fit", "--demo", "--json", "-o", out, "--lr-points", "7", "--design", "grid"}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
 	}

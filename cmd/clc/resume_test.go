@@ -22,7 +22,8 @@ import (
 // several times, resumes it each time with the same command, and checks
 // that the final fit file equals an uninterrupted run's (apart from wall
 // times and the creation time) and that no trial was run again after the
-// journal recorded it.
+// journal recorded it: for the grid design, and for the adaptive design,
+// whose decisions replay from the journal.
 func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs several sweeps")
@@ -32,10 +33,19 @@ func TestKillAndResume(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	for _, design := range []string{"adaptive", "grid"} {
+		t.Run(design, func(t *testing.T) { killAndResume(t, bin, filepath.Join(dir, design), design) })
+	}
+}
+
+func killAndResume(t *testing.T, bin, dir, design string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	args := func(out string) []string {
 		return []string{"fit", "../../testdata/fashion-7x7-2k.csv", "--quiet", "--hidden", "64", "--epochs", "4",
 			"--batch-size", "8", "--fractions", "1/8,1/4,1/2,1", "--lr-min", "1e-3", "--lr-max", "3",
-			"--lr-points", "13", "--seeds", "3", "--workers", "2", "-o", out}
+			"--lr-points", "13", "--seeds", "3", "--workers", "2", "--design", design, "-o", out}
 	}
 	// The reference: one uninterrupted run.
 	start := time.Now()
@@ -87,6 +97,11 @@ func TestKillAndResume(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); err == nil || code != sig.code {
 			t.Errorf("%v: exit %d, want %d: %s", sig.s, code, sig.code, stderr.String())
 			continue
+		}
+		verb := map[int]string{130: "interrupted", 143: "terminated"}[sig.code]
+		if want := "clc: error: " + verb + " while sweeping; no fit file was written; the finished trials are kept in " +
+			strings.TrimSuffix(out, ".yaml") + ".journal.jsonl\n"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("%v: stderr %q lacks %q", sig.s, stderr.String(), want)
 		}
 		if !strings.Contains(stderr.String(), "clc: hint: run the same command again to resume") {
 			t.Errorf("%v: stderr %q lacks the resume hint", sig.s, stderr.String())

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,34 +26,77 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitGate: clc fit --strict (or merge --strict) wrote a fit that did
+	// not pass its sanity gates.
+	exitGate    = 3
 	exitSIGINT  = 130
 	exitSIGTERM = 143
 )
 
 // Main runs clc with os.Args, the process's standard streams and signal
-// handling, and returns the exit code.
+// handling, and returns the exit code. The first SIGINT or SIGTERM cancels
+// the command's context: every phase (reading data, sweeping, training)
+// stops, and run reports what was interrupted. A phase that cannot be
+// cancelled (a system call blocked on a FIFO without a writer, say) is cut
+// short after signalGrace: clc then says what it was doing and exits with
+// the signal's code all the same. A second signal ends the process at
+// once (the default action).
 func Main() int {
 	ctx, stop := context.WithCancelCause(context.Background())
+	ctx, ph := withPhase(ctx)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if s, ok := <-sigs; ok {
-			stop(signalError{s.(syscall.Signal)})
+		s, ok := <-sigs
+		if !ok {
+			return
 		}
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		se := signalError{s.(syscall.Signal)}
+		stop(se)
+		time.Sleep(signalGrace)
+		fmt.Fprintf(os.Stderr, "clc: error: %s\n", ph.interruptedText(se.verb()))
+		os.Exit(se.code())
 	}()
 	defer signal.Stop(sigs)
 	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
+// signalGrace is how long a cancelled command may take to stop before clc
+// exits without it.
+const signalGrace = time.Second
+
+// signalError is the cause of a context cancelled by a signal.
 type signalError struct{ sig syscall.Signal }
 
-func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// verb says what the signal did: SIGTERM terminates, SIGINT interrupts.
+func (e signalError) verb() string {
+	if e.sig == syscall.SIGTERM {
+		return "terminated"
+	}
+	return "interrupted"
+}
+
+// code is the exit code of a command stopped by the signal: 128 + its
+// number, as a shell reports it.
+func (e signalError) code() int {
+	if e.sig == syscall.SIGTERM {
+		return exitSIGTERM
+	}
+	return exitSIGINT
+}
 
 // run executes one clc command line and returns the exit code. It never
 // calls os.Exit, so tests can call it directly.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)
 	root.SetArgs(args)
+	ph, ok := ctx.Value(phaseKey{}).(*phase)
+	if !ok {
+		ctx, ph = withPhase(ctx)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
@@ -60,15 +104,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cause := context.Cause(ctx); cause != nil {
 		var se signalError
 		if errors.As(cause, &se) {
-			fmt.Fprintf(stderr, "clc: error: %v\n", se)
+			fmt.Fprintf(stderr, "clc: error: %s\n", ph.interruptedText(se.verb()))
 			var he hintError
 			if errors.As(err, &he) {
 				fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
 			}
-			if se.sig == syscall.SIGTERM {
-				return exitSIGTERM
-			}
-			return exitSIGINT
+			return se.code()
 		}
 	}
 	return reportError(stderr, err, namerFor(cmd))
@@ -91,7 +132,7 @@ func (e usageError) Unwrap() error { return e.err }
 
 // reportError prints err as one "clc: error:" line (plus a hint line when
 // there is one) and returns its exit code: 2 for input and usage errors,
-// 1 for everything else.
+// 3 for a fit that --strict failed on its gates, 1 for everything else.
 func reportError(stderr io.Writer, err error, names inputerr.Namer) int {
 	text := err.Error()
 	ie, isInput := inputerr.As(err)
@@ -111,6 +152,10 @@ func reportError(stderr io.Writer, err error, names inputerr.Namer) int {
 	if errors.As(err, &he) {
 		fmt.Fprintf(stderr, "clc: hint: %s\n", he.hint)
 		return exitFailure
+	}
+	var ge gateError
+	if errors.As(err, &ge) {
+		return exitGate
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -148,6 +193,7 @@ cumulative-learning constant C = η*·T, the area under the schedule at the opti
 	root.AddCommand(newScheduleCmd(stdin, stdout, stderr))
 	root.AddCommand(newPlotCmd(stdout, stderr))
 	root.AddCommand(newMergeCmd(stdout, stderr))
+	root.AddCommand(newFindCmd(stdin, stdout, stderr))
 	root.AddCommand(newVersionCmd(stdout))
 	enableConfig(root)        // after every AddCommand: adds --config, --print-config
 	registerCompletions(root) // after every AddCommand

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,7 +21,8 @@ import (
 // scheduleOptions holds the flags of clc schedule.
 type scheduleOptions struct {
 	fit       string
-	size      int
+	size      string
+	quiet     bool
 	epochs    int
 	batchSize int
 	steps     int
@@ -28,7 +30,7 @@ type scheduleOptions struct {
 	out       string
 	plot      string
 	json      bool
-	shape     *schedule.Flags
+	shape     *shapeFlags
 }
 
 func newScheduleCmd(_ io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -57,26 +59,28 @@ the extension .yaml, .json, .csv or .py unless --format is given).`,
   clc schedule --fit clc-fit.yaml --shape onecycle --format torch -o schedule.py`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSchedule(o, cmd.Flags(), stdout, stderr)
+			setPhase(cmd.Context(), "reading "+o.fit, "")
+			return runSchedule(o, cmd.Flags(), namerFor(cmd), stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.fit, "fit", "clc-fit.yaml", "fit file written by clc fit")
-	f.IntVar(&o.size, "size", 0, "training rows N of the target run (default: the fit's n_full)")
+	f.StringVar(&o.size, "size", "", "training rows N of the target run, e.g. 60000 or 6e4 (default: the fit's n_full)")
 	f.IntVar(&o.epochs, "epochs", 0, "epochs E of the target run (default: the fit's)")
 	f.IntVar(&o.batchSize, "batch-size", 0, "batch size B of the target run (default: the fit's)")
 	f.IntVar(&o.steps, "steps", 0, "a fixed number of optimizer steps T (instead of E·floor(N/B))")
-	o.shape = schedule.RegisterFlags(f)
+	o.shape = registerShapeFlags(f)
 	f.Lookup("shape").Usage = "schedule shape (required): " + strings.Join(schedule.Shapes, ", ")
 	f.StringVar(&o.format, "format", "yaml", "output format: yaml, json, csv, torch or keras")
 	f.StringVarP(&o.out, "out", "o", "", "file to write atomically (default: stdout)")
 	f.BoolVar(&o.json, "json", false, "with -o: print one JSON object describing the written schedule on stdout")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no notes on stderr (warnings and errors still appear)")
 	f.StringVar(&o.plot, "plot", "", "also draw the schedule (rate against step, area shaded) to this .png or .svg file")
 	f.SortFlags = false
 	return cmd
 }
 
-func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Writer) error {
+func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer, stdout, stderr io.Writer) error {
 	// Check every flag before reading the fit.
 	format := o.format
 	if !flags.Changed("format") && o.out != "" {
@@ -90,6 +94,11 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 	if o.json && o.out == "" {
 		return inputerr.New("--json describes the schedule file, but no -o was given").
 			WithHint("give -o FILE, or --format json to print the schedule itself as JSON")
+	}
+	if o.out != "" {
+		if err := checkScheduleOutput(o.out); err != nil {
+			return err
+		}
 	}
 	if o.plot != "" {
 		if err := checkPlotPath(o.plot); err != nil {
@@ -113,7 +122,6 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		v    int
 		what string
 	}{
-		{"size", o.size, "must be a positive number of rows"},
 		{"epochs", o.epochs, "must be at least 1"},
 		{"batch-size", o.batchSize, "must be at least 1"},
 		{"steps", o.steps, "must be at least 1"},
@@ -135,18 +143,26 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		}
 	}
 
-	fit, err := clc.ReadFitFile(o.fit)
+	var size int
+	if o.size != "" {
+		sizes, err := parseSizes(o.size)
+		if err != nil {
+			return err
+		}
+		if len(sizes) > 1 {
+			return inputerr.New("--size %q gives %d sizes; a schedule is for one run", o.size, len(sizes)).
+				WithHint("give one size, or compare sizes with clc predict --size")
+		}
+		size = sizes[0]
+	}
+	fit, fitBytes, err := clc.ReadFitFileData(o.fit)
 	if err != nil {
 		return err
 	}
-	fitBytes, err := os.ReadFile(o.fit)
-	if err != nil {
-		return fmt.Errorf("reading the fit file: %w", err)
-	}
 	sum := sha256.Sum256(fitBytes)
-	n := o.size
-	if n == 0 {
-		n = fit.Prediction.N
+	n := fit.Prediction.N
+	if size > 0 {
+		n = size
 	}
 	if n == 0 {
 		n = fit.Dataset.Rows
@@ -165,7 +181,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		spe = n / est.BatchSize
 	}
 
-	sched, err := schedule.Design(spec, est.Steps, est.Constant, per, spe)
+	// The rates are computed as they are written: memory does not grow
+	// with the steps.
+	sched, err := schedule.New(spec, est.Steps, est.Constant, per, spe)
 	if err != nil {
 		return err
 	}
@@ -176,10 +194,16 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
 		}
 	}
-	for _, n := range []string{transferNote(fit, est), shapeNote(fit, spec)} {
+	texts := []string{transferNote(fit, est), shapeNote(fit, spec)}
+	for _, n := range sched.Notes {
+		texts = append(texts, noteText(n, names))
+	}
+	for _, n := range texts {
 		if n != "" {
 			notes = append(notes, n)
-			fmt.Fprintf(stderr, "clc: note: %s\n", n)
+			if !o.quiet {
+				fmt.Fprintf(stderr, "clc: note: %s\n", n)
+			}
 		}
 	}
 	h := schedule.Header{
@@ -199,11 +223,9 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		}
 		return inputerr.New("cannot write %s: %v", o.out, inputerr.PathCause(err)).WithHint("choose another -o")
 	}
-	from := "constant (mean)"
-	if est.ConstantFrom == "law" {
-		from = "law η*(N)·T"
-	}
-	fmt.Fprintf(stderr, "clc: wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from the %s, peak %s, final %s\n",
+	from := areaSource(est.ConstantFrom)
+	log := newLogger(stderr, o.quiet)
+	log.Printf("wrote %s (%s): %s, %d steps, rate per %s, area %s lr·steps from %s, peak %s, final %s",
 		o.out, format, sched.Spec, sched.Steps, sched.Per, g4(sched.Area), from, g4(sched.Peak), g4(sched.Final))
 	if err := o.writePlot(sched, h, stderr); err != nil {
 		return err
@@ -218,6 +240,29 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, stdout, stderr io.Wri
 		})
 	}
 	return nil
+}
+
+// checkScheduleOutput checks, before any work, that the schedule file -o
+// names can be written atomically: it is not a directory or a device (a
+// rename would replace it), and its directory exists and takes a new file
+// (see checkOutput, whose words it shares).
+func checkScheduleOutput(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return inputerr.New("cannot write %s: it is a directory", path).
+			WithHint("name a file with -o, e.g. -o %s", filepath.Join(path, "schedule.yaml"))
+	case err == nil && !st.Mode().IsRegular():
+		return inputerr.New("cannot write %s: it is not a regular file", path).
+			WithHint("leave out -o to write the schedule to stdout, or name a regular file: clc replaces it whole")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".clc-write-check-*")
+	if err != nil {
+		return inputerr.New("cannot write %s: %v", path, inputerr.PathCause(err)).WithHint("choose another -o")
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // scheduleJSON is the --json output of clc schedule: what was written
@@ -254,7 +299,7 @@ func (o *scheduleOptions) writePlot(s *schedule.Schedule, h schedule.Header, std
 	if err := writeSchedulePlot(s, h, o.plot); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "clc: wrote %s (plot)\n", o.plot)
+	newLogger(stderr, o.quiet).Printf("wrote %s (plot)", o.plot)
 	return nil
 }
 

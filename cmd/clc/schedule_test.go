@@ -91,10 +91,7 @@ func TestScheduleCarriesConstant(t *testing.T) {
 				if h.FitSHA256 != hex.EncodeToString(sum[:]) || h.FitFile != fitPath || h.N != c.target.N || h.ConstantFrom != want.ConstantFrom {
 					t.Errorf("%v: header %+v", args, h)
 				}
-				from := "from the law η*(N)·T"
-				if holds {
-					from = "from the constant (mean)"
-				}
+				from := "from " + areaSource(want.ConstantFrom)
 				warned := strings.HasPrefix(stderr.String(), "clc: warning: N = ")
 				if !strings.Contains(stderr.String(), from) || warned != (c.target.N > 1000) {
 					t.Errorf("%v: stderr %q", args, stderr.String())

@@ -104,17 +104,18 @@ func envInt(name string, def int) (int, error) {
 	return n, nil
 }
 
-// reportShard prints what a shard ran: a line for people or, with asJSON,
-// one object with the keys shard, from, trials, plan_trials, journal and
-// fingerprint.
-func reportShard(w io.Writer, asJSON bool, s *shardChoice, trials, planTrials int, journal, fp string) error {
+// reportShard says what a shard ran: with asJSON one object on w with the
+// keys shard, from, trials, plan_trials, journal and fingerprint;
+// otherwise notes on the log (silenced by --quiet), as a shard writes no
+// fit to show.
+func reportShard(w io.Writer, log *logger, asJSON bool, s *shardChoice, trials, planTrials int, journal, fp string) error {
 	if asJSON {
 		return writeJSON(w, map[string]any{
 			"shard": s.String(), "from": s.from, "trials": trials, "plan_trials": planTrials,
 			"journal": journal, "fingerprint": fp,
 		})
 	}
-	_, err := fmt.Fprintf(w, "shard %s: %d of %d trials recorded in %s\nwhen every shard is done: clc merge JOURNAL... -o clc-fit.yaml\n",
-		s, trials, planTrials, journal)
-	return err
+	log.Printf("shard %s: %d of %d trials recorded in %s", s, trials, planTrials, journal)
+	log.Printf("when every shard is done: clc merge JOURNAL... -o clc-fit.yaml")
+	return nil
 }

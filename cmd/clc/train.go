@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -26,6 +25,7 @@ type trainOptions struct {
 	seed       uint64
 	curve      bool
 	json       bool
+	names      inputerr.Namer // spells the settings of notes
 }
 
 func newTrainCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -44,6 +44,7 @@ classification). --curve adds the loss after every epoch.`,
 			if err := o.dataFlags.takeArgs(cmd.Flags(), args, "run 'clc train DATA.csv --lr X', or 'clc train --demo --lr X'"); err != nil {
 				return err
 			}
+			o.names = namerFor(cmd)
 			return runTrain(cmd.Context(), o, cmd.Flags(), stdin, stdout, stderr)
 		},
 	}
@@ -62,6 +63,8 @@ classification). --curve adds the loss after every epoch.`,
 // trainReport is the --json output of clc train.
 type trainReport struct {
 	Data          string      `json:"data"`
+	Target        string      `json:"target"`
+	Task          string      `json:"task"`
 	N             int         `json:"n"`
 	ValidRows     int         `json:"valid_rows"`
 	Steps         int         `json:"steps"`
@@ -70,6 +73,7 @@ type trainReport struct {
 	Area          float64     `json:"area"` // Σ_t η_t over the steps taken
 	ValidLoss     *float64    `json:"valid_loss"`
 	ValidAccuracy *float64    `json:"valid_accuracy,omitempty"`
+	ValidRMSE     *float64    `json:"valid_rmse,omitempty"` // regression: in the target's units
 	TrainLoss     *float64    `json:"train_loss"`
 	Diverged      bool        `json:"diverged"`
 	Seconds       float64     `json:"seconds"`
@@ -79,10 +83,11 @@ type trainReport struct {
 type epochJSON struct {
 	Epoch         int      `json:"epoch"`
 	Steps         int      `json:"steps"`
-	LR            float64  `json:"lr"`
+	LR            float64  `json:"lr"` // the rate of the epoch's last step
 	TrainLoss     *float64 `json:"train_loss"`
 	ValidLoss     *float64 `json:"valid_loss"`
 	ValidAccuracy *float64 `json:"valid_accuracy,omitempty"`
+	ValidRMSE     *float64 `json:"valid_rmse,omitempty"` // regression: in the target's units
 }
 
 // finite returns a pointer to v, or nil (JSON null) when v is NaN or ±Inf.
@@ -111,11 +116,12 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 	}
 	var rates []float64
 	if o.schedule != "" {
-		if rates, err = readScheduleRates(o.schedule); err != nil {
+		setPhase(ctx, "reading "+o.schedule, "")
+		if rates, err = readScheduleRates(o.schedule, o.names, stderr); err != nil {
 			return err
 		}
 	}
-	data, err := o.dataFlags.prepare(stdin)
+	data, err := o.dataFlags.prepare(ctx, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -132,19 +138,26 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 		cfg.LR = 0
 		cfg.Schedule = func(t, _ int) float64 { return rates[t] }
 	}
-	rep := trainReport{Data: data.info.Source, N: data.train.N, ValidRows: data.valid.N, Schedule: o.schedule, LR: cfg.LR}
+	rep := trainReport{Data: data.info.Source, Target: data.info.Target, Task: data.info.Task, N: data.train.N,
+		ValidRows: data.valid.N, Schedule: o.schedule, LR: cfg.LR}
+	regression := data.train.Task == train.Regression
 	var curve []train.EpochStats
 	if o.curve {
 		cfg.OnEpoch = func(s train.EpochStats) { curve = append(curve, s) }
 	}
 	start := time.Now()
+	setPhase(ctx, "training", "")
 	res, err := train.Run(ctx, data.train, data.valid, cfg)
 	if err != nil {
 		return err
 	}
 	rep.Steps, rep.Diverged, rep.Seconds = res.Steps, res.Diverged, time.Since(start).Seconds()
 	rep.ValidLoss, rep.TrainLoss = finite(res.ValidLoss), finite(res.TrainLoss)
-	if data.train.Task == train.Classification {
+	switch {
+	case res.Diverged: // no accuracy or RMSE to speak of
+	case regression:
+		rep.ValidRMSE = finite(data.scaler.TargetRMSE(res.ValidLoss))
+	default:
 		rep.ValidAccuracy = finite(res.ValidAccuracy)
 	}
 	for t := 0; t < res.Steps; t++ {
@@ -156,7 +169,9 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 	}
 	for _, s := range curve {
 		e := epochJSON{Epoch: s.Epoch, Steps: s.Steps, LR: s.LR, TrainLoss: finite(s.TrainLoss), ValidLoss: finite(s.ValidLoss)}
-		if data.train.Task == train.Classification {
+		if regression {
+			e.ValidRMSE = finite(data.scaler.TargetRMSE(s.ValidLoss))
+		} else {
 			e.ValidAccuracy = finite(s.ValidAccuracy)
 		}
 		rep.Curve = append(rep.Curve, e)
@@ -172,11 +187,21 @@ func runTrain(ctx context.Context, o *trainOptions, flags *pflag.FlagSet, stdin 
 }
 
 func writeTrainText(w io.Writer, r trainReport) error {
+	regression := r.Task == string(train.Regression)
 	if len(r.Curve) > 0 {
+		fmt.Fprintln(w, "curve     losses after each epoch; lr is the rate of the epoch's last step")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "epoch\tsteps\tlr\ttrain loss\tval loss\tval acc\t")
+		last := "val acc"
+		if regression {
+			last = "val rmse"
+		}
+		fmt.Fprintf(tw, "epoch\tsteps\tlr\ttrain loss\tval loss\t%s\t\n", last)
 		for _, e := range r.Curve {
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t\n", e.Epoch, e.Steps, g3(e.LR), fmtLoss(e.TrainLoss), fmtLoss(e.ValidLoss), fmtAcc(e.ValidAccuracy))
+			metric := fmtAcc(e.ValidAccuracy)
+			if regression {
+				metric = fmtRMSE(e.ValidRMSE)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t\n", e.Epoch, e.Steps, g3(e.LR), fmtLoss(e.TrainLoss), fmtLoss(e.ValidLoss), metric)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -187,17 +212,29 @@ func writeTrainText(w io.Writer, r trainReport) error {
 	if r.Schedule != "" {
 		how = "schedule " + r.Schedule
 	}
-	fmt.Fprintf(w, "run       %s: %d training rows, %d steps, %s (area %s lr·steps), %.1fs\n", r.Data, r.N, r.Steps, how, g3(r.Area), r.Seconds)
-	status := ""
+	fmt.Fprintf(w, "run       %s: %s, %s, %s (area %s lr·steps), %.1fs\n", r.Data, count(r.N, "training row"), count(r.Steps, "step"),
+		how, g3(r.Area), r.Seconds)
 	if r.Diverged {
-		status = " (diverged)"
+		fmt.Fprintf(w, "result    diverged after %s: no validation loss (%s)\n", count(r.Steps, "step"), count(r.ValidRows, "row"))
+		return nil
 	}
-	fmt.Fprintf(w, "result    validation loss %s%s", fmtLoss(r.ValidLoss), status)
-	if r.ValidAccuracy != nil {
+	fmt.Fprintf(w, "result    validation loss %s", fmtLoss(r.ValidLoss))
+	switch {
+	case r.ValidAccuracy != nil:
 		fmt.Fprintf(w, ", accuracy %s", fmtAcc(r.ValidAccuracy))
+	case r.ValidRMSE != nil:
+		fmt.Fprintf(w, " (MSE of the standardized target), RMSE %s in the units of %s", g3(*r.ValidRMSE), r.Target)
 	}
-	fmt.Fprintf(w, " (%d rows); train loss %s\n", r.ValidRows, fmtLoss(r.TrainLoss))
+	fmt.Fprintf(w, " (%s); train loss %s\n", count(r.ValidRows, "row"), fmtLoss(r.TrainLoss))
 	return nil
+}
+
+// count writes n and a noun, plural unless n is 1: "1 step", "2 steps".
+func count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func fmtLoss(v *float64) string {
@@ -205,6 +242,13 @@ func fmtLoss(v *float64) string {
 		return "inf"
 	}
 	return fmt.Sprintf("%.4f", *v)
+}
+
+func fmtRMSE(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return g3(*v)
 }
 
 func fmtAcc(v *float64) string {
@@ -221,17 +265,14 @@ func describeLength(cfg train.Config, n int) string {
 	return fmt.Sprintf("%d epochs × floor(%d/%d)", cfg.Epochs, n, cfg.BatchSize)
 }
 
-// readScheduleRates reads a schedule file written by clc schedule and
-// returns its per-step rates (checksum verified).
-func readScheduleRates(path string) ([]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, inputerr.New("cannot read schedule %s: %v", path, inputerr.PathCause(err))
-	}
-	defer f.Close()
-	s, _, err := schedule.Read(f, path)
+// readScheduleRates reads a schedule file written by clc schedule
+// (checksum verified), or a plain CSV of step,lr rows, prints its notes on
+// stderr and returns its per-step rates.
+func readScheduleRates(path string, names inputerr.Namer, stderr io.Writer) ([]float64, error) {
+	s, _, err := schedule.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	printNotes(stderr, s.Notes, names)
 	return s.Rates, nil
 }

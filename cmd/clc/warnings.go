@@ -3,50 +3,230 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/clc-tools/clc/internal/clc"
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/numfmt"
+	"github.com/clc-tools/clc/internal/train"
 )
 
-// Thresholds of clc fit's warnings about the law (README "Troubleshooting").
-const (
-	// wideBandRatio: the prediction's 95% band is "wide" when its upper end
-	// is more than this multiple of its lower end (≈ ±0.3 decades).
-	wideBandRatio = 4
-	// missSigmas: the leave-largest-out check "fails" when the refitted law
-	// misses the largest fraction by more than this many standard errors.
-	missSigmas = 2
-	// farDecades: a prediction "extrapolates far" beyond this many decades
-	// above the largest fitted size.
-	farDecades = 1
-)
-
-// fitWarnings lists what the user should know before trusting a fit: the
-// optima that are only bounds (unbracketedWarnings), a prediction band
-// wider than wideBandRatio, a leave-largest-out miss beyond missSigmas, and
-// a prediction more than farDecades above the fitted sizes. Each names a
-// remedy.
+// fitWarnings words the fit's gates that failed or warn (package gates),
+// in their order: what the user should know before trusting the fit, each
+// with a remedy.
 func fitWarnings(fit *clc.FitFile) []string {
-	out := unbracketedWarnings(fit)
-	law, p := fit.Law, fit.Prediction
-	if law.Points < 2 || !(p.LR > 0) {
-		return out
-	}
-	if ratio := p.LRHigh / p.LRLow; ratio > wideBandRatio {
-		out = append(out, fmt.Sprintf("wide interval: the 95%% band of the rate at N = %d, [%s, %s], spans a factor %s; more seeds (--seeds), more or larger fractions, or a finer grid (--lr-points) narrow it",
-			p.N, g3(p.LRLow), g3(p.LRHigh), numfmt.Sig(ratio, 2, 0.1)))
-	}
-	if e := law.Extrapolation; e != nil && math.Abs(e.Sigma) > missSigmas {
-		out = append(out, fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ); the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
-			e.N, e.MissDecades, math.Abs(e.Sigma)))
-	}
-	if law.NMax > 0 {
-		if d := math.Log10(float64(p.N) / float64(law.NMax)); d > farDecades {
-			out = append(out, fmt.Sprintf("the prediction at N = %d extrapolates %.1f decades beyond the largest fitted size (%d); its interval assumes the law holds there — add a larger fraction",
-				p.N, d, law.NMax))
+	var out []string
+	for _, f := range fit.Gates {
+		if f.Failed() {
+			out = append(out, gateWarning(fit, f))
 		}
 	}
 	return out
+}
+
+// fitNotes words the gates that could not be checked.
+func fitNotes(fit *clc.FitFile) []string {
+	var out []string
+	for _, f := range fit.Gates {
+		if f.Severity == gates.Unavailable {
+			out = append(out, "not checked: "+uncheckedName(f.Gate)+" ("+unavailableWhy(fit, f)+")")
+		}
+	}
+	return out
+}
+
+// uncheckedName says what a gate that could not be checked would have
+// checked.
+func uncheckedName(g gates.Gate) string {
+	if g == gates.Trivial {
+		return "whether the model beats the trivial predictor"
+	}
+	return string(g)
+}
+
+// unavailableWhy says why a gate could not be checked.
+func unavailableWhy(fit *clc.FitFile, f gates.Finding) string {
+	if f.Gate == gates.Trivial && fit.Config.Exec != "" {
+		return "the --exec trainer does not report the trivial loss"
+	}
+	if f.Gate == gates.Trivial {
+		return "the fit does not record the trivial loss"
+	}
+	return "the fit lacks what it needs"
+}
+
+// gateName names what a finding of gate g found, for the table's gates
+// line.
+func gateName(g gates.Gate) string {
+	switch g {
+	case gates.Trivial:
+		return "no better than the trivial predictor"
+	case gates.FewOptima:
+		return "fewer than 3 optima"
+	case gates.StepBudget:
+		return "step budget below the full size"
+	case gates.AboveDiverged:
+		return "rate above a divergence"
+	case gates.AboveGrid:
+		return "rate above the grid"
+	case gates.BelowGrid:
+		return "rate below the grid"
+	case gates.Flat:
+		return "flat loss"
+	case gates.AllDiverged:
+		return "every rate diverged"
+	case gates.LowEdge:
+		return "optimum on the low edge"
+	case gates.HighEdge:
+		return "optimum on the high edge"
+	case gates.CoarseGrid:
+		return "coarse grid"
+	case gates.SmallValidation:
+		return "small validation set"
+	case gates.WideInterval:
+		return "wide interval"
+	case gates.Extrapolation:
+		return "extrapolation check failed"
+	case gates.FarExtrapolation:
+		return "far extrapolation"
+	}
+	return string(g)
+}
+
+// gatesLine is the table's summary of the gates: which failed, which warn,
+// which could not be checked.
+func gatesLine(fit *clc.FitFile) string {
+	var parts []string
+	for _, sev := range []gates.Severity{gates.Fail, gates.Warn} {
+		var names []string
+		count := map[gates.Gate]int{}
+		for _, f := range fit.Gates {
+			if f.Severity != sev {
+				continue
+			}
+			if count[f.Gate] == 0 {
+				names = append(names, string(f.Gate))
+			}
+			count[f.Gate]++
+		}
+		for i, n := range names {
+			names[i] = gateName(gates.Gate(n))
+			if c := count[gates.Gate(n)]; c > 1 {
+				names[i] += fmt.Sprintf(" (%d fractions)", c)
+			}
+		}
+		if len(names) > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %s", sev, strings.Join(names, ", ")))
+		}
+	}
+	text := "all passed"
+	if len(parts) > 0 {
+		text = strings.Join(parts, "; ") + " — see the warnings"
+	}
+	if notes := fitNotes(fit); len(notes) > 0 {
+		text += "; " + strings.Join(notes, "; ")
+	}
+	return text
+}
+
+// gateWarning words one finding with what to do about it.
+func gateWarning(fit *clc.FitFile, f gates.Finding) string {
+	at := func() string { return fmt.Sprintf("fraction %s (N = %d)", fractionLabel(fit, f.Fraction), f.N) }
+	lrs := fit.Config.LRs
+	switch f.Gate {
+	case gates.Trivial:
+		what := "the loss of predicting the validation labels' frequencies"
+		if fit.Dataset.Task == string(train.Regression) {
+			what = "the loss of predicting the mean (the variance of the standardized validation target)"
+		} else if k := fit.Dataset.Classes; k > 1 && math.Abs(f.Limit-math.Log(float64(k))) < 0.005 {
+			what += fmt.Sprintf(", ln %d for %d balanced classes", k, k)
+		}
+		if f.Severity == gates.Fail {
+			return fmt.Sprintf("the model does not beat the trivial predictor: its best validation loss, %s at %s, is not below %s, %s; the rates were ranked by noise and the law describes nothing — check that the labels belong to the features (random or shuffled labels?) and that the features vary",
+				numfmt.Fixed(f.Value, 4), at(), numfmt.Fixed(f.Limit, 4), what)
+		}
+		return fmt.Sprintf("at fractions %s the model does not beat the trivial predictor (best validation loss %s at %s; trivial loss %s, %s): their optima rank noise; larger fractions or more --epochs let the model learn",
+			fractionList(fit, f.Fractions), numfmt.Fixed(f.Value, 4), at(), numfmt.Fixed(f.Limit, 4), what)
+	case gates.FewOptima:
+		return fmt.Sprintf("the law rests on %s: a line fits 2 points exactly, so it has no interval, no R² and no extrapolation check; add fractions (e.g. --fractions 1/64,1/32,1/16,1/8,1/4) or widen the grid so that at least %d optima are bracketed",
+			numfmt.Count(int(f.Value), "optimum", "optima"), gates.MinOptima)
+	case gates.StepBudget:
+		msg := fmt.Sprintf("with --budget steps every run takes %d steps of %d rows, so it sees at most %d of the %d training rows: beyond %d rows the optimal rate stops depending on N, and the law fitted below overshoots at N = %d",
+			fit.Config.Steps, fit.Config.BatchSize, f.N, int(f.Value), f.N, int(f.Value))
+		if fit.Law.NMax > f.N {
+			msg += fmt.Sprintf(" (the fractions above %d rows measured that plateau)", f.N)
+		}
+		if f.LR > 0 {
+			msg += fmt.Sprintf("; use the rate for N = %d, %s (clc predict --size %d), or an epoch budget (--budget epochs)", f.N, g3(f.LR), f.N)
+		} else {
+			msg += "; use an epoch budget (--budget epochs)"
+		}
+		return msg
+	case gates.AboveDiverged:
+		return fmt.Sprintf("the predicted rate %s is at or above %s, where runs diverged at %s: on all rows it would likely diverge; use a rate below that stability edge, or add a larger fraction to see where the optimum goes",
+			g3(f.LR), g3(f.Limit), at())
+	case gates.AboveGrid:
+		return fmt.Sprintf("the predicted rate %s is above the largest rate tried (%s): the law extrapolates past every measurement; raise --lr-max (e.g. --lr-max %s) and add a larger fraction before trusting it",
+			g3(f.LR), g3(f.Limit), flagNum(f.Limit*10))
+	case gates.BelowGrid:
+		return fmt.Sprintf("the predicted rate %s is below the smallest rate tried (%s): lower --lr-min (e.g. --lr-min %s) so that the sweep covers it",
+			g3(f.LR), g3(f.Limit), flagNum(f.Limit/10))
+	case gates.Flat:
+		return fmt.Sprintf("the loss at %s does not depend on the rate within the seeds' noise (its seed means lie within %s of each other): its minimum is chance and is left out of the law; the model learns nothing at this size that a rate changes — check the features, or train longer (--epochs)",
+			at(), numfmt.Sig(f.Value, 2, 1e-3))
+	case gates.AllDiverged:
+		return fmt.Sprintf("every rate diverged at %s; lower --lr-min", at())
+	case gates.LowEdge:
+		return fmt.Sprintf("optimum at %s sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
+			at(), g3(f.LR), flagNum(first(lrs)/10))
+	case gates.HighEdge:
+		return fmt.Sprintf("optimum at %s sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
+			at(), g3(f.LR), flagNum(last(lrs)*10))
+	case gates.CoarseGrid:
+		return fmt.Sprintf("the grid is coarse next to the optimum at %s: %s and %s are %.1f decades apart, so the optimum is located only within a factor %s; use rates at most %.1f decades apart (e.g. --lr-points 17 over 4 decades)",
+			at(), g3(f.LR), g3(f.LR*math.Pow(10, f.Value)), f.Value, numfmt.Sig(math.Pow(10, f.Value), 2, 0.1), f.Limit)
+	case gates.SmallValidation:
+		return dataWarning(train.SmallValidation{Rows: int(f.Value)})
+	case gates.WideInterval:
+		p := fit.Prediction
+		return fmt.Sprintf("wide interval: the 95%% band of the rate at N = %d, [%s, %s], spans a factor %s; more seeds (--seeds), more or larger fractions, or a finer grid (--lr-points) narrow it",
+			f.N, g3(p.LRLow), g3(p.LRHigh), numfmt.Sig(f.Value, 2, 0.1))
+	case gates.Extrapolation:
+		e := fit.Law.Extrapolation
+		p := ""
+		if e.DoF > 0 {
+			p = fmt.Sprintf(", p = %.2g", e.PValue)
+		}
+		return fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ%s), more than its predictive uncertainty allows; the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
+			e.N, e.MissDecades, math.Abs(e.Sigma), p)
+	case gates.FarExtrapolation:
+		return fmt.Sprintf("the prediction at N = %d extrapolates %.2g decades beyond the largest fitted size (%d); its interval assumes the law holds there — add a larger fraction",
+			f.N, f.Value, fit.Law.NMax)
+	}
+	return fmt.Sprintf("gate %s: %s", f.Gate, f.Severity)
+}
+
+// fractionList writes fractions as the user gave them: "1/32, 1/16".
+func fractionList(fit *clc.FitFile, fs []float64) string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = fractionLabel(fit, f)
+	}
+	return strings.Join(out, ", ")
+}
+
+func first(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return v[0]
+}
+
+func last(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return v[len(v)-1]
 }
 
 // partialWarning reminds predict and schedule that the fit was merged from
@@ -56,28 +236,4 @@ func partialWarning(fit *clc.FitFile) string {
 		return ""
 	}
 	return fmt.Sprintf("the fit lacks %d trials of its plan (clc merge --allow-partial): its optima rest on fewer seeds or rates than planned", fit.MissingTrials)
-}
-
-// unbracketedWarnings says, for each optimum on the grid's edge, how to widen
-// the grid.
-func unbracketedWarnings(fit *clc.FitFile) []string {
-	var out []string
-	lrs := fit.Config.LRs
-	for _, o := range fit.Optima {
-		if !o.Usable {
-			out = append(out, fmt.Sprintf("every rate diverged at fraction %s (N = %d); lower --lr-min", fractionLabel(fit, o.Fraction), o.N))
-			continue
-		}
-		if o.Bracketed {
-			continue
-		}
-		if o.Edge == "low" {
-			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[0]/10)))
-		} else {
-			out = append(out, fmt.Sprintf("optimum at fraction %s (N = %d) sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
-				fractionLabel(fit, o.Fraction), o.N, g3(o.LR), flagNum(lrs[len(lrs)-1]*10)))
-		}
-	}
-	return out
 }

@@ -38,6 +38,6 @@ OUT=${OUT:-sweep}
 mkdir -p "$OUT"
 
 clc fit "$DATA" \
-  --fractions 1/64,1/32,1/16,1/8 --optimizer adam --seeds 3 \
+  --design grid --fractions 1/64,1/32,1/16,1/8 --optimizer adam --seeds 3 \
   --workers "${SLURM_CPUS_PER_TASK:-1}" \
   -o "$OUT/clc-fit.yaml"

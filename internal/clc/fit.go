@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clc-tools/clc/internal/gates"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
@@ -20,10 +21,21 @@ type Grid struct {
 	FractionText []string  // the fractions as the user gave them, e.g. "1/32"
 	LRs          []float64 // ascending
 	Seeds        int
-	Bootstrap    int // resamples over seeds for each optimum's uncertainty
+	// SeedBase is the first trial seed: the trials use seeds SeedBase …
+	// SeedBase+Seeds−1, so a fit can be repeated with independent seeds.
+	SeedBase int
+	// Bootstrap is kept for fit files of version 1 (their optima's
+	// bootstrap resamples); fits of version 2 record 0.
+	Bootstrap int
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
+	// DesignAdaptive), Precision and MaxCost the adaptive design's target
+	// and budget (see SweepConfig).
+	Design    string
+	Precision float64
+	MaxCost   float64
 }
 
 // BuiltinConfig is the fit-file configuration of a sweep trained by the
@@ -57,12 +69,25 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 }
 
 func (c *SweepConfig) setGrid(g Grid) {
-	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.Bootstrap, g.Prune
+	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
+	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
+	if c.Design == DesignGrid {
+		c.Design = "" // a grid's fit file is as it was before designs
+	}
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
-	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, Bootstrap: c.Bootstrap, Prune: c.Prune}
+	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost}
+}
+
+// PlanOf is the plan of a sweep with configuration c on N_full = nFull
+// rows (NewPlan, starting at c's SeedBase).
+func PlanOf(nFull int, c SweepConfig) (Plan, error) {
+	p, err := NewPlan(nFull, c.Fractions, c.LRs, c.Seeds, c.BatchSize)
+	p.SeedBase = c.SeedBase
+	return p, err
 }
 
 // FractionLabel writes fraction f as the user gave it ("1/32") when it is
@@ -101,6 +126,8 @@ type Events struct {
 	Resumed func(Resume)
 	// Progress receives every trial the run finishes.
 	Progress Progress
+	// Stage is called before each stage of an adaptive sweep runs.
+	Stage func(Stage)
 }
 
 // Planned describes the sweep about to run.
@@ -128,6 +155,8 @@ type Result struct {
 	Planned     Planned
 	Run         *RunReport
 	Fingerprint string
+	// Stop says why an adaptive sweep ended; nil for a grid.
+	Stop *Stop
 }
 
 // Fit plans the sweep of o, runs its trials (those o.Journal does not
@@ -135,7 +164,7 @@ type Result struct {
 // completes the fit (see Complete). It writes no file besides the
 // journal: the caller writes the fit file.
 func Fit(ctx context.Context, o Options) (*Result, error) {
-	plan, err := NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, o.Config.BatchSize)
+	plan, err := PlanOf(o.Dataset.Rows, o.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +176,17 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil && o.Journal == "" {
 		return nil, inputerr.New("shard %s has no journal; a shard's journal is its result", o.Shard).
 			WithHint("give the shard a journal")
+	}
+	if o.Config.Design == DesignAdaptive {
+		fp := Fingerprint(o.Dataset, o.Config)
+		res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Fingerprint: fp}}
+		if o.Events.Planned != nil {
+			o.Events.Planned(res.Planned)
+		}
+		if err := runAdaptive(ctx, o, plan, fp, res); err != nil {
+			return res, err
+		}
+		return res, complete(o, res)
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
@@ -171,11 +211,13 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if o.Shard != nil {
 		return res, nil
 	}
+	return res, complete(o, res)
+}
+
+// complete makes the fit of a finished sweep.
+func complete(o Options, res *Result) error {
 	res.Fit = NewFitFile(o.Tool, o.Dataset, o.Config, res.Run.Trials)
-	if err := Complete(res.Fit); err != nil {
-		return res, err
-	}
-	return res, nil
+	return Complete(res.Fit)
 }
 
 // NewFitFile is a fit of the current format with its trials, before
@@ -184,16 +226,20 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 	return &FitFile{Version: FitVersion, Tool: tool, Dataset: d, Config: c, Trials: trials}
 }
 
-// Complete turns a fit's trials into its optima, law, constant and
-// prediction at N_full (the dataset's rows), and stamps its creation time.
+// Complete turns a fit's trials into its optima (with their noise model),
+// law, constant and prediction at N_full (the dataset's rows), checks its
+// sanity gates (package gates) and stamps its creation time.
 // When too few optima are usable for a law it returns a *NoLawError
-// holding the fit with its optima (an input error: the grid or the
-// fractions need changing).
+// holding the fit with its optima and the gates that need no law (an input
+// error: the grid or the fractions need changing, or the model learns
+// nothing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
-	f.Optima = scaling.EstimateOptima(Samples(f.Trials), scaling.OptimumOptions{Bootstrap: f.Config.Bootstrap})
+	optima := scaling.EstimateOptima(Samples(f.Trials))
+	f.Optima, f.Noise = optima.Optima, &optima.Noise
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
+		f.Gates = gates.Check(f.gateInput()) // those that need no law
 		return &NoLawError{Fit: f, Err: err}
 	}
 	f.Law = law
@@ -202,10 +248,20 @@ func Complete(f *FitFile) error {
 	if err != nil {
 		return fmt.Errorf("predicting the full size: %w", err)
 	}
-	f.Prediction = Prediction{
-		N: full.N, Steps: full.Steps, LR: full.LR, LRLow: full.LRLow, LRHigh: full.LRHigh, Constant: full.Constant,
-	}
+	f.Prediction = PredictionOf(full)
+	f.Gates = gates.Check(f.gateInput())
 	return nil
+}
+
+// gateInput is what the sanity gates look at in a completed fit.
+func (f *FitFile) gateInput() gates.Fit {
+	p := f.Prediction
+	samples := Samples(f.Trials)
+	return gates.Fit{
+		Optima: f.Optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
+		NFull: f.Dataset.Rows, LR: p.LR, LRLow: p.LRLow, LRHigh: p.LRHigh,
+		TrivialLoss: f.Dataset.TrivialLoss, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
+	}
 }
 
 // NoLawError is a fit whose optima do not support a law (fewer than 2
@@ -227,17 +283,21 @@ const (
 	GridDown                        // every rate diverged at every fraction
 	GridRaiseHigh                   // the optima sit at the top of the grid
 	GridLowerLow                    // the optima sit at the bottom of the grid
+	GridFlat                        // the loss does not depend on the rate (flat curves)
 )
 
 // Advice says how to move the grid given the optima: down when every rate
 // diverged everywhere, up or down when the usable optima all sit on one
-// edge.
+// edge; GridFlat when the usable fractions' curves are all flat (no grid
+// helps: the model learns nothing that depends on the rate).
 func (e *NoLawError) Advice() GridAdvice {
-	var diverged, high, low int
+	var diverged, high, low, flat int
 	for _, o := range e.Fit.Optima {
 		switch {
 		case !o.Usable:
 			diverged++
+		case o.Flat:
+			flat++
 		case !o.Bracketed && o.Edge == "high":
 			high++
 		case !o.Bracketed && o.Edge == "low":
@@ -249,6 +309,8 @@ func (e *NoLawError) Advice() GridAdvice {
 		return GridOK
 	case diverged == n:
 		return GridDown
+	case flat > 0 && flat+diverged == n:
+		return GridFlat
 	case high+diverged == n:
 		return GridRaiseHigh
 	case low+diverged == n:

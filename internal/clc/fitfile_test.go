@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 // and floats that need all 17 digits.
 func sampleFit() *FitFile {
 	return &FitFile{
-		Version: 1,
+		Version: FitVersion,
 		Tool:    "clc v0.1.0",
 		Created: "2025-06-01T12:00:00Z",
 		Dataset: DatasetInfo{
@@ -37,7 +37,7 @@ func sampleFit() *FitFile {
 			Model: "mlp", Hidden: []int{128, 64}, Activation: "relu", Optimizer: "sgd",
 			Epochs: 20, BatchSize: 32, Fractions: []float64{0.25, 0.5, 1},
 			FractionText: []string{"1/4", "1/2", "1"}, LRs: []float64{1e-3, 0.1 + 0.2, 1.0 / 3},
-			Seeds: 2, ValidFraction: 0.1, SplitSeed: 0, ShuffleSeed: math.MaxUint64,
+			Seeds: 2, SeedBase: 7, ValidFraction: 0.1, SplitSeed: 0, ShuffleSeed: math.MaxUint64,
 			DivergenceFactor: 10, Bootstrap: 1000,
 		},
 		Trials: []Trial{
@@ -47,24 +47,30 @@ func sampleFit() *FitFile {
 				TrainLoss: math.Inf(1), ValidAccuracy: 0, Diverged: true, Seconds: 5e-324},
 		},
 		Optima: []scaling.Optimum{
-			{Fraction: 0.25, N: 34, Steps: 20, LR: 0.012345678901234567, Refined: true, Loss: 0.5, LogSE: 0.1,
-				LRLow: 0.007, LRHigh: 0.02, Bracketed: true, Usable: true, Constant: 0.24691357802469134},
+			{Fraction: 0.25, N: 34, Steps: 20, LR: 0.012345678901234567, Refined: true, Loss: 0.5, Curvature: 1.25, Seeds: 2,
+				LogSE: 0.1, LRLow: 0.007, LRHigh: 0.02, DoF: 3, Bracketed: true, Usable: true, Constant: 0.24691357802469134},
 			{Fraction: 0.5, N: 68, Steps: 40, LR: 0.1, Loss: 0.4, LogSE: 0.14433756729740643,
 				LRLow: 0.05, LRHigh: 0.2, Bracketed: true, StabilityEdge: true, Usable: true, Constant: 4},
 			{Fraction: 1, N: 135, Steps: 80, LR: 1, Loss: 0.3, LogSE: 0.1, LRLow: 0.6, LRHigh: 1.6,
-				Edge: "high", Usable: true, Constant: 80},
+				Edge: "high", Usable: true, Constant: 80, IntervalNote: "a note"},
 		},
+		Noise: &scaling.Noise{SeedSD: 0.08, DoF: 3, Fractions: 3},
 		Law: scaling.Law{
 			Alpha: -0.5333333333333333, AlphaSE: 0.13333333333333333, AlphaCI: [2]float64{-2.2, 1.1},
 			K: 1.2915496650148839, Log10KSE: 0.3664984, CovLogKAlpha: -0.047407407407407405, R2: 0.9411764705882353,
 			BirgeRatio: 1.7777777777777777, Points: 3, DoF: 1, NMin: 34, NMax: 135,
-			Extrapolation: &scaling.Extrapolation{N: 135, PredictedLR: 0.0158, MeasuredLR: 0.0063, MissDecades: 0.4, Sigma: 1.3333333333333333},
+			Extrapolation: &scaling.Extrapolation{N: 135, PredictedLR: 0.0158, MeasuredLR: 0.0063, MissDecades: 0.4, Sigma: 1.3333333333333333,
+				DoF: 2.5, PValue: 0.27},
+			Method: scaling.MethodRandomEffects, Tau: 0.03, NoiseDoF: 3, AlphaDoF: 2.75,
+			SamplingCov: &scaling.Covariance{Log10K: 0.1, Alpha: 0.015, Log10KAlpha: -0.04},
+			Anchor:      &scaling.Anchor{N: 68, LR: 0.1, LogSE: 0.14433756729740643, Curvature: 0.5},
 		},
 		Constant: scaling.ConstantReport{
 			Values: []float64{0.24691357802469134, 4}, Mean: 2.1234567890123457, CV: 1.25, Slope: 4.0,
 			SlopeCI: [2]float64{1, 7}, Holds: false, Verdict: "not constant: C grows as N^4.00 [1.00, 7.00]",
 		},
-		Prediction: Prediction{N: 135, Steps: 80, LR: 1e-300, LRLow: 1e-308, LRHigh: math.MaxFloat64, Constant: 8e-299},
+		Prediction: Prediction{N: 135, Steps: 80, LR: 1e-300, LRLow: 1e-308, LRHigh: math.MaxFloat64, Constant: 8e-299,
+			Source: "blend", LawWeight: 0.75, LawLR: 2e-300, LocalLR: 0.1, LocalN: 68, DoF: 3.5, Log10SE: 0.12, ExpectedRegret: 0.0036},
 	}
 }
 
@@ -74,8 +80,8 @@ func TestFitFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, []byte("version: 1\n")) {
-		t.Errorf("fit file does not start with version: 1:\n%s", data)
+	if !bytes.HasPrefix(data, []byte("version: 2\n")) {
+		t.Errorf("fit file does not start with version: 2:\n%s", data)
 	}
 	for _, bad := range []string{".inf", ".nan", "Inf", "NaN"} {
 		if bytes.Contains(data, []byte(bad)) {
@@ -109,14 +115,47 @@ func TestFitFileRoundTrip(t *testing.T) {
 		t.Errorf("diverged valid_loss read as %v, want +Inf", g.Trials[1].ValidLoss)
 	}
 
-	// Zero Version is written as 1; other versions are refused.
+	// Zero Version is written as 2, a version-1 fit as 1; other versions
+	// are refused.
 	f.Version = 0
 	if data2, err := MarshalFit(f); err != nil || !bytes.Equal(data2, data) {
 		t.Errorf("Version 0: err %v, output differs: %v", err, !bytes.Equal(data2, data))
 	}
-	f.Version = 2
+	f.Version = 1
+	if data1, err := MarshalFit(f); err != nil || !bytes.HasPrefix(data1, []byte("version: 1\n")) {
+		t.Errorf("Version 1: err %v, output starts %.12q", err, data1)
+	}
+	f.Version = 3
 	if _, err := MarshalFit(f); err == nil {
-		t.Error("MarshalFit wrote version 2")
+		t.Error("MarshalFit wrote version 3")
+	}
+}
+
+// A fit file of version 1 (written by clc before the noise model and the
+// random-effects law) still reads, and still predicts: from its law alone,
+// with the band it was written with (t(0.975, 1) because its Birge ratio
+// exceeds 1).
+func TestFitFileVersion1(t *testing.T) {
+	f, err := ReadFitFile(filepath.Join("testdata", "fit.v1.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != 1 || f.Noise != nil || f.Law.Method != "" || f.Law.Anchor != nil || f.Config.Bootstrap != 1000 {
+		t.Fatalf("version %d noise %v method %q anchor %v bootstrap %d; want a version-1 fit", f.Version, f.Noise, f.Law.Method, f.Law.Anchor, f.Config.Bootstrap)
+	}
+	e, err := f.Estimate(scaling.Target{N: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := f.Law
+	x := math.Log10(1000)
+	y := math.Log10(l.K) + l.Alpha*x
+	se := math.Sqrt(l.Log10KSE*l.Log10KSE + 2*x*l.CovLogKAlpha + x*x*l.AlphaSE*l.AlphaSE)
+	const t1 = 12.706204736174705 // t(0.975, 1), R: qt(0.975, 1)
+	fitT := float64(f.Config.Epochs * (1000 / f.Config.BatchSize))
+	if e.Source != scaling.SourceLaw || e.LawWeight != 1 || math.Abs(math.Log10(e.OptimumLR)-y) > 1e-12 ||
+		math.Abs(math.Log10(e.ConstLow/fitT)-(y-t1*se)) > 1e-9 || math.Abs(math.Log10(e.ConstHigh/fitT)-(y+t1*se)) > 1e-9 {
+		t.Errorf("estimate %+v; want the law's 10^%.4f with band ∓%.4f decades", e, y, t1*se)
 	}
 }
 
@@ -180,12 +219,12 @@ func TestFitFileErrors(t *testing.T) {
 		exact bool
 	}{
 		{"empty", "", 0, "fit file is empty", "re-create", false},
-		{"not a mapping", "- 1\n- 2\n", 1, "not a clc fit file: expected a mapping", "clc fit", false},
-		{"missing version", strings.TrimPrefix(text, "version: 1\n"), 1, "not a clc fit file: no version", "version: 1", false},
-		{"version 2", strings.Replace(text, "version: 1", "version: 2", 1), 1,
-			"unsupported fit file version 2 (this clc reads version 1)", "newer clc", false},
-		{"version 0", strings.Replace(text, "version: 1", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
-		{"version text", strings.Replace(text, "version: 1", "version: one", 1), 1, `fit file version "one" is not a number`, "version 1", false},
+		{"not a mapping", "- 1\n- 2\n", 1, "not a fit file: expected a mapping", "clc fit", false},
+		{"missing version", strings.TrimPrefix(text, "version: 2\n"), 1, "not a fit file: no version", "version: 2", false},
+		{"version 3", strings.Replace(text, "version: 2", "version: 3", 1), 1,
+			"unsupported fit file version 3 (this clc reads versions 1 to 2)", "newer clc", false},
+		{"version 0", strings.Replace(text, "version: 2", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
+		{"version text", strings.Replace(text, "version: 2", "version: one", 1), 1, `fit file version "one" is not a number`, "versions 1 to 2", false},
 		{"unknown top-level key", text + "extra: 1\n", lineOf(text, "") + 1, `unknown key "extra"`, "", false},
 		{"unknown law key", strings.Replace(text, "  alpha: ", "  alfa: 3\n  alpha: ", 1), lineOf(text, "  alpha: "), `unknown key "alfa"`, "", false},
 		{"unknown trial key", strings.Replace(text, "    diverged: true", "    diverged: true\n    colour: red", 1),
@@ -232,10 +271,10 @@ func TestFitFileErrors(t *testing.T) {
 			t.Errorf("%s: error %v is not an input error", tc.name, err)
 			continue
 		}
-		if ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(ie.Hint, tc.hint) ||
+		if hint := cliHint(ie); ie.File != "fit.yaml" || !strings.Contains(ie.Msg, tc.msg) || !strings.Contains(hint, tc.hint) ||
 			tc.exact && ie.Msg != tc.msg {
 			t.Errorf("%s: got %q (hint %q), want file fit.yaml, message containing %q, hint containing %q",
-				tc.name, ie.Error(), ie.Hint, tc.msg, tc.hint)
+				tc.name, ie.Error(), hint, tc.msg, tc.hint)
 		}
 		if tc.line != 0 && ie.Line != tc.line {
 			t.Errorf("%s: line %d, want %d (%s)", tc.name, ie.Line, tc.line, ie.Error())
@@ -244,6 +283,18 @@ func TestFitFileErrors(t *testing.T) {
 			t.Errorf("%s: no line in %q", tc.name, ie.Error())
 		}
 	}
+}
+
+// cliNames spells settings and commands as the command line does.
+var cliNames = inputerr.Namer{
+	Param:   func(p inputerr.Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
+	Command: func(c inputerr.Command) string { return "clc " + string(c) },
+}
+
+// cliHint is e's hint as the command line prints it.
+func cliHint(e *inputerr.Error) string {
+	_, hint := e.Render(cliNames)
+	return hint
 }
 
 // lineOf returns the 1-based line of the first occurrence of s in text
@@ -313,10 +364,11 @@ func TestWriteReadFitFile(t *testing.T) {
 	}
 
 	_, err = ReadFitFile(filepath.Join(dir, "missing.yaml"))
-	if ie, ok := inputerr.As(err); !ok || ie.Msg != "fit file not found" || !strings.Contains(ie.Hint, "clc fit") {
+	if ie, ok := inputerr.As(err); !ok || ie.Msg != "fit file not found" || !strings.Contains(cliHint(ie), "clc fit") ||
+		ie.Param != paramFitFile {
 		t.Errorf("missing file: err = %v", err)
 	}
-	if err := WriteFitFile(filepath.Join(dir, "no", "such", "dir.yaml"), f); err == nil || !strings.HasPrefix(err.Error(), "clc: ") {
+	if err := WriteFitFile(filepath.Join(dir, "no", "such", "dir.yaml"), f); err == nil || !strings.HasPrefix(err.Error(), "writing fit file: ") {
 		t.Errorf("write into a missing directory: err = %v", err)
 	}
 }
@@ -371,8 +423,8 @@ func TestUnmarshalFitRejectsAliases(t *testing.T) {
 			if !regexp.MustCompile(c.want).MatchString(ie.Error()) {
 				t.Errorf("error %q, want %s", ie.Error(), c.want)
 			}
-			if !strings.Contains(ie.Hint, "clc fit never writes them") {
-				t.Errorf("hint %q", ie.Hint)
+			if hint := cliHint(ie); !strings.Contains(hint, "clc fit never writes them") {
+				t.Errorf("hint %q", hint)
 			}
 		})
 	}
@@ -394,14 +446,14 @@ func TestFitFileValues(t *testing.T) {
 		{"fraction above 1", "  fractions: [0.25, 0.5, 1]", "  fractions: [0.25, 1.5, 1]",
 			"fit.yaml:22:21: config.fractions[1] is 1.5; a fraction must be in (0, 1]"},
 		{"zero rate", "  lrs: [0.001, ", "  lrs: [0, ", "fit.yaml:24:9: config.lrs[0] is 0; a learning rate must be positive"},
-		{"negative trial rate", "    lr: 0.001\n", "    lr: -0.001\n", "fit.yaml:34:9: trials[0].lr is -0.001; a learning rate must be positive"},
-		{"negative trial steps", "    steps: 20\n", "    steps: -20\n", "fit.yaml:36:12: trials[0].steps is -20; it must not be negative"},
+		{"negative trial rate", "    lr: 0.001\n", "    lr: -0.001\n", "fit.yaml:35:9: trials[0].lr is -0.001; a learning rate must be positive"},
+		{"negative trial steps", "    steps: 20\n", "    steps: -20\n", "fit.yaml:37:12: trials[0].steps is -20; it must not be negative"},
 		{"optimum fraction 0", "  - fraction: 0.25\n    \"n\": 34\n    steps: 20\n    lr: 0.012",
-			"  - fraction: 0\n    \"n\": 34\n    steps: 20\n    lr: 0.012", "fit.yaml:51:15: optima[0].fraction is 0; a fraction must be in (0, 1]"},
-		{"negative k", "  k: 1.2915496650148839", "  k: -1", "fit.yaml:96:6: law.k is -1; the law's k must be positive"},
-		{"zero k", "  k: 1.2915496650148839", "  k: 0", "fit.yaml:96:6: law.k is 0; a law fitted on 3 points has a positive k"},
-		{"sizes backwards", "  n_max: 135", "  n_max: 30", "fit.yaml:103:10: law.n_min is 34; it must not exceed law.n_max (30)"},
-		{"n_min 0", "  n_min: 34", "  n_min: 0", "fit.yaml:103:10: law.n_min is 0; a law fitted on 3 points spans sizes of at least 1 row"},
+			"  - fraction: 0\n    \"n\": 34\n    steps: 20\n    lr: 0.012", "fit.yaml:52:15: optima[0].fraction is 0; a fraction must be in (0, 1]"},
+		{"negative k", "  k: 1.2915496650148839", "  k: -1", "fit.yaml:106:6: law.k is -1; the law's k must be positive"},
+		{"zero k", "  k: 1.2915496650148839", "  k: 0", "fit.yaml:106:6: law.k is 0; a law fitted on 3 points has a positive k"},
+		{"sizes backwards", "  n_max: 135", "  n_max: 30", "fit.yaml:113:10: law.n_min is 34; it must not exceed law.n_max (30)"},
+		{"n_min 0", "  n_min: 34", "  n_min: 0", "fit.yaml:113:10: law.n_min is 0; a law fitted on 3 points spans sizes of at least 1 row"},
 	}
 	for _, tc := range tests {
 		data := strings.Replace(text, tc.old, tc.new, 1)
@@ -409,7 +461,7 @@ func TestFitFileValues(t *testing.T) {
 			t.Fatalf("%s: %q not found", tc.name, tc.old)
 		}
 		_, err := UnmarshalFit([]byte(data), "fit.yaml")
-		if ie, ok := inputerr.As(err); !ok || ie.Error() != tc.want || ie.Hint != hint {
+		if ie, ok := inputerr.As(err); !ok || ie.Error() != tc.want || cliHint(ie) != hint {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}

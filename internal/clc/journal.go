@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"time"
 
@@ -17,8 +16,15 @@ import (
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
-// JournalVersion is the version of the journal line format.
+// JournalVersion is the version of the journal's trial lines; a plan
+// record's line has its own, PlanVersion.
 const JournalVersion = 1
+
+// PlanVersion is the version of a journal's plan records: 2 writes the
+// dataset and configuration with the fit file's keys (snake_case). Plan
+// records of version 1 (written before clc 0.2) used the Go field names
+// ("BatchSize"); they are still read.
+const PlanVersion = 2
 
 // maxJournalLine bounds one journal line; a trial's line is ~250 bytes.
 const maxJournalLine = 64 << 10
@@ -30,7 +36,18 @@ const maxJournalLine = 64 << 10
 // so a journal entry can be reused exactly when its fingerprint matches.
 // The grid itself (fractions, rates, seeds, bootstrap) is not part of it:
 // changing the grid reuses the trials the grids share.
+//
+// Its format tag names the rules that turn a configuration into results:
+// "clc-trial-v2" since the built-in trainer's divergence rule measures
+// against the trivial loss with a patience (train.DivergencePatience), so
+// that journals of the earlier rule ("clc-trial-v1") are not mixed with
+// new trials. Trials of a user's command (Exec) keep "clc-trial-v1": their
+// results are the command's, which the change did not touch.
 func Fingerprint(d DatasetInfo, c SweepConfig) string {
+	format := trialFormat
+	if c.Exec != "" {
+		format = execTrialFormat
+	}
 	key := struct {
 		Format        string
 		Data          string
@@ -52,7 +69,7 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		Exec          string
 		ExecShell     bool
 	}{
-		Format: "clc-trial-v1", Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
+		Format: format, Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
@@ -66,23 +83,19 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// The format tags of Fingerprint.
+const (
+	trialFormat     = "clc-trial-v2"
+	execTrialFormat = "clc-trial-v1"
+)
+
 // journalLine is one line of a journal: a finished trial and the
-// fingerprint of the sweep that ran it. Non-finite losses are null.
+// fingerprint of the sweep that ran it, or a plan record (see planLine),
+// which has no trial fields: one strict decode reads both kinds of line.
 type journalLine struct {
-	V             int      `json:"v"`
-	Fingerprint   string   `json:"fp"`
-	Fraction      float64  `json:"fraction"`
-	N             int      `json:"n"`
-	LR            float64  `json:"lr"`
-	Seed          int      `json:"seed"`
-	Steps         int      `json:"steps"`
-	ValidLoss     *float64 `json:"valid_loss"`
-	TrainLoss     *float64 `json:"train_loss"`
-	ValidAccuracy *float64 `json:"valid_accuracy,omitempty"`
-	Diverged      bool     `json:"diverged"`
-	Seconds       float64  `json:"seconds"`
-	// Plan is set on a plan record's line (see planLine), which has no
-	// trial fields: one strict decode reads both kinds of line.
+	V           int    `json:"v"`
+	Fingerprint string `json:"fp"`
+	trialRecord
 	Plan *PlanRecord `json:"plan,omitempty"`
 }
 
@@ -213,16 +226,13 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 		}
 		trimmed := bytes.TrimSpace(line)
 		if len(trimmed) > 0 {
-			var jl journalLine
-			dec := json.NewDecoder(bytes.NewReader(trimmed))
-			dec.DisallowUnknownFields()
-			err := dec.Decode(&jl)
-			if err == nil && jl.V == JournalVersion && jl.Fingerprint != "" && jl.Plan != nil {
+			jl, err := decodeJournalLine(trimmed)
+			if err == nil && jl.V == PlanVersion && jl.Fingerprint != "" && jl.Plan != nil {
 				j.plans = append(j.plans, JournalPlan{Fingerprint: jl.Fingerprint, Line: lineNo, PlanRecord: *jl.Plan})
 				off += int64(len(line))
 				continue
 			}
-			if err != nil || jl.V != JournalVersion || jl.Fingerprint == "" || !validJournalTrial(jl) {
+			if err != nil || jl.V != JournalVersion || jl.Fingerprint == "" || jl.Plan != nil || !jl.valid() {
 				if _, peek := br.Peek(1); peek == io.EOF {
 					// A damaged final line can only come from a torn write
 					// followed by a newline from elsewhere; treat as torn.
@@ -232,37 +242,10 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 				return 0, inputerr.At(j.path, lineNo, 0, "not a clc journal entry").
 					WithHint("the journal is damaged: delete it (finished trials will run again) or pass another %v", paramJournal)
 			}
-			t := Trial{
-				TrialSpec: TrialSpec{Fraction: jl.Fraction, N: jl.N, LR: jl.LR, Seed: jl.Seed},
-				Steps:     jl.Steps, ValidLoss: orInf(jl.ValidLoss), TrainLoss: orInf(jl.TrainLoss),
-				Diverged: jl.Diverged, Seconds: jl.Seconds,
-			}
-			if jl.ValidAccuracy != nil {
-				t.ValidAccuracy = *jl.ValidAccuracy
-			}
-			j.entries[journalKey{jl.Fingerprint, jl.N, jl.LR, jl.Seed}] = t
+			j.entries[journalKey{jl.Fingerprint, jl.N, jl.LR, jl.Seed}] = jl.trial()
 		}
 		off += int64(len(line))
 	}
-}
-
-func validJournalTrial(jl journalLine) bool {
-	return jl.N > 0 && jl.LR > 0 && !math.IsInf(jl.LR, 0) && jl.Seed >= 0 && jl.Steps >= 0 &&
-		jl.Fraction > 0 && jl.Fraction <= 1 && (jl.ValidLoss != nil || jl.Diverged)
-}
-
-func orInf(p *float64) float64 {
-	if p == nil {
-		return math.Inf(1)
-	}
-	return *p
-}
-
-func finiteOrNil(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }
 
 // Lookup returns the recorded trial for spec under fingerprint fp. A
@@ -292,7 +275,7 @@ func (j *Journal) AppendPlan(fp string, rec PlanRecord) error {
 			return nil
 		}
 	}
-	b, err := json.Marshal(planLine{V: JournalVersion, Fingerprint: fp, Plan: &rec})
+	b, err := json.Marshal(planLine{V: PlanVersion, Fingerprint: fp, Plan: &rec})
 	if err != nil {
 		return fmt.Errorf("clc: journal %s: %w", j.path, err)
 	}
@@ -317,15 +300,7 @@ func (j *Journal) Len() int { return len(j.entries) }
 // most once a second (and by Close), so a power loss may lose the last
 // second of trials; a killed process loses none.
 func (j *Journal) Append(fp string, t Trial) error {
-	jl := journalLine{
-		V: JournalVersion, Fingerprint: fp, Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed,
-		Steps: t.Steps, ValidLoss: finiteOrNil(t.ValidLoss), TrainLoss: finiteOrNil(t.TrainLoss),
-		Diverged: t.Diverged, Seconds: t.Seconds,
-	}
-	if t.ValidAccuracy != 0 {
-		jl.ValidAccuracy = finiteOrNil(t.ValidAccuracy)
-	}
-	b, err := json.Marshal(jl)
+	b, err := json.Marshal(journalLine{V: JournalVersion, Fingerprint: fp, trialRecord: recordOf(t)})
 	if err != nil {
 		return fmt.Errorf("clc: journal %s: %w", j.path, err)
 	}

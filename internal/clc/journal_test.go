@@ -194,3 +194,109 @@ func FuzzJournal(f *testing.F) {
 		j.Close()
 	})
 }
+
+// goldenPlan is a plan record with every field set, as a sweep with a
+// schedule shape and a validation file writes it.
+func goldenPlan() PlanRecord {
+	return PlanRecord{
+		Tool: "clc test",
+		Dataset: DatasetInfo{Source: "train.csv", SHA256: "ab12", Rows: 7000, Features: 196, Task: "classification",
+			Classes: 10, Target: "label", Valid: "valid.csv", ValidRows: 1000, ValidSHA256: "cd34"},
+		Config: SweepConfig{Model: "mlp", Hidden: []int{64, 32}, Activation: "relu", Optimizer: "adam", Epochs: 3, BatchSize: 32,
+			Fractions: []float64{0.25, 0.5}, FractionText: []string{"1/4", "0.5"}, LRs: []float64{1e-3, 1e-2, 1e-1}, Seeds: 2,
+			SplitSeed: 1, ShuffleSeed: 2, DivergenceFactor: 10, Bootstrap: 1000,
+			Schedule: &schedule.Spec{Shape: "cosine", MinRatio: 0.1}, Per: "step", Prune: true},
+		Shard:  "2/3",
+		Trials: 6,
+	}
+}
+
+// TestJournalGolden pins the journal's format: a plan record and a trial
+// line, byte for byte (go test -update rewrites testdata/journal.golden.jsonl
+// after an intended change of format, which needs a new PlanVersion or
+// JournalVersion).
+func TestJournalGolden(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AppendPlan("fp0", goldenPlan()); err != nil {
+		t.Fatal(err)
+	}
+	trials := []Trial{
+		{TrialSpec: TrialSpec{Fraction: 0.25, N: 1750, LR: 0.01, Seed: 1}, Steps: 162, ValidLoss: 0.5585, TrainLoss: 0.5, ValidAccuracy: 0.81, Seconds: 1.5},
+		{TrialSpec: TrialSpec{Fraction: 0.5, N: 3500, LR: 0.1, Seed: 0}, Steps: 7, ValidLoss: math.Inf(1), TrainLoss: math.NaN(), Diverged: true},
+	}
+	for _, tr := range trials {
+		if err := j.Append("fp0", tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const golden = "testdata/journal.golden.jsonl"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("journal differs from %s (go test -update after an intended change):\n%s", golden, got)
+	}
+}
+
+// TestJournalPlanV1: a journal written before plan records had their own
+// keys (version 1, Go field names) still reads: its plan record, its
+// trials, and reopening it with the same plan appends no new record.
+func TestJournalPlanV1(t *testing.T) {
+	j, err := ReadJournal("testdata/journal-v1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := j.Plans()
+	if len(plans) != 1 {
+		t.Fatalf("%d plan records, want 1", len(plans))
+	}
+	p := plans[0]
+	if p.Dataset.Rows != 7000 || p.Dataset.Source != "demo:fashion-mnist-14x14-8k.csv.gz" || p.Config.BatchSize != 32 ||
+		!reflect.DeepEqual(p.Config.FractionText, []string{"1/32", "1/16", "1/8", "1/4", "1/2"}) || len(p.Config.LRs) != 13 ||
+		p.Config.Seeds != 2 || p.Dataset.ValidRows != 1000 || p.Config.Hidden[0] != 64 {
+		t.Errorf("plan record read as %+v", p.PlanRecord)
+	}
+	if j.Len() != 2 {
+		t.Errorf("%d trials, want 2", j.Len())
+	}
+	tr, ok := j.Lookup(p.Fingerprint, TrialSpec{Fraction: 0.5, N: 3500, LR: 0.001, Seed: 1})
+	if !ok || tr.Steps != 327 || tr.ValidAccuracy != 0.364 {
+		t.Errorf("trial %+v, %v", tr, ok)
+	}
+	data, err := os.ReadFile("testdata/journal-v1.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AppendPlan(p.Fingerprint, p.PlanRecord); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if after, _ := os.ReadFile(path); len(after) != len(data) {
+		t.Errorf("reopening a version-1 journal with its own plan appended a record")
+	}
+}

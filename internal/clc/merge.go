@@ -54,9 +54,9 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		}
 	}
 	cfg := first.Config
-	plan, err := NewPlan(first.Dataset.Rows, cfg.Fractions, cfg.LRs, cfg.Seeds, cfg.BatchSize)
+	plan, err := PlanOf(first.Dataset.Rows, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("clc: the plan of %s: %w", journals[0].Path(), err)
+		return nil, fmt.Errorf("the plan of %s: %w", journals[0].Path(), err)
 	}
 	m := &Merged{Fingerprint: first.Fingerprint, Plan: first.PlanRecord, Specs: plan.Specs()}
 	lookup := func(s TrialSpec) (Trial, bool) {
@@ -66,6 +66,12 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 			}
 		}
 		return Trial{}, false
+	}
+	if cfg.Design == DesignAdaptive {
+		// An adaptive sweep's trials are its decisions': replay them.
+		m.Trials, m.Missing, m.Specs, _ = replayAdaptive(cfg, plan, first.Dataset.Rows, lookup)
+		m.Shards, m.MissingShards = shardCoverage(journals)
+		return m, nil
 	}
 	trials, have := CollectTrials(m.Specs, cfg.Prune, lookup)
 	for i, s := range m.Specs {

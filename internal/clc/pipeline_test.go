@@ -23,7 +23,7 @@ func TestPipelineRecoversLaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	optima := scaling.EstimateOptima(Samples(trials), scaling.OptimumOptions{Bootstrap: 200})
+	optima := scaling.EstimateOptima(Samples(trials)).Optima
 	for _, o := range optima {
 		want := 0.5 * math.Pow(float64(o.N), -0.5)
 		if !o.Bracketed || !o.Refined || math.Abs(math.Log10(o.LR/want)) > 1e-9 {

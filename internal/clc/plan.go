@@ -147,6 +147,7 @@ const (
 	paramBatchSize inputerr.Param = "batch_size"
 	paramJournal   inputerr.Param = "journal"
 	paramShard     inputerr.Param = "shard"
+	paramDesign    inputerr.Param = "design"
 )
 
 // maxListItems bounds the items of the fraction and rate lists.
@@ -169,6 +170,9 @@ type Plan struct {
 	Sizes     []int     // N = round(f·NFull) per fraction
 	LRs       []float64 // ascending
 	Seeds     int
+	// SeedBase is the first seed: the trials use seeds SeedBase …
+	// SeedBase+Seeds−1, so a fit can be repeated with independent seeds.
+	SeedBase int
 }
 
 // NewPlan checks that every fraction leaves at least minRows rows (one
@@ -192,13 +196,14 @@ func NewPlan(nFull int, fractions []float64, lrs []float64, seeds, minRows int) 
 	return p, nil
 }
 
-// Specs lists the plan's trials, fraction-major, then rate, then seed.
+// Specs lists the plan's trials, fraction-major, then rate, then seed
+// (SeedBase, SeedBase+1, …).
 func (p Plan) Specs() []TrialSpec {
 	specs := make([]TrialSpec, 0, len(p.Fractions)*len(p.LRs)*p.Seeds)
 	for i, f := range p.Fractions {
 		for _, lr := range p.LRs {
 			for s := 0; s < p.Seeds; s++ {
-				specs = append(specs, TrialSpec{Fraction: f, N: p.Sizes[i], LR: lr, Seed: s})
+				specs = append(specs, TrialSpec{Fraction: f, N: p.Sizes[i], LR: lr, Seed: p.SeedBase + s})
 			}
 		}
 	}

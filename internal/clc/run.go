@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // RunOptions configures Run.
@@ -62,25 +64,57 @@ type RunReport struct {
 // When the run stops early (a trainer failure, an interruption) Run
 // returns a *StoppedError saying how many trials were recorded.
 func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, plan PlanRecord, opt RunOptions) (*RunReport, error) {
-	var journal *Journal
-	if opt.Journal != "" {
-		var err error
-		if journal, err = OpenJournal(opt.Journal); err != nil {
-			return nil, err
-		}
-		defer journal.Close()
-		if err := journal.AppendPlan(fp, plan); err != nil {
-			return nil, err
-		}
+	ss, err := openSession(opt.Journal, fp, plan)
+	if err != nil {
+		return nil, err
 	}
+	defer ss.close()
+	return ss.run(ctx, specs, trainer, opt)
+}
+
+// session is a sweep's access to its journal across one or more runs of
+// specs: an adaptive design runs many, with the journal open throughout.
+type session struct {
+	journal *Journal // nil without a journal
+	path    string
+	fp      string
+}
+
+// openSession opens the journal at path (none when "") and records the
+// plan in it.
+func openSession(path, fp string, plan PlanRecord) (*session, error) {
+	ss := &session{path: path, fp: fp}
+	if path == "" {
+		return ss, nil
+	}
+	j, err := OpenJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.AppendPlan(fp, plan); err != nil {
+		j.Close()
+		return nil, err
+	}
+	ss.journal = j
+	return ss, nil
+}
+
+func (ss *session) close() {
+	if ss.journal != nil {
+		ss.journal.Close()
+	}
+}
+
+// run runs the specs the journal does not hold (see Run).
+func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, opt RunOptions) (*RunReport, error) {
 	lookup := func(s TrialSpec) (Trial, bool) {
-		if journal == nil {
+		if ss.journal == nil {
 			return Trial{}, false
 		}
-		return journal.Lookup(fp, s)
+		return ss.journal.Lookup(ss.fp, s)
 	}
 	trials, have := CollectTrials(specs, opt.Prune, lookup)
-	rep := &RunReport{Resume: Resume{Journal: opt.Journal}}
+	rep := &RunReport{Resume: Resume{Journal: ss.path}}
 	var todo []TrialSpec
 	for i, s := range specs {
 		if !have[i] {
@@ -93,17 +127,17 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 		}
 	}
 	rep.Resume.ToRun = len(todo)
-	if journal != nil {
-		rep.Resume.Torn = journal.Torn
-		rep.Resume.Stale = journal.Len() - (len(rep.Resume.Known) - rep.Resume.Pruned)
+	if ss.journal != nil {
+		rep.Resume.Torn = ss.journal.Torn
+		rep.Resume.Stale = ss.journal.Len() - (len(rep.Resume.Known) - rep.Resume.Pruned)
 	}
 	if opt.OnResume != nil {
 		opt.OnResume(rep.Resume)
 	}
 
 	record := func(t Trial, done, total int) error {
-		if journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
-			if err := journal.Append(fp, t); err != nil {
+		if ss.journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
+			if err := ss.journal.Append(ss.fp, t); err != nil {
 				return err
 			}
 		}
@@ -116,7 +150,7 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 	ran, err := RunSweep(ctx, todo, trainer, SweepOptions{Workers: opt.Workers, Prune: opt.Prune, Progress: record})
 	rep.Ran, rep.Elapsed = len(ran), time.Since(start)
 	if err != nil {
-		return rep, &StoppedError{Recorded: len(specs) - len(todo) + len(ran), Total: len(specs), Journal: opt.Journal, Err: err}
+		return rep, &StoppedError{Recorded: len(specs) - len(todo) + len(ran), Total: len(specs), Journal: ss.path, Err: err}
 	}
 	// RunSweep returns the todo trials in todo order.
 	k := 0
@@ -132,7 +166,8 @@ func Run(ctx context.Context, specs []TrialSpec, trainer Trainer, fp string, pla
 
 // StoppedError is a run that stopped before all its trials finished.
 // Recorded of Total trials are in Journal ("" without one): running the
-// same specs again with the journal resumes.
+// same specs again with the journal resumes. Total is 0 for an adaptive
+// sweep, whose trials are not known in advance.
 type StoppedError struct {
 	Recorded, Total int
 	Journal         string
@@ -140,10 +175,14 @@ type StoppedError struct {
 }
 
 func (e *StoppedError) Error() string {
-	if e.Journal == "" {
-		return fmt.Sprintf("sweep stopped after %d of %d trials: %v", e.Recorded, e.Total, e.Err)
+	of := fmt.Sprintf("%d of %d trials", e.Recorded, e.Total)
+	if e.Total == 0 { // an adaptive sweep: the total is not known
+		of = numfmt.Count(e.Recorded, "trial", "trials")
 	}
-	return fmt.Sprintf("sweep stopped with %d of %d trials recorded in %s: %v", e.Recorded, e.Total, e.Journal, e.Err)
+	if e.Journal == "" {
+		return fmt.Sprintf("sweep stopped after %s: %v", of, e.Err)
+	}
+	return fmt.Sprintf("sweep stopped with %s recorded in %s: %v", of, e.Journal, e.Err)
 }
 
 func (e *StoppedError) Unwrap() error { return e.Err }

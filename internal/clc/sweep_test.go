@@ -166,7 +166,7 @@ func TestRunSweepPrune(t *testing.T) {
 			t.Errorf("workers=%d: pruned sweep differs from workers=1", workers)
 		}
 	}
-	a, b := scaling.EstimateOptima(Samples(full), scaling.OptimumOptions{}), scaling.EstimateOptima(Samples(first), scaling.OptimumOptions{})
+	a, b := scaling.EstimateOptima(Samples(full)), scaling.EstimateOptima(Samples(first))
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("pruning changed the optima:\n%+v\n%+v", a, b)
 	}

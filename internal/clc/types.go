@@ -27,17 +27,18 @@ type TrialSpec struct {
 }
 
 // Trial is a finished trial: its spec and what training measured.
+// It is stored as a trialRecord (see MarshalYAML).
 type Trial struct {
-	TrialSpec     `yaml:",inline"`
-	Steps         int     `yaml:"steps" json:"steps"`
-	ValidLoss     float64 `yaml:"valid_loss" json:"valid_loss"` // +Inf when diverged
-	TrainLoss     float64 `yaml:"train_loss" json:"train_loss"`
-	ValidAccuracy float64 `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
-	Diverged      bool    `yaml:"diverged" json:"diverged"`
+	TrialSpec
+	Steps         int
+	ValidLoss     float64 // +Inf when diverged
+	TrainLoss     float64
+	ValidAccuracy float64 // 0 or NaN when unknown
+	Diverged      bool
 	// Pruned marks a trial that did not run because a smaller rate at the
 	// same N and seed diverged (Grid.Prune); it counts as diverged.
-	Pruned  bool    `yaml:"pruned,omitempty" json:"pruned,omitempty"`
-	Seconds float64 `yaml:"seconds" json:"seconds"`
+	Pruned  bool
+	Seconds float64
 }
 
 // Outcome is what training one trial measured.

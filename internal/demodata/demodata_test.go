@@ -1,8 +1,10 @@
 package demodata
 
 import (
+	"context"
 	"testing"
 
+	"github.com/clc-tools/clc/internal/table"
 	"github.com/clc-tools/clc/internal/train"
 )
 
@@ -13,7 +15,7 @@ func TestDemoDataset(t *testing.T) {
 	if len(Bytes()) > 2<<20 {
 		t.Errorf("demo data is %d bytes, over the 2 MiB budget", len(Bytes()))
 	}
-	tab, err := train.ReadCSV(Open(), Name, train.ReadOptions{})
+	tab, err := table.Read(context.Background(), Open(), Name, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/clc"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 var outDir = flag.String("out", "", "also write the rendered test figures to this directory, to look at them")
@@ -240,4 +241,23 @@ func TestRenderOffScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	render(t, fig, "png", "off-scale")
+}
+
+// TestWriteFitWithoutIntervals: a fit with one seed has optima without
+// intervals (lr_low = lr_high = 0) and a least-squares law through 2
+// points has no band; the figure draws the points without bars instead of
+// failing on a log axis.
+func TestWriteFitWithoutIntervals(t *testing.T) {
+	fit := demoFit(t)
+	for i := range fit.Optima {
+		fit.Optima[i].LRLow, fit.Optima[i].LRHigh, fit.Optima[i].LogSE, fit.Optima[i].DoF = 0, 0, 0, 0
+	}
+	fit.Law.Method, fit.Law.Points, fit.Law.Anchor = scaling.MethodLeastSquares, 2, nil
+	fit.Prediction.LRLow, fit.Prediction.LRHigh = 0, 0
+	if lr, lo, hi := fit.Law.Predict(7000); !(lr > 0) || lo != 0 || hi != 0 {
+		t.Fatalf("the test needs a law without an interval: %v [%v, %v]", lr, lo, hi)
+	}
+	if err := WriteFit(filepath.Join(t.TempDir(), "fit.png"), fit); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/clc-tools/clc/internal/numfmt"
 )
 
 // errNoData is returned by a drawing function whose series hold nothing to
@@ -210,8 +212,14 @@ func optimumGlyph(x, y float64, c color.Color, bracketed bool) *plotter.Scatter 
 func LawPlot(d LawData, colors []int) (*Panel, error) {
 	title := "Optimal learning rate η* against dataset size N"
 	if d.HasLaw {
-		title += fmt.Sprintf("\nlaw η* = %s·N^α, α = %s [95%%: %s, %s], R² = %.2f",
-			fmtG(d.K), signed(d.Alpha), signed(d.AlphaLow), signed(d.AlphaHigh), d.R2)
+		ci, r2 := fmt.Sprintf(" [95%%: %s, %s]", signed(d.AlphaLow), signed(d.AlphaHigh)), fmt.Sprintf(", R² = %.2f", d.R2)
+		if !(d.AlphaHigh > d.AlphaLow) {
+			ci = " (no interval)" // e.g. a law through 2 optima
+		}
+		if d.R2 == 0 {
+			r2 = "" // undefined: 2 optima, or optima that do not vary
+		}
+		title += fmt.Sprintf("\nlaw η* = %s·N^α, α = %s%s%s", fmtG(d.K), signed(d.Alpha), ci, r2)
 	} else {
 		title += " (no law: fewer than 2 bracketed optima)"
 	}
@@ -338,25 +346,41 @@ func addPrediction(pn *Panel, e Estimate, rng *dataRange, legend string) error {
 	return nil
 }
 
+// constantVerdict is the constant's verdict in a line that fits a panel's
+// title, in glyphs the figures' font has (no ∝): from the slope γ of
+// C ~ N^γ and its 95% interval.
+func constantVerdict(d ConstantData) string {
+	lo, hi := numfmt.Fixed(d.SlopeCI[0], 2), numfmt.Fixed(d.SlopeCI[1], 2)
+	switch {
+	case d.Verdict == "" || strings.HasPrefix(d.Verdict, "untested"):
+		verdict, _, _ := strings.Cut(d.Verdict, ";")
+		return verdict
+	case d.Holds:
+		return fmt.Sprintf("constant: C = %s lr·steps (slope %s [%s, %s])", numfmt.Sig(d.Mean, 3, 1e-3), numfmt.Fixed(d.Slope, 2), lo, hi)
+	case d.SlopeCI[0] <= 0 && 0 <= d.SlopeCI[1]:
+		return fmt.Sprintf("undetermined: C ~ N^%s, exponent in [%s, %s]", numfmt.Fixed(d.Slope, 2), lo, hi)
+	case d.Slope > 0:
+		return fmt.Sprintf("not constant: C grows as N^%s [%s, %s]", numfmt.Fixed(d.Slope, 2), lo, hi)
+	}
+	return fmt.Sprintf("not constant: C shrinks as N^%s [%s, %s]", numfmt.Fixed(d.Slope, 2), lo, hi)
+}
+
 // ConstantPlot draws the cumulative-learning constant C = η*·T against N
 // (log x; log y when the values span more than a decade, else linear from
 // 0): the measured C per fraction with 95% intervals in the fractions'
-// colours, the C(N) clc uses — the mean when C was found constant, else
-// η*(N)·T(N) from the law — with its 95% band over the fitted sizes,
-// extrapolated dashed to n_full, and the value there.
+// colours, the C(N) = η*(N)·T(N) clc uses (from the law, whatever the
+// verdict on C) with its 95% band over the fitted sizes, extrapolated
+// dashed to n_full, and the value there.
 func ConstantPlot(d ConstantData, colors []int) (*Panel, error) {
 	title := "Cumulative-learning constant C = η*·T against N"
-	if verdict, _, _ := strings.Cut(d.Verdict, ";"); verdict != "" {
-		title += "\n" + verdict
+	if v := constantVerdict(d); v != "" {
+		title += "\n" + v
 	}
 	p := newPlot(title, "training rows N (log scale)", "C = η*·T (lr·steps)")
 	setLog(&p.X)
 	pn := &Panel{Plot: p}
 	rng := newRange()
-	switch d.From {
-	case "mean":
-		addCurve(pn, d.Line, d.Extrapolation, rng, "mean C, constant across sizes\n(95% band)", "the same C at the full data")
-	case "law":
+	if d.From != "" {
 		addCurve(pn, d.Line, d.Extrapolation, rng, "C(N) = η*(N)·T(N) from the\nlaw (95% band)", "extrapolation to the full data")
 	}
 	if err := addMeasured(pn, d.Points, colors, rng, "measured C = η*·T per fraction\n(95% interval)"); err != nil {

@@ -20,6 +20,7 @@ package plot
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -207,31 +208,24 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 	})
 	fl := FractionLoss{Fraction: frac, Label: fractionLabel(fit, frac), N: ts[0].N,
 		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}, OffScale: []XY{}, MeanOffScale: []XY{}}
-	for i := 0; i < len(ts); {
-		j := i
-		sum, n, diverged := 0.0, 0, false
-		for ; j < len(ts) && ts[j].LR == ts[i].LR; j++ {
-			t := ts[j]
-			if t.Diverged || t.Pruned || !finite(t.ValidLoss) {
-				diverged = true
-				continue
-			}
+	for _, t := range ts {
+		if !t.Diverged && !t.Pruned && finite(t.ValidLoss) {
 			fl.Steps = max(fl.Steps, t.Steps)
 			fl.Seeds = append(fl.Seeds, XY{t.LR, t.ValidLoss})
-			sum += t.ValidLoss
-			n++
 		}
-		switch {
-		case diverged:
-			fl.Diverged = append(fl.Diverged, ts[i].LR)
-		case n > 0:
-			fl.Mean = append(fl.Mean, XY{ts[i].LR, sum / float64(n)})
+	}
+	// The line is the seed-mean curve the optimum is located on.
+	for _, p := range scaling.MeanCurve(clc.Samples(ts)) {
+		if p.Diverged {
+			fl.Diverged = append(fl.Diverged, p.LR)
+		} else {
+			fl.Mean = append(fl.Mean, XY{p.LR, p.Loss})
 		}
-		i = j
 	}
 	if o, ok := findOptimum(fit, frac); ok && o.Usable && o.LR > 0 {
+		lo, hi := interval(o)
 		fl.Optimum = &OptimumMark{
-			LR: o.LR, Low: o.LRLow, High: o.LRHigh, Loss: lossAt(fl.Mean, o.LR, o.Loss),
+			LR: o.LR, Low: lo, High: hi, Loss: lossAt(fl.Mean, o.LR, o.Loss),
 			Bracketed: o.Bracketed, Edge: o.Edge,
 		}
 	}
@@ -319,12 +313,14 @@ func hasLaw(fit *clc.FitFile) bool {
 }
 
 // LawSeries returns the law panel's data: the measured η* per fraction with
-// its 95% interval [η*·10^(−1.96·SE), η*·10^(1.96·SE)], and the fitted law
+// its 95% interval [η*·10^(−t·SE), η*·10^(t·SE)] (none when the fit has
+// no noise model), and the fitted law
 //
-//	η*(N) = k·N^α,  band  η*(N)·10^(∓q·σ(N))
+//	η*(N) = k·N^α,  band  η*(N)·10^(∓t·√V(N))
 //
-// (σ(N) the standard error of log10 η*(N), q the law's 95% quantile; see
-// scaling.Law.Predict) over the fitted sizes, extrapolated to n_full.
+// (V(N) the variance of a new size's optimum, t its 95% quantile; see
+// scaling.Law.PredictLog10) over the fitted sizes, extrapolated to n_full,
+// where Prediction is the rate clc gives (scaling.Decide).
 func LawSeries(fit *clc.FitFile) LawData {
 	d := LawData{Optima: []MeasuredPoint{}, Unusable: []string{}, Fit: []Estimate{}, Extrapolation: []Estimate{}}
 	for _, o := range sortedOptima(fit) {
@@ -332,9 +328,10 @@ func LawSeries(fit *clc.FitFile) LawData {
 			d.Unusable = append(d.Unusable, fractionLabel(fit, o.Fraction))
 			continue
 		}
+		lo, hi := interval(o)
 		d.Optima = append(d.Optima, MeasuredPoint{
 			Label: fractionLabel(fit, o.Fraction), N: float64(o.N),
-			Value: o.LR, Low: o.LRLow, High: o.LRHigh, Fitted: o.Bracketed,
+			Value: o.LR, Low: lo, High: hi, Fitted: o.Bracketed,
 		})
 	}
 	if !hasLaw(fit) {
@@ -345,6 +342,9 @@ func LawSeries(fit *clc.FitFile) LawData {
 	d.Alpha, d.AlphaLow, d.AlphaHigh, d.K, d.R2 = l.Alpha, l.AlphaCI[0], l.AlphaCI[1], l.K, l.R2
 	predict := func(n float64) (Estimate, bool) {
 		v, lo, hi := l.Predict(n)
+		if !(hi > lo) { // no interval (a least-squares law through 2 points): no band
+			lo, hi = v, v
+		}
 		return Estimate{N: n, Value: v, Low: lo, High: hi}, finite(v) && finite(lo) && finite(hi)
 	}
 	d.Fit = sample(float64(l.NMin), float64(l.NMax), predict)
@@ -352,8 +352,15 @@ func LawSeries(fit *clc.FitFile) LawData {
 		d.Extrapolation = sample(float64(l.NMax), nf, predict)
 	}
 	if nf := predictionN(fit); nf > 0 {
-		if e, ok := predict(nf); ok {
-			d.Prediction = &e
+		// The rate clc gives for the full data: the decision (the law, or
+		// a blend with the largest fraction's optimum; see scaling.Decide).
+		if e, err := fit.Estimate(scaling.Target{N: int(math.Round(nf))}); err == nil {
+			t := float64(e.FitSteps)
+			p := Estimate{N: nf, Value: e.OptimumLR, Low: e.ConstLow / t, High: e.ConstHigh / t}
+			if !(p.High > p.Low) {
+				p.Low, p.High = p.Value, p.Value
+			}
+			d.Prediction = &p
 		}
 	}
 	return d
@@ -363,6 +370,15 @@ func LawSeries(fit *clc.FitFile) LawData {
 // the dataset's rows.
 func predictionN(fit *clc.FitFile) float64 {
 	return float64(cmp.Or(fit.Prediction.N, fit.Dataset.Rows))
+}
+
+// interval is an optimum's 95% interval, or the point itself when it has
+// none (one seed: no bar rather than a bar to 0).
+func interval(o scaling.Optimum) (lo, hi float64) {
+	if o.LRHigh > o.LRLow {
+		return o.LRLow, o.LRHigh
+	}
+	return o.LR, o.LR
 }
 
 // sortedOptima returns the fit's optima in ascending order of N, then
@@ -403,16 +419,18 @@ type ConstantData struct {
 	// Points are the measured C(N) = η*(N)·T(N) per usable fraction,
 	// with the 95% interval of η* times T(N), ascending in N.
 	Points []MeasuredPoint `json:"points"`
-	// Holds is true when the fit found C constant across sizes (clc then
-	// uses the mean); Mean is the mean of the fitted C values.
-	Holds   bool    `json:"holds"`
-	Mean    float64 `json:"mean"`
-	Slope   float64 `json:"slope"` // γ of C ∝ N^γ
-	Verdict string  `json:"verdict"`
-	// From says what the line is: "mean" (C constant: the mean with the
-	// interval mean·(1 ± 1.96·CV/√n)) or "law" (C(N) = η*(N)·T(N) from
-	// the law, with its band), as predictions and schedules use it;
-	// "" when there is no line.
+	// Holds is true when the fit found C constant across sizes (a report:
+	// predictions still take C(N) from the law); Mean is the mean of the
+	// fitted C values.
+	Holds   bool       `json:"holds"`
+	Mean    float64    `json:"mean"`
+	Slope   float64    `json:"slope"` // γ of C ∝ N^γ
+	SlopeCI [2]float64 `json:"slope_ci"`
+	Verdict string     `json:"verdict"`
+	// From says where the line's η*(N) comes from, as predictions and
+	// schedules use it (scaling.Estimate.ConstantFrom): "law", or beyond
+	// the fitted sizes "blend" or "local" when the law is uncertain; ""
+	// when there is no line.
 	From string `json:"from"`
 	// Line is C(N) with its 95% band over the fitted sizes, Extrapolation
 	// from there to n_full, Prediction the value at n_full.
@@ -425,23 +443,25 @@ type ConstantData struct {
 //
 //	C(N) = η*(N)·T(N)   (lr·steps)
 //
-// per fraction, and the C(N) clc uses for a run of the fit's epochs and
-// batch size at N (clc.FitFile.Estimate): the mean of the measured values
-// when C was found constant, else η*(N)·T(N) from the law; over the fitted
-// sizes and extrapolated to n_full.
+// per fraction, and the C(N) = η̂*(N)·T(N) clc uses for a run of the
+// fit's epochs and batch size at N (clc.FitFile.Estimate: η̂* from the law,
+// beyond the fitted sizes possibly blended with the largest fraction's
+// optimum), whatever the constant's verdict; over the fitted sizes and
+// extrapolated to n_full.
 func ConstantSeries(fit *clc.FitFile) ConstantData {
 	d := ConstantData{
 		Points: []MeasuredPoint{}, Line: []Estimate{}, Extrapolation: []Estimate{},
-		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, Verdict: fit.Constant.Verdict,
+		Holds: fit.Constant.Holds, Mean: fit.Constant.Mean, Slope: fit.Constant.Slope, SlopeCI: fit.Constant.SlopeCI, Verdict: fit.Constant.Verdict,
 	}
 	for _, o := range sortedOptima(fit) {
 		if !o.Usable || !(o.LR > 0) || o.Steps < 1 {
 			continue
 		}
 		t := float64(o.Steps)
+		lo, hi := interval(o)
 		d.Points = append(d.Points, MeasuredPoint{
 			Label: fractionLabel(fit, o.Fraction), N: float64(o.N),
-			Value: o.LR * t, Low: o.LRLow * t, High: o.LRHigh * t, Fitted: o.Bracketed,
+			Value: o.LR * t, Low: lo * t, High: hi * t, Fitted: o.Bracketed,
 		})
 	}
 	if !hasLaw(fit) {
@@ -453,6 +473,9 @@ func ConstantSeries(fit *clc.FitFile) ConstantData {
 			return Estimate{}, false
 		}
 		d.From = e.ConstantFrom
+		if !(e.ConstHigh > e.ConstLow) {
+			return Estimate{N: n, Value: e.Constant, Low: e.Constant, High: e.Constant}, true
+		}
 		return Estimate{N: n, Value: e.Constant, Low: e.ConstLow, High: e.ConstHigh}, true
 	}
 	d.Line = sample(float64(fit.Law.NMin), float64(fit.Law.NMax), estimate)
@@ -485,45 +508,62 @@ type ScheduleData struct {
 	Rates []XY `json:"rates"`
 }
 
-// ScheduleSeries returns the schedule panel's data for s.
+// ScheduleSeries returns the schedule panel's data for s, reading its
+// rates once, in order (a schedule whose rates are computed as they are
+// read, however long, takes memory for the plotted points only).
 func ScheduleSeries(s *schedule.Schedule) ScheduleData {
 	d := ScheduleData{Shape: s.Spec.String(), Steps: s.Steps, Per: string(s.Per),
-		Area: s.Area, Peak: s.Peak, Final: s.Final, Rates: thin(s.Rates, maxSchedulePoints)}
-	if n := len(s.Rates); n > 0 {
-		d.Rates = append(d.Rates, XY{float64(n), s.Rates[n-1]})
+		Area: s.Area, Peak: s.Peak, Final: s.Final, Rates: thin(s.All(), s.Steps, maxSchedulePoints)}
+	if s.Steps > 0 {
+		d.Rates = append(d.Rates, XY{float64(s.Steps), s.Final})
 	}
 	return d
 }
 
-// thin returns (t, rates[t]) for every t when there are at most limit
-// rates; otherwise it splits the rates into limit/2 runs of consecutive
-// steps and keeps each run's smallest and largest rate, in step order.
-func thin(rates []float64, limit int) []XY {
+// thin returns (t, η_t) for every one of the n rates when there are at
+// most limit; otherwise it splits the steps into limit/2 runs of
+// consecutive steps and keeps each run's smallest and largest rate (the
+// first of equal ones), in step order.
+func thin(rates iter.Seq2[int, float64], n, limit int) []XY {
 	out := []XY{}
-	if len(rates) <= limit {
+	if n <= limit {
 		for t, v := range rates {
 			out = append(out, XY{float64(t), v})
 		}
 		return out
 	}
 	buckets := limit / 2
-	for b := range buckets {
-		lo, hi := b*len(rates)/buckets, (b+1)*len(rates)/buckets
-		iMin, iMax := lo, lo
-		for t := lo; t < hi; t++ {
-			if rates[t] < rates[iMin] {
-				iMin = t
-			}
-			if rates[t] > rates[iMax] {
-				iMax = t
-			}
+	b, hi := 0, n/buckets
+	var lo, hi2 XY // the bucket's smallest and largest rate
+	flush := func() {
+		first, second := lo, hi2
+		if second.X < first.X {
+			first, second = second, first
 		}
-		first, second := min(iMin, iMax), max(iMin, iMax)
-		out = append(out, XY{float64(first), rates[first]})
-		if second != first {
-			out = append(out, XY{float64(second), rates[second]})
+		out = append(out, first)
+		if second.X != first.X {
+			out = append(out, second)
 		}
 	}
+	for t, v := range rates {
+		if t >= hi {
+			flush()
+			b++
+			hi = (b + 1) * n / buckets
+		}
+		p := XY{float64(t), v}
+		if t == b*n/buckets {
+			lo, hi2 = p, p
+			continue
+		}
+		if v < lo.Y {
+			lo = p
+		}
+		if v > hi2.Y {
+			hi2 = p
+		}
+	}
+	flush()
 	return out
 }
 

@@ -213,18 +213,16 @@ func TestConstantSeries(t *testing.T) {
 	}
 }
 
-// TestConstantSeriesMean: when C is constant the line is the mean, flat.
-func TestConstantSeriesMean(t *testing.T) {
+// TestConstantSeriesVerdictOnly: a verdict that C is constant changes the
+// title, not the line: C(N) still comes from the law, as predictions and
+// schedules take it.
+func TestConstantSeriesVerdictOnly(t *testing.T) {
 	fit := demoFit(t)
-	fit.Constant.Holds = true
 	d := ConstantSeries(fit)
-	if d.From != "mean" {
-		t.Fatalf("from %q, want mean", d.From)
-	}
-	for _, e := range append(slices.Clone(d.Line), d.Extrapolation...) {
-		if e.Value != fit.Constant.Mean {
-			t.Fatalf("line at N = %v is %v, want the mean %v", e.N, e.Value, fit.Constant.Mean)
-		}
+	fit.Constant.Holds = true
+	held := ConstantSeries(fit)
+	if held.From != "law" || !held.Holds || !slices.Equal(held.Line, d.Line) || !slices.Equal(held.Extrapolation, d.Extrapolation) {
+		t.Fatalf("constant C: from %q, holds %v, line changed %v; want the law's line unchanged", held.From, held.Holds, !slices.Equal(held.Line, d.Line))
 	}
 }
 

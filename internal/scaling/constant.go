@@ -2,7 +2,6 @@ package scaling
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/stat"
@@ -27,20 +26,23 @@ func optimumConstant(o Optimum) float64 { return o.LR * float64(o.Steps) }
 //
 //	log10 C = c + γ·log10 N
 //
-// fitted like the law (same weights 1/(LogSE² + σ0²) — log10 T is exact, so
-// log10 C has the error of log10 η* — same Birge-ratio inflation, same
-// t interval). The verdict is one of
+// fitted like the law (the same random-effects meta-regression with the
+// optima's LogSE — log10 T is exact, so log10 C has the error of
+// log10 η* — and the same t interval). The verdict is one of
 //
 //	constant      the 95% interval of γ lies within ±ConstantSlopeTolerance:
 //	              C changes by less than a factor 10^0.25 ≈ 1.8 per decade
-//	              of N (Holds is true and clc uses the mean);
+//	              of N (Holds is true);
 //	not constant  the interval excludes 0;
 //	undetermined  the interval holds 0 but is too wide to call C constant.
 //
 // Failing to reject γ = 0 is not evidence that C is constant, so only the
-// first case sets Holds; in the other two clc uses C(N) = η*(N)·T(N) from
-// the law. With fewer than 2 sizes the slope cannot be measured: Holds is
-// false and the verdict says so. law supplies the α quoted in the verdict.
+// first case sets Holds. The verdict is a report, never a model: in every
+// case predictions take C(N) = η*(N)·T(N) from the law's η*(N) (a mean C
+// would drop the measured slope and the extrapolation distance; see
+// Predict), and the verdict ends by saying so. With fewer than 2 sizes the
+// slope cannot be measured: Holds is false and the verdict says so. law
+// supplies the α quoted in the verdict.
 func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 	ps := fitPoints(optima)
 	var r ConstantReport
@@ -61,25 +63,38 @@ func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 		r.Verdict = fmt.Sprintf("untested: one dataset size only; C = %s lr·steps", fmtG(r.Mean))
 		return r
 	}
-	r.Slope = f.b
-	half := f.quantile * math.Sqrt(f.varB)
-	r.SlopeCI = [2]float64{f.b - half, f.b + half}
-	r.Holds = r.SlopeCI[0] >= -ConstantSlopeTolerance && r.SlopeCI[1] <= ConstantSlopeTolerance
-	if r.Holds {
-		r.Verdict = fmt.Sprintf("constant within uncertainty: C = %s lr·steps (CV %.0f%%), slope %s [%s, %s]",
-			fmtG(r.Mean), 100*r.CV, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
-		return r
+	b, vb, dof := f.slope()
+	r.Slope = b
+	half := interval95(vb, dof)
+	if half == 0 {
+		why := "two sizes give no interval for the slope of C"
+		if len(ps) > 2 {
+			why = "the optima carry no measurable uncertainty, so the slope of C has no interval"
+		}
+		r.Verdict = fmt.Sprintf("untested: %s (%s); ", why, fmtF(r.Slope))
+		return withLaw(r, law)
 	}
-	if r.SlopeCI[0] <= 0 && 0 <= r.SlopeCI[1] {
+	r.SlopeCI = [2]float64{b - half, b + half}
+	r.Holds = r.SlopeCI[0] >= -ConstantSlopeTolerance && r.SlopeCI[1] <= ConstantSlopeTolerance
+	switch {
+	case r.Holds:
+		r.Verdict = fmt.Sprintf("constant within uncertainty: C = %s lr·steps (CV %.0f%%), slope %s [%s, %s]; ",
+			fmtG(r.Mean), 100*r.CV, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
+	case r.SlopeCI[0] <= 0 && 0 <= r.SlopeCI[1]:
 		r.Verdict = fmt.Sprintf("undetermined: C ∝ N^%s with the exponent in [%s, %s], too uncertain to call C constant (CV %.0f%%); ",
 			fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]), 100*r.CV)
-	} else {
+	default:
 		trend := "grows"
 		if r.Slope < 0 {
 			trend = "shrinks"
 		}
 		r.Verdict = fmt.Sprintf("not constant: C %s as N^%s [%s, %s]; ", trend, fmtF(r.Slope), fmtF(r.SlopeCI[0]), fmtF(r.SlopeCI[1]))
 	}
+	return withLaw(r, law)
+}
+
+// withLaw ends the verdict with where predictions take C from.
+func withLaw(r ConstantReport, law Law) ConstantReport {
 	if law.Points >= 2 {
 		r.Verdict += fmt.Sprintf("clc uses C(N) = η*(N)·T(N) from the law (α = %s)", fmtF(law.Alpha))
 	} else {

@@ -13,7 +13,7 @@ func epochOptima(k, alpha, logSE float64) []Optimum {
 	var os []Optimum
 	for i, d := range delta {
 		n := 1000 << i
-		os = append(os, optimumAt(n, k*math.Pow(float64(n), alpha)*math.Pow(10, d), logSE, 5*n/50))
+		os = append(os, optimumAt(n, k*math.Pow(float64(n), alpha)*math.Pow(10, d), logSE, 5*n/50, 20))
 	}
 	return os
 }
@@ -45,18 +45,27 @@ func TestAnalyzeConstantHolds(t *testing.T) {
 	if !near(r.Slope, law.Alpha+1, 1e-9) || !near(r.SlopeCI[1]-r.Slope, law.AlphaCI[1]-law.Alpha, 1e-9) {
 		t.Errorf("slope %v CI %v; want α + 1 = %v with the law's half-width", r.Slope, r.SlopeCI, law.Alpha+1)
 	}
-	f := fitOf(law, r, Run{Steps: 12345})
-	if e, err := f.Estimate(Target{N: 1 << 20}); err != nil || e.Constant != r.Mean || e.ConstantFrom != "mean" {
-		t.Errorf("Estimate = %+v, %v; want the mean %v when C is constant", e, err, r.Mean)
+	// The verdict is a report: predictions still take C from the law.
+	if !strings.HasSuffix(r.Verdict, "; clc uses C(N) = η*(N)·T(N) from the law (α = -1.00)") {
+		t.Errorf("verdict %q does not say where predictions take C from", r.Verdict)
+	}
+	n := 1 << 20
+	f := fitOf(law, r, Run{Epochs: 5, BatchSize: 50})
+	lr, _, _ := law.Predict(float64(n))
+	if e, err := f.Estimate(Target{N: n}); err != nil || e.LawLR != lr || !near(e.Constant, e.OptimumLR*float64(5*(n/50)), 1e-12*e.Constant) ||
+		e.ConstantFrom != SourceLaw || e.Constant == r.Mean {
+		t.Errorf("Estimate = %+v, %v; want η*(n)·T(n) from the law even when C is constant", e, err)
 	}
 }
 
 func TestAnalyzeConstantFails(t *testing.T) {
-	// α = −0.5 with T ∝ N: C ∝ N^0.5. With LogSE = 0.02, w = 1/(0.0004 + 0.0001)
-	// = 2000 and x spaced by log10 2 over 6 sizes, Sxx = 2000·17.5·log10(2)²
-	// = 3171.67, so SE = 0.017756 (the offsets δ leave χ²/4 < 1, so 1.96).
-	// The offsets tilt the slope by Σ(i − 2.5)δ_i/17.5/log10 2 = −0.004746:
-	// γ = 0.495254, interval 0.495254 ∓ 0.034802 = [0.46045, 0.53006].
+	// α = −0.5 with T ∝ N: C ∝ N^0.5. With LogSE = 0.02, w = 1/0.0004 =
+	// 2500 and x spaced by log10 2 over 6 sizes, Sxx = 2500·17.5·log10(2)²
+	// = 3964.6, so SE = 0.015882; the offsets δ scatter less than the
+	// errors (Q = 0.39·… < its null mean), so τ = 0 and the interval is
+	// ±t(0.975, 20)·SE = ±2.085963·0.015882 = ±0.03313. The offsets tilt
+	// the slope by Σ(i − 2.5)δ_i/17.5/log10 2 = −0.004746: γ = 0.495254,
+	// interval [0.46213, 0.52838].
 	os := epochOptima(2, -0.5, 0.02)
 	law, err := FitLaw(os)
 	if err != nil {
@@ -74,7 +83,7 @@ func TestAnalyzeConstantFails(t *testing.T) {
 	n, steps := 1<<16, 6553
 	lr, _, _ := law.Predict(float64(n))
 	f := fitOf(law, r, Run{Steps: steps})
-	if e, err := f.Estimate(Target{N: n}); err != nil || !near(e.Constant, lr*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != "law" {
+	if e, err := f.Estimate(Target{N: n}); err != nil || e.LawLR != lr || !near(e.Constant, e.OptimumLR*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != SourceLaw {
 		t.Errorf("Estimate = %+v, %v; want η*(n)·T = %v", e, err, lr*float64(steps))
 	}
 	if r.CV < 0.3 {
@@ -92,7 +101,7 @@ func TestAnalyzeConstantTooFew(t *testing.T) {
 	if r.Holds || r.Values != nil || !strings.HasPrefix(r.Verdict, "untested") {
 		t.Errorf("no optima: %+v", r)
 	}
-	one := []Optimum{optimumAt(1000, 0.01, 0.02, 1234)}
+	one := []Optimum{optimumAt(1000, 0.01, 0.02, 1234, 5)}
 	r = AnalyzeConstant(one, Law{})
 	if r.Holds || r.Mean != 12.34 || r.CV != 0 || r.Verdict != "untested: one dataset size only; C = 12.3 lr·steps" {
 		t.Errorf("one optimum: %+v", r)

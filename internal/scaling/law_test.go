@@ -2,205 +2,311 @@ package scaling
 
 import (
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
-// optimumAt is a usable, bracketed optimum with the given N, η* and LogSE.
-func optimumAt(n int, lr, logSE float64, steps int) Optimum {
-	return Optimum{N: n, LR: lr, LogSE: logSE, Steps: steps, Usable: true, Bracketed: true, Constant: lr * float64(steps)}
+// optimumAt is a usable, bracketed optimum with the given N, η*, LogSE and
+// steps, whose error comes from a noise model with dof degrees of freedom
+// (0: no interval).
+func optimumAt(n int, lr, logSE float64, steps, dof int) Optimum {
+	return Optimum{N: n, LR: lr, LogSE: logSE, DoF: dof, Steps: steps, Usable: true, Bracketed: true, Constant: lr * float64(steps)}
 }
 
-// seFor returns the LogSE whose weight 1/(LogSE² + 0.01²) is 1/v.
-func seFor(v float64) float64 { return math.Sqrt(v - Log10SEFloor*Log10SEFloor) }
-
 // threePoints: x = log10 N = 2, 3, 4; y = log10 η* = −1, −1.4, −2.2;
-// point variances 0.01, 0.01, 0.04, so w = 100, 100, 25.
+// sampling variances 0.01, 0.01, 0.04 from a noise model with 12 degrees
+// of freedom.
 func threePoints() []Optimum {
 	return []Optimum{
-		optimumAt(100, 0.1, seFor(0.01), 10),
-		optimumAt(1000, math.Pow(10, -1.4), seFor(0.01), 100),
-		optimumAt(10000, math.Pow(10, -2.2), seFor(0.04), 1000),
+		optimumAt(100, 0.1, 0.1, 10, 12),
+		optimumAt(1000, math.Pow(10, -1.4), 0.1, 100, 12),
+		optimumAt(10000, math.Pow(10, -2.2), 0.2, 1000, 12),
 	}
 }
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 
-func TestFitLawClosedForm(t *testing.T) {
-	// By hand, with S = Σw = 225, x̄ = Σwx/S = 600/225 = 8/3,
-	// ȳ = Σwy/S = −295/225 = −59/45, x − x̄ = −2/3, 1/3, 4/3,
-	// y − ȳ = 14/45, −4/45, −40/45:
-	//   Sxx = 100·4/9 + 100·1/9 + 25·16/9 = 100
-	//   Sxy = (−2800 − 400 − 4000)/135 = −160/3
-	//   α = Sxy/Sxx = −8/15,  log10 k = ȳ − α·x̄ = −59/45 + 64/45 = 1/9
-	//   residuals −2/45, 4/45, −8/45 → χ² = (400 + 1600 + 1600)/2025 = 16/9
-	//   Birge ratio χ²/(n − 2) = 16/9 > 1 inflates (XᵀWX)⁻¹:
-	//   var α = (1/Sxx)·16/9 = 16/900 → SE 2/15
-	//   var log10 k = (1/S + x̄²/Sxx)·16/9 = (68/900)·16/9 → SE √1088/90
-	//   cov = (−x̄/Sxx)·16/9 = −32/675
-	//   SStot = Σw(y − ȳ)² = 61200/2025 → R² = 1 − 3600/61200 = 16/17
-	//   CI: α ± t(0.975, 1)·2/15, t(0.975, 1) = 12.7062047361747 (R: qt(0.975, 1))
+// gls is an independent reference for fitLine's second stage: generalized
+// least squares with a dense matrix, β = (XᵀWX)⁻¹XᵀWy, Cov = (XᵀWX)⁻¹, and
+// the sampling part (XᵀWX)⁻¹XᵀW·diag(v)·WX(XᵀWX)⁻¹.
+func gls(x, y, v []float64, tau2 float64) (beta [2]float64, cov, covS *mat.Dense) {
+	n := len(x)
+	X := mat.NewDense(n, 2, nil)
+	W := mat.NewDiagDense(n, nil)
+	V := mat.NewDiagDense(n, v)
+	for i := range x {
+		X.Set(i, 0, 1)
+		X.Set(i, 1, x[i])
+		W.SetDiag(i, 1/(v[i]+tau2))
+	}
+	var xtw, a, ainv mat.Dense
+	xtw.Mul(X.T(), W)
+	a.Mul(&xtw, X)
+	if err := ainv.Inverse(&a); err != nil {
+		panic(err)
+	}
+	var b mat.VecDense
+	b.MulVec(&xtw, mat.NewVecDense(n, y))
+	var bb mat.VecDense
+	bb.MulVec(&ainv, &b)
+	var mid, m1, m2 mat.Dense
+	mid.Mul(&xtw, V)
+	m1.Mul(&mid, xtw.T())
+	m2.Mul(&ainv, &m1)
+	covS = &mat.Dense{}
+	covS.Mul(&m2, &ainv)
+	return [2]float64{bb.AtVec(0), bb.AtVec(1)}, &ainv, covS
+}
+
+func TestFitLawRandomEffects(t *testing.T) {
+	// By hand: fixed-effect weights w = 100, 100, 25 give (from the old
+	// closed form) Q = Σw·r² = 16/9. With ν₁ = 12 the null mean of Q/(n−2)
+	// is 12/10 = 1.2. Σw = 225, and tr((XᵀWX)⁻¹XᵀW²X) = 3562500/22500 =
+	// 475/3, so the denominator is 225 − 475/3 = 200/3 and
+	//   τ² = (16/9 − 1.2)/(200/3) = 13/1500.
 	law, err := FitLaw(threePoints())
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !near(law.Tau*law.Tau, 13.0/1500, 1e-15) || law.Method != MethodRandomEffects || law.NoiseDoF != 12 {
+		t.Fatalf("τ² = %.17g, method %q, ν₁ %d; want 13/1500, random-effects, 12", law.Tau*law.Tau, law.Method, law.NoiseDoF)
+	}
+	x, y, v := []float64{2, 3, 4}, []float64{-1, -1.4, -2.2}, []float64{0.01, 0.01, 0.04}
+	beta, cov, covS := gls(x, y, v, 13.0/1500)
 	const tol = 1e-12
-	checks := []struct {
+	for _, c := range []struct {
 		name      string
 		got, want float64
 	}{
-		{"alpha", law.Alpha, -8.0 / 15},
-		{"log10 k", math.Log10(law.K), 1.0 / 9},
-		{"alpha SE", law.AlphaSE, 2.0 / 15},
-		{"log10 k SE", law.Log10KSE, math.Sqrt(1088) / 90},
-		{"cov", law.CovLogKAlpha, -32.0 / 675},
-		{"R2", law.R2, 16.0 / 17},
+		{"log10 k", math.Log10(law.K), beta[0]},
+		{"alpha", law.Alpha, beta[1]},
+		{"var log10 k", law.Log10KSE * law.Log10KSE, cov.At(0, 0)},
+		{"var alpha", law.AlphaSE * law.AlphaSE, cov.At(1, 1)},
+		{"cov", law.CovLogKAlpha, cov.At(0, 1)},
+		{"sampling var log10 k", law.SamplingCov.Log10K, covS.At(0, 0)},
+		{"sampling var alpha", law.SamplingCov.Alpha, covS.At(1, 1)},
+		{"sampling cov", law.SamplingCov.Log10KAlpha, covS.At(0, 1)},
 		{"Birge ratio", law.BirgeRatio, 16.0 / 9},
-		{"CI low", law.AlphaCI[0], -8.0/15 - 12.7062047361747*2/15},
-		{"CI high", law.AlphaCI[1], -8.0/15 + 12.7062047361747*2/15},
-	}
-	for _, c := range checks {
-		if !near(c.got, c.want, tol) {
+	} {
+		if !near(c.got, c.want, tol*math.Max(1, math.Abs(c.want))) {
 			t.Errorf("%s = %.15g, want %.15g", c.name, c.got, c.want)
 		}
 	}
-	if law.Points != 3 || law.DoF != 1 || law.NMin != 100 || law.NMax != 10000 {
-		t.Errorf("points %d dof %d range [%d, %d]; want 3, 1, [100, 10000]", law.Points, law.DoF, law.NMin, law.NMax)
+	// α's interval: Satterthwaite's ν from the sampling part (ν₁ = 12) and
+	// the rest (n − 2 = 1).
+	vs, vt := covS.At(1, 1), cov.At(1, 1)-covS.At(1, 1)
+	nu := (vs + vt) * (vs + vt) / (vs*vs/12 + vt*vt/1)
+	half := tQuantile95(nu) * math.Sqrt(cov.At(1, 1))
+	if !near(law.AlphaDoF, nu, 1e-9) || !near(law.AlphaCI[1]-law.Alpha, half, 1e-9) || !near(law.Alpha-law.AlphaCI[0], half, 1e-9) {
+		t.Errorf("α interval ±%v with ν %v; want ±%v, ν %v", law.AlphaCI[1]-law.Alpha, law.AlphaDoF, half, nu)
 	}
-
-	// Extrapolation: without N = 10⁴ the two points fit exactly,
-	// y = −0.2 − 0.4x, predicting −1.8 at x = 4: miss = −1.8 − (−2.2) = 0.4.
-	// Its variance (w = 100, 100: S = 200, x̄ = 2.5, Sxx = 50, no inflation
-	// with 2 points) is 1/200 + 1.5²/50 = 0.05; the held-out optimum's is
-	// 0.04, so σ = 0.4/√0.09 = 4/3.
-	e := law.Extrapolation
-	if e == nil {
-		t.Fatal("no extrapolation with 3 points")
+	// The prediction at N = 10⁵ adds τ² for the new size's own deviation.
+	p := law.PredictLog10(1e5)
+	c := []float64{1, 5}
+	quadM := func(m *mat.Dense) float64 {
+		return c[0]*c[0]*m.At(0, 0) + 2*c[0]*c[1]*m.At(0, 1) + c[1]*c[1]*m.At(1, 1)
 	}
-	if e.N != 10000 || !near(e.MissDecades, 0.4, tol) || !near(e.Sigma, 4.0/3, tol) ||
-		!near(math.Log10(e.PredictedLR), -1.8, tol) || !near(math.Log10(e.MeasuredLR), -2.2, tol) {
-		t.Errorf("extrapolation = %+v; want N 10000, miss 0.4, σ 4/3, predicted 10^−1.8, measured 10^−2.2", *e)
+	wantV := quadM(cov) + 13.0/1500
+	vs, vt = quadM(covS), wantV-quadM(covS)
+	wantNu := wantV * wantV / (vs*vs/12 + vt*vt/1)
+	if !near(p.Log10, beta[0]+5*beta[1], 1e-12) || !near(p.Var, wantV, 1e-12) || !near(p.DoF, wantNu, 1e-9) {
+		t.Errorf("prediction %+v; want %v, V %v, ν %v", p, beta[0]+5*beta[1], wantV, wantNu)
 	}
-}
-
-func TestLawPredict(t *testing.T) {
-	law, err := FitLaw(threePoints())
-	if err != nil {
-		t.Fatal(err)
+	lr, lo, hi := law.Predict(1e5)
+	h := tQuantile95(wantNu) * math.Sqrt(wantV)
+	if !near(math.Log10(lr), p.Log10, 1e-12) || !near(math.Log10(lo), p.Log10-h, 1e-9) || !near(math.Log10(hi), p.Log10+h, 1e-9) {
+		t.Errorf("Predict = %v [%v, %v]; want 10^(%v ∓ %v)", lr, lo, hi, p.Log10, h)
 	}
-	// At x = x̄ = 8/3 the variance is var(log10 k) + 2x̄·cov + x̄²·var α
-	// = (68/900 − 128/900 + 64/900)·16/9 = 64/8100 (= 1/S inflated), so
-	// the standard error is 8/90 = 4/45 and the prediction is ȳ = −59/45.
-	n := math.Pow(10, 8.0/3)
-	if s := law.Log10Sigma(n); !near(s, 4.0/45, 1e-12) {
-		t.Errorf("Log10Sigma(10^(8/3)) = %.15g, want 4/45", s)
-	}
-	lr, lo, hi := law.Predict(n)
-	const q = 12.7062047361747 // t(0.975, 1), R: qt(0.975, 1)
-	if !near(math.Log10(lr), -59.0/45, 1e-12) ||
-		!near(math.Log10(lo), -59.0/45-q*4/45, 1e-9) || !near(math.Log10(hi), -59.0/45+q*4/45, 1e-9) {
-		t.Errorf("Predict = %v [%v, %v]; want 10^(−59/45 ∓ %v·4/45)", lr, lo, hi, q)
-	}
-	// At a fitted N the central value is k·N^α.
-	if lr, _, _ := law.Predict(1000); !near(lr, law.K*math.Pow(1000, law.Alpha), 1e-15) {
-		t.Errorf("Predict(1000) = %v, want k·1000^α = %v", lr, law.K*math.Pow(1000, law.Alpha))
-	}
-	// The band is narrowest near x̄ and widens outside the data.
-	_, lo1, hi1 := law.Predict(1e6)
-	if hi1/lo1 <= hi/lo {
-		t.Errorf("band at 1e6 (%v) is not wider than at the centre (%v)", hi1/lo1, hi/lo)
+	if a := law.Anchor; a == nil || a.N != 10000 || a.LR != math.Pow(10, -2.2) || a.LogSE != 0.2 {
+		t.Errorf("anchor %+v; want the optimum at N = 10000", a)
 	}
 }
 
-func TestFitLawExact(t *testing.T) {
-	// Zero noise: η* = 3.5·N^−0.7 at 6 sizes; the fit must be exact.
-	const k, alpha = 3.5, -0.7
-	var os []Optimum
-	for i := range 6 {
-		n := 500 << i
-		os = append(os, optimumAt(n, k*math.Pow(float64(n), alpha), 0.03, 10))
+func TestFitLawWithinErrors(t *testing.T) {
+	// Optima that scatter less than their errors: τ = 0, and every
+	// interval uses the noise model's degrees of freedom (ν₁ = 8): the
+	// variances are all sampling variances, (XᵀWX)⁻¹ with w = 1/LogSE².
+	os := []Optimum{
+		optimumAt(1000, 0.2, 0.05, 10, 8), optimumAt(2000, 0.17, 0.05, 20, 8),
+		optimumAt(4000, 0.15, 0.05, 40, 8), optimumAt(8000, 0.12, 0.05, 80, 8),
 	}
 	law, err := FitLaw(os)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(law.Alpha, alpha, 1e-12) || !near(law.K/k, 1, 1e-12) || !near(law.R2, 1, 1e-12) {
-		t.Errorf("alpha %.15g k %.15g R² %v; want %v, %v, 1", law.Alpha, law.K, law.R2, alpha, k)
+	x, y, v := make([]float64, 4), make([]float64, 4), []float64{0.0025, 0.0025, 0.0025, 0.0025}
+	for i, o := range os {
+		x[i], y[i] = math.Log10(float64(o.N)), math.Log10(o.LR)
 	}
-	// χ² = 0, so the Birge ratio is 1: SE = 1/√Sxx with w = 1/(0.03² + 0.01²) = 1000
-	// and x spaced by log10 2: Sxx = 1000·17.5·log10(2)².
-	wantSE := 1 / math.Sqrt(1000*17.5*math.Log10(2)*math.Log10(2))
-	if !near(law.AlphaSE, wantSE, 1e-9) {
-		t.Errorf("AlphaSE = %v, want %v", law.AlphaSE, wantSE)
+	_, cov, _ := gls(x, y, v, 0)
+	const t8 = 2.306004135204166 // R: qt(0.975, 8)
+	if law.Tau != 0 || !near(law.AlphaDoF, 8, 0) || !near(law.AlphaCI[1]-law.Alpha, t8*math.Sqrt(cov.At(1, 1)), 1e-12) {
+		t.Errorf("τ %v ν %v half-width %v; want 0, 8, %v", law.Tau, law.AlphaDoF, law.AlphaCI[1]-law.Alpha, t8*math.Sqrt(cov.At(1, 1)))
 	}
-	// Birge ratio 0 ≤ 1: the errors are known, the interval uses 1.96.
-	if law.BirgeRatio > 1e-20 || !near(law.AlphaCI[1]-law.Alpha, 1.959963984540054*wantSE, 1e-9) {
-		t.Errorf("Birge ratio %v, CI %v; want 0 and α ± 1.96·SE", law.BirgeRatio, law.AlphaCI)
+	if p := law.PredictLog10(16000); p.DoF != 8 {
+		t.Errorf("prediction ν = %v, want 8", p.DoF)
 	}
-	if e := law.Extrapolation; e == nil || !near(e.MissDecades, 0, 1e-12) || e.N != 500<<5 {
-		t.Errorf("extrapolation = %+v, want a zero miss at N = 16000", e)
+}
+
+func TestFitLawLeastSquares(t *testing.T) {
+	// Without errors (one seed) the law is ordinary least squares with the
+	// classical intervals: x = 3, 3.5, 4, 4.5; y = −1, −1.1, −1.35, −1.4.
+	// x̄ = 3.75, Sxx = 1.25, b = Σ(x − x̄)(y − ȳ)/Sxx = −0.29,
+	// a = ȳ − b·x̄ = −1.2125 + 1.0875 = −0.125, residuals 0.045, −0.01,
+	// −0.115, 0.08: RSS = 0.02265, s² = RSS/2, var b = s²/Sxx, and the
+	// prediction at x₀ has variance s²(1 + 1/4 + (x₀ − x̄)²/Sxx), t with 2
+	// degrees of freedom (R: qt(0.975, 2) = 4.302652729911275).
+	var os []Optimum
+	for i, y := range []float64{-1, -1.1, -1.35, -1.4} {
+		n := int(math.Round(math.Pow(10, 3+0.5*float64(i))))
+		os = append(os, optimumAt(n, math.Pow(10, y), 0, 10, 0))
+	}
+	law, err := FitLaw(os)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// N rounds 10^3.5 to 3162: use the actual x.
+	var xs []float64
+	for _, o := range os {
+		xs = append(xs, math.Log10(float64(o.N)))
+	}
+	xb := (xs[0] + xs[1] + xs[2] + xs[3]) / 4
+	var sxx, sxy float64
+	ys := []float64{-1, -1.1, -1.35, -1.4}
+	yb := (ys[0] + ys[1] + ys[2] + ys[3]) / 4
+	for i := range xs {
+		sxx += (xs[i] - xb) * (xs[i] - xb)
+		sxy += (xs[i] - xb) * (ys[i] - yb)
+	}
+	b := sxy / sxx
+	a := yb - b*xb
+	var rss float64
+	for i := range xs {
+		r := ys[i] - a - b*xs[i]
+		rss += r * r
+	}
+	s2 := rss / 2
+	const t2 = 4.302652729911275
+	if law.Method != MethodLeastSquares || law.NoiseDoF != 0 || law.SamplingCov != nil || !near(law.Alpha, b, 1e-12) ||
+		!near(law.Tau*law.Tau, s2, 1e-15) || !near(law.AlphaCI[1]-law.Alpha, t2*math.Sqrt(s2/sxx), 1e-9) || law.BirgeRatio != 0 {
+		t.Errorf("law %+v; want least squares, α %v, τ² %v, half-width %v", law, b, s2, t2*math.Sqrt(s2/sxx))
+	}
+	x0 := math.Log10(20000)
+	p := law.PredictLog10(20000)
+	if want := s2 * (1 + 0.25 + (x0-xb)*(x0-xb)/sxx); !near(p.Var, want, 1e-14) || p.DoF != 2 {
+		t.Errorf("prediction V %v ν %v; want %v, 2", p.Var, p.DoF, want)
 	}
 }
 
 func TestFitLawTwoPoints(t *testing.T) {
-	// Two points: no residual degrees of freedom, so the interval uses the
-	// normal quantile 1.96 and no extrapolation is possible.
-	// w = 1/(0.0099 + 0.0001) = 100 each, x = 3, 4: Sxx = 100·(0.25 + 0.25) = 50,
-	// SE α = 1/√50.
-	law, err := FitLaw([]Optimum{optimumAt(1000, 0.01, seFor(0.01), 10), optimumAt(10000, 0.001, seFor(0.01), 100)})
+	// Two points with errors: τ cannot be estimated (0), so there is no
+	// interval (one that assumed τ = 0 would be a guess), no R² (a line
+	// fits 2 points exactly) and no extrapolation check; the standard
+	// errors from the optima's own errors are still reported.
+	law, err := FitLaw([]Optimum{optimumAt(1000, 0.01, 0.1, 10, 6), optimumAt(10000, 0.001, 0.1, 100, 6)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// w = 100 each at x = 3, 4: Sxx = 50, SE α = 1/√50.
 	se := 1 / math.Sqrt(50)
-	if !near(law.Alpha, -1, 1e-12) || !near(law.AlphaSE, se, 1e-12) || law.DoF != 0 || law.Extrapolation != nil {
-		t.Errorf("law = %+v; want α = −1, SE %v, DoF 0, no extrapolation", law, se)
+	if !near(law.Alpha, -1, 1e-12) || !near(law.AlphaSE, se, 1e-12) || law.DoF != 0 || law.Extrapolation != nil || law.Tau != 0 ||
+		law.AlphaCI != [2]float64{} || law.R2 != 0 {
+		t.Errorf("law = %+v; want α = −1, SE %v, DoF 0, no extrapolation, no interval, R² 0", law, se)
 	}
-	if !near(law.AlphaCI[1]-law.Alpha, 1.959963984540054*se, 1e-12) {
-		t.Errorf("CI half-width = %v, want 1.96·SE = %v", law.AlphaCI[1]-law.Alpha, 1.96*se)
+	if lr, lo, hi := law.Predict(1e5); !near(lr, 1e-4, 1e-15) || lo != 0 || hi != 0 {
+		t.Errorf("random effects through 2 points: %v [%v, %v]; want 1e-4 with no interval", lr, lo, hi)
+	}
+	// Two points without errors: a line through both, and no interval at
+	// all rather than a zero-width one.
+	ls, err := FitLaw([]Optimum{optimumAt(1000, 0.01, 0, 10, 0), optimumAt(10000, 0.001, 0, 100, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lr, lo, hi := ls.Predict(1e5); !near(lr, 1e-4, 1e-18) || lo != 0 || hi != 0 || ls.AlphaCI != [2]float64{} {
+		t.Errorf("least squares through 2 points: %v [%v, %v], α CI %v; want 1e-4 with no interval", lr, lo, hi, ls.AlphaCI)
 	}
 }
 
-func TestFitLawCoverage(t *testing.T) {
-	// Synthetic optima η* = k·N^α·10^ε, ε ~ N(0, 0.05²), 6 sizes, each
-	// reporting LogSE = 0.05. With correct errors the 3·SE band should
-	// hold α̂ nearly always and the 95% interval should cover α about 95%
-	// of the time (a little more: the covariance is never scaled below the
-	// stated errors, and σ0 adds to them; 20000 repetitions give 97.3%).
-	const k, alpha, sd, reps = 0.8, -0.45, 0.05, 200
-	rng := rand.New(rand.NewPCG(2025, 5))
-	within3, covered := 0, 0
-	for range reps {
-		var os []Optimum
-		for i := range 6 {
-			n := 1000 << i
-			eps := sd * rng.NormFloat64()
-			os = append(os, optimumAt(n, k*math.Pow(float64(n), alpha)*math.Pow(10, eps), sd, 10))
+func TestSatterthwaite(t *testing.T) {
+	for _, c := range []struct {
+		vs    float64
+		ds    int
+		vt    float64
+		dt    int
+		want  float64
+		label string
+	}{
+		{1, 10, 0, 3, 10, "sampling only"},
+		{0, 10, 1, 3, 3, "between-size only"},
+		{1, 10, 1, 3, 4 / (0.1 + 1.0/3), "equal parts: 4/(1/10 + 1/3)"},
+		{0, 10, 0, 3, math.Inf(1), "nothing estimated"},
+		{1, 10, 1, 0, 0, "a part without degrees of freedom"},
+	} {
+		if got := satterthwaite(c.vs, c.ds, c.vt, c.dt); !(got == c.want || near(got, c.want, 1e-12)) {
+			t.Errorf("%s: %v, want %v", c.label, got, c.want)
 		}
+	}
+}
+
+func TestFitLawContinuous(t *testing.T) {
+	// Nothing switches: as the largest optimum moves away from the line,
+	// τ² turns positive and α's interval widens continuously — no jump
+	// where Q crosses its null mean (the Birge-ratio switch of version 1
+	// jumped 6.5-fold there).
+	prev := -1.0
+	for i := 0; i <= 400; i++ {
+		os := threePoints()
+		os[2].LR = math.Pow(10, -1.8-0.002*float64(i))
 		law, err := FitLaw(os)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(law.Alpha-alpha) <= 3*law.AlphaSE {
-			within3++
+		half := law.AlphaCI[1] - law.Alpha
+		if prev >= 0 && math.Abs(half-prev) > 0.05*prev {
+			t.Fatalf("step %d: α half-width jumped from %v to %v (τ %v)", i, prev, half, law.Tau)
 		}
-		if law.AlphaCI[0] <= alpha && alpha <= law.AlphaCI[1] {
-			covered++
-		}
+		prev = half
 	}
-	if within3 < reps*90/100 {
-		t.Errorf("|α̂ − α| ≤ 3·SE in %d of %d fits, want ≥ 90%%", within3, reps)
+}
+
+func TestExtrapolationCheck(t *testing.T) {
+	// Four optima on η* = N^−0.5 exactly except the largest, 0.1 decades
+	// low. The rest fit exactly (τ = 0), so the miss's variance is the
+	// rest's prediction variance at N = 8000 plus the held-out LogSE², all
+	// sampling variance with ν₁ = 10.
+	os := []Optimum{
+		optimumAt(1000, math.Pow(1000, -0.5), 0.05, 10, 10), optimumAt(2000, math.Pow(2000, -0.5), 0.05, 20, 10),
+		optimumAt(4000, math.Pow(4000, -0.5), 0.05, 40, 10), optimumAt(8000, math.Pow(8000, -0.5)*math.Pow(10, -0.1), 0.05, 80, 10),
 	}
-	if covered < reps*88/100 || covered > reps*99/100 {
-		t.Errorf("95%% interval covered α in %d of %d fits, want 88%%–99%%", covered, reps)
+	law, err := FitLaw(os)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("within 3 SE: %d/%d, CI coverage: %d/%d", within3, reps, covered, reps)
+	e := law.Extrapolation
+	x := []float64{3, math.Log10(2000), math.Log10(4000)}
+	_, cov, _ := gls(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0)
+	x0 := math.Log10(8000)
+	v := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1) + 0.0025
+	sigma := 0.1 / math.Sqrt(v)
+	if e == nil || !near(e.MissDecades, 0.1, 1e-12) || !near(e.Sigma, sigma, 1e-9) || e.DoF != 10 ||
+		!near(e.PValue, 2*tTail(sigma, 10), 1e-12) {
+		t.Fatalf("extrapolation %+v; want miss 0.1, σ %v, 10 dof", e, sigma)
+	}
+	if e.Failed() != (e.PValue < 0.05) {
+		t.Errorf("Failed() = %v with p = %v", e.Failed(), e.PValue)
+	}
+	// A version-1 check has no p-value: it fails beyond 2σ.
+	if old := (&Extrapolation{Sigma: 2.1}); !old.Failed() {
+		t.Error("version-1 check at 2.1σ did not fail")
+	}
 }
 
 func TestFitLawErrors(t *testing.T) {
-	unbracketed := optimumAt(4000, 0.01, 0.05, 10)
+	unbracketed := optimumAt(4000, 0.01, 0.05, 10, 5)
 	unbracketed.Bracketed, unbracketed.Edge = false, "high"
 	dead := Optimum{N: 8000}
 	tests := []struct {
@@ -209,9 +315,9 @@ func TestFitLawErrors(t *testing.T) {
 		msg    string
 	}{
 		{"none", nil, "fewer than 2 usable optima to fit the law (have 0 of 0 fractions)"},
-		{"one usable", []Optimum{optimumAt(1000, 0.1, 0.05, 10), unbracketed, dead},
+		{"one usable", []Optimum{optimumAt(1000, 0.1, 0.05, 10, 5), unbracketed, dead},
 			"fewer than 2 usable optima to fit the law (have 1 of 3 fractions)"},
-		{"same N", []Optimum{optimumAt(1000, 0.1, 0.05, 10), optimumAt(1000, 0.2, 0.05, 10)},
+		{"same N", []Optimum{optimumAt(1000, 0.1, 0.05, 10, 5), optimumAt(1000, 0.2, 0.05, 10, 5)},
 			"every usable optimum has the same dataset size N = 1000; the law needs at least 2 sizes"},
 	}
 	for _, tc := range tests {
@@ -225,13 +331,25 @@ func TestFitLawErrors(t *testing.T) {
 			t.Errorf("%s: message %q hint %q; want %q and a hint", tc.name, ie.Msg, ie.Hint, tc.msg)
 		}
 	}
-	_, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10)})
+	_, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10, 5)})
 	if ie, _ := inputerr.As(err); !strings.Contains(ie.Hint, "lr_min/lr_max") {
 		t.Errorf("hint %q does not name the settings lr_min/lr_max", ie.Hint)
 	}
 	// Unbracketed and unusable optima are left out of the fit.
-	law, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10), optimumAt(2000, 0.05, 0.05, 10), unbracketed, dead})
+	law, err := FitLaw([]Optimum{optimumAt(1000, 0.1, 0.05, 10, 5), optimumAt(2000, 0.05, 0.05, 10, 5), unbracketed, dead})
 	if err != nil || law.Points != 2 || law.NMax != 2000 {
 		t.Errorf("law %+v err %v; want 2 points up to N = 2000", law, err)
+	}
+}
+
+// Optima that do not vary (every fraction's optimum on one grid rate, as on
+// a 3-point grid) have no R²: the law explains nothing, and R² is 0, not 1.
+func TestFitLawConstantOptimaR2(t *testing.T) {
+	law, err := FitLaw([]Optimum{optimumAt(100, 0.1, 0.1, 10, 6), optimumAt(1000, 0.1, 0.1, 100, 6), optimumAt(10000, 0.1, 0.1, 1000, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if law.R2 != 0 || law.Alpha != 0 {
+		t.Errorf("R² %v, α %v; want 0 and 0", law.R2, law.Alpha)
 	}
 }

@@ -12,6 +12,8 @@
 //     at the optimum with a constant rate, C(N) = η*(N)·T(N).
 package scaling
 
+import "math"
+
 // Sample is one finished training run as the statistics see it.
 type Sample struct {
 	Fraction float64 // share of the training rows, in (0, 1]
@@ -25,65 +27,126 @@ type Sample struct {
 
 // Optimum is the estimated optimal constant learning rate at one fraction.
 type Optimum struct {
-	Fraction float64 `yaml:"fraction" json:"fraction"`
-	N        int     `yaml:"n" json:"n"`
-	Steps    int     `yaml:"steps" json:"steps"` // T(N)
+	Fraction float64 `yaml:"fraction"`
+	N        int     `yaml:"n"`
+	Steps    int     `yaml:"steps"` // T(N)
 	// LR is η*: the grid minimum of the seed-mean validation loss, refined by a
 	// quadratic in log10 η through the minimum and its two neighbours when that
 	// parabola is convex and its vertex lies between them.
-	LR float64 `yaml:"lr" json:"lr"`
+	LR float64 `yaml:"lr"`
 	// GridLR is the grid rate with the lowest seed-mean loss, before
 	// refinement.
-	GridLR  float64 `yaml:"grid_lr" json:"grid_lr"`
-	Refined bool    `yaml:"refined" json:"refined"`
+	GridLR  float64 `yaml:"grid_lr"`
+	Refined bool    `yaml:"refined"`
 	// Loss is the seed-mean validation loss at the grid minimum.
-	Loss float64 `yaml:"loss" json:"loss"`
-	// LogSE is the standard error of log10 η* in decades: the bootstrap
-	// spread over seeds combined with the grid quantization (step/√12) when
-	// the optimum was not refined.
-	LogSE float64 `yaml:"log10_se" json:"log10_se"`
-	// LRLow and LRHigh bound a 95% interval: η*·10^(∓1.96·LogSE).
-	LRLow  float64 `yaml:"lr_low" json:"lr_low"`
-	LRHigh float64 `yaml:"lr_high" json:"lr_high"`
+	Loss float64 `yaml:"loss"`
+	// Curvature is L'' of the refining parabola, d²L/d(log10 η)² in loss
+	// per decade²: how much loss a miss of the optimum costs (about
+	// ½·Curvature·miss²). 0 when η* was not refined.
+	Curvature float64 `yaml:"curvature,omitempty"`
+	// Seeds is the number of seeds averaged at the grid minimum.
+	Seeds int `yaml:"seeds,omitempty"`
+	// LogSE is the standard error of log10 η* in decades, from the noise
+	// model pooled over seeds and fractions (see EstimateOptima); 0 when
+	// there is no interval. (Version-1 fit files hold a bootstrap error.)
+	LogSE float64 `yaml:"log10_se"`
+	// LRLow and LRHigh bound a 95% interval, η*·10^(∓t(0.975, DoF)·LogSE);
+	// both 0 when there is none (IntervalNote says why).
+	LRLow  float64 `yaml:"lr_low"`
+	LRHigh float64 `yaml:"lr_high"`
+	// DoF is the degrees of freedom of the interval's t quantile (those of
+	// the pooled noise model); 0 when there is no interval.
+	DoF int `yaml:"dof,omitempty"`
+	// IntervalNote says why there is no interval (one seed, ...).
+	IntervalNote string `yaml:"interval_note,omitempty"`
 	// Bracketed is false when the minimum sits on the first grid point
 	// that has a finite loss (Edge "low") or on the last grid point of all
 	// (Edge "high"). A minimum at the last finite point whose larger grid
 	// rates all diverged is bracketed by divergence: StabilityEdge is then
 	// true (see EstimateOptima).
-	Bracketed     bool   `yaml:"bracketed" json:"bracketed"`
-	Edge          string `yaml:"edge,omitempty" json:"edge,omitempty"`
-	StabilityEdge bool   `yaml:"stability_edge,omitempty" json:"stability_edge,omitempty"`
+	Bracketed     bool   `yaml:"bracketed"`
+	Edge          string `yaml:"edge,omitempty"`
+	StabilityEdge bool   `yaml:"stability_edge,omitempty"`
 	// Usable is false when every rate diverged at this fraction.
-	Usable bool `yaml:"usable" json:"usable"`
+	Usable bool `yaml:"usable"`
+	// Flat is true when the fraction's loss does not depend on the rate
+	// within the seeds' noise (see flatCurve): its minimum is chance, so
+	// it has no interval, stays out of the noise model and the law, and
+	// is not reported as being on the grid's edge.
+	Flat bool `yaml:"flat,omitempty"`
 	// Constant is C(N) = η*·T(N), in lr·steps.
-	Constant float64 `yaml:"constant" json:"constant"`
+	Constant float64 `yaml:"constant"`
 }
 
-// Law is the power law η*(N) = k·N^α fitted by weighted least squares of
-// log10 η* on log10 N over the usable, bracketed optima.
+// Law is the power law η*(N) = k·N^α fitted to the usable, bracketed, not flat
+// optima (see FitLaw).
 type Law struct {
-	Alpha        float64    `yaml:"alpha" json:"alpha"`
-	AlphaSE      float64    `yaml:"alpha_se" json:"alpha_se"`
-	AlphaCI      [2]float64 `yaml:"alpha_ci,flow" json:"alpha_ci"` // 95%
-	K            float64    `yaml:"k" json:"k"`
-	Log10KSE     float64    `yaml:"log10_k_se" json:"log10_k_se"`
-	CovLogKAlpha float64    `yaml:"cov_log10k_alpha" json:"cov_log10k_alpha"`
-	R2           float64    `yaml:"r2" json:"r2"`
-	// BirgeRatio is χ²/(n − 2) of the weighted fit (0 with 2 points). Above
-	// 1 the optima scatter more than their errors say: the covariance was
-	// scaled by it and the intervals use Student's t; otherwise the errors
-	// are taken as known and the intervals use the normal 1.96.
-	BirgeRatio float64 `yaml:"birge_ratio" json:"birge_ratio"`
-	Points     int     `yaml:"points" json:"points"`
-	DoF        int     `yaml:"dof" json:"dof"`
+	Alpha   float64 `yaml:"alpha"`
+	AlphaSE float64 `yaml:"alpha_se"`
+	// AlphaCI is α's 95% interval, α ± t(0.975, AlphaDoF)·AlphaSE; [0, 0]
+	// when there is none (a least-squares law through 2 points).
+	AlphaCI      [2]float64 `yaml:"alpha_ci,flow"`
+	K            float64    `yaml:"k"`
+	Log10KSE     float64    `yaml:"log10_k_se"`
+	CovLogKAlpha float64    `yaml:"cov_log10k_alpha"`
+	// R2 is the weighted coefficient of determination; 0 when undefined
+	// (2 points, or optima that do not vary).
+	R2 float64 `yaml:"r2"`
+	// BirgeRatio is Q/(n − 2), Cochran's Q over its degrees of freedom with
+	// the optima's own errors (0 with 2 points): above 1 the optima scatter
+	// more than their errors say. A diagnostic; it scales nothing.
+	BirgeRatio float64 `yaml:"birge_ratio"`
+	Points     int     `yaml:"points"`
+	DoF        int     `yaml:"dof"` // n − 2
 	// NMin and NMax bound the dataset sizes the law was fitted on (its
 	// valid range).
-	NMin int `yaml:"n_min" json:"n_min"`
-	NMax int `yaml:"n_max" json:"n_max"`
+	NMin int `yaml:"n_min"`
+	NMax int `yaml:"n_max"`
+	// Method is how the law was fitted: MethodRandomEffects or
+	// MethodLeastSquares; "" in fit files of version 1 (weighted least
+	// squares with a Birge-ratio inflation: its band is a confidence band
+	// of the line, not a prediction interval).
+	Method string `yaml:"method,omitempty"`
+	// Tau is τ, in decades: how far the true optima scatter about the power
+	// law beyond their measurement errors (DerSimonian–Laird); for a
+	// least-squares law, the residual standard deviation.
+	Tau float64 `yaml:"tau,omitempty"`
+	// NoiseDoF is the degrees of freedom of the optima's errors (the
+	// pooled noise model's); 0 for a least-squares law.
+	NoiseDoF int `yaml:"noise_dof,omitempty"`
+	// AlphaDoF is the degrees of freedom of α's interval (capped at 10⁶,
+	// which stands for a known variance).
+	AlphaDoF float64 `yaml:"alpha_dof,omitempty"`
+	// SamplingCov is the part of the covariance of (log10 k, α) that the
+	// optima's errors make (the rest comes from τ); nil for a least-squares
+	// law.
+	SamplingCov *Covariance `yaml:"sampling_cov,omitempty"`
 	// Extrapolation: the law refitted without the largest fraction, evaluated
 	// at that fraction's N. Miss = log10(predicted) − log10(measured), in
 	// decades. Available only with ≥ 3 points.
-	Extrapolation *Extrapolation `yaml:"extrapolation,omitempty" json:"extrapolation,omitempty"`
+	Extrapolation *Extrapolation `yaml:"extrapolation,omitempty"`
+	// Anchor is the optimum at the largest fitted N: the local estimate a
+	// prediction beyond NMax falls back on when the law is uncertain (see
+	// Predict). nil in fit files of version 1.
+	Anchor *Anchor `yaml:"anchor,omitempty"`
+}
+
+// Covariance is the covariance matrix of (log10 k, α).
+type Covariance struct {
+	Log10K      float64 `yaml:"log10_k"`       // var(log10 k)
+	Alpha       float64 `yaml:"alpha"`         // var(α)
+	Log10KAlpha float64 `yaml:"log10_k_alpha"` // cov(log10 k, α)
+}
+
+// Anchor is the measured optimum at the largest fitted size.
+type Anchor struct {
+	N     int     `yaml:"n"`
+	LR    float64 `yaml:"lr"`
+	LogSE float64 `yaml:"log10_se"`
+	// Curvature is the loss curve's d²L/d(log10 η)² at the largest size
+	// that has one, in loss per decade²: a miss of δ decades costs about
+	// ½·Curvature·δ² of validation loss.
+	Curvature float64 `yaml:"curvature"`
 }
 
 // Extrapolation is the leave-largest-fraction-out check of a Law.
@@ -92,20 +155,39 @@ type Extrapolation struct {
 	PredictedLR float64 `yaml:"predicted_lr" json:"predicted_lr"`
 	MeasuredLR  float64 `yaml:"measured_lr" json:"measured_lr"`
 	MissDecades float64 `yaml:"miss_decades" json:"miss_decades"`
-	// Sigma is the miss divided by its standard error (prediction and
-	// measurement uncertainty combined).
+	// Sigma is the miss divided by its standard error: the refitted law's
+	// prediction variance at N (with its τ²) plus the measured optimum's
+	// own error.
 	Sigma float64 `yaml:"sigma" json:"sigma"`
+	// DoF is the degrees of freedom of Sigma's t distribution and PValue
+	// the two-sided P(|t| ≥ |Sigma|): below 0.05 the law misses the held-out
+	// size by more than its predictive uncertainty allows. Both 0 in fit
+	// files of version 1.
+	DoF    float64 `yaml:"dof,omitempty" json:"dof,omitempty"`
+	PValue float64 `yaml:"p_value,omitempty" json:"p_value,omitempty"`
+}
+
+// Failed reports whether the check fails at the 5% level: PValue < 0.05,
+// or, in a fit file of version 1 without a p-value, |Sigma| > 2.
+func (e *Extrapolation) Failed() bool {
+	if e == nil {
+		return false
+	}
+	if e.DoF > 0 {
+		return e.PValue < 0.05
+	}
+	return math.Abs(e.Sigma) > 2
 }
 
 // ConstantReport summarizes C(N) = η*(N)·T(N) across fractions.
 type ConstantReport struct {
-	Values []float64 `yaml:"values,flow,omitempty" json:"values"`
-	Mean   float64   `yaml:"mean" json:"mean"`
-	CV     float64   `yaml:"cv" json:"cv"` // sample std / mean
+	Values []float64 `yaml:"values,flow,omitempty"`
+	Mean   float64   `yaml:"mean"`
+	CV     float64   `yaml:"cv"` // sample std / mean
 	// Slope γ of log10 C on log10 N (C ∝ N^γ) with its 95% interval; C is
 	// called constant when the interval contains 0.
-	Slope   float64    `yaml:"slope" json:"slope"`
-	SlopeCI [2]float64 `yaml:"slope_ci,flow" json:"slope_ci"`
-	Holds   bool       `yaml:"holds" json:"holds"`
-	Verdict string     `yaml:"verdict" json:"verdict"`
+	Slope   float64    `yaml:"slope"`
+	SlopeCI [2]float64 `yaml:"slope_ci,flow"`
+	Holds   bool       `yaml:"holds"`
+	Verdict string     `yaml:"verdict"`
 }

@@ -1,12 +1,15 @@
 package schedule
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -76,6 +79,8 @@ type meta struct {
 	Area          float64 `yaml:"area" json:"area"`
 	Peak          float64 `yaml:"peak" json:"peak"`
 	Final         float64 `yaml:"final" json:"final"`
+	// Notes are the schedule's notes in words (see Note).
+	Notes []string `yaml:"notes,omitempty" json:"notes,omitempty"`
 }
 
 // document is a yaml or json schedule file.
@@ -83,6 +88,13 @@ type document struct {
 	Checksum string `yaml:"checksum" json:"checksum"`
 	meta     `yaml:",inline"`
 	Rates    []float64 `yaml:"rates" json:"rates"`
+}
+
+// documentHead is a document without its rates: what is written before
+// them.
+type documentHead struct {
+	Checksum string `yaml:"checksum" json:"checksum"`
+	meta     `yaml:",inline"`
 }
 
 // kerasDocument is a keras schedule file: clc's header under "clc", and a
@@ -106,7 +118,17 @@ func newMeta(s *Schedule, h Header) meta {
 		N: h.N, Epochs: h.Epochs, BatchSize: h.BatchSize, PredictedLR: h.PredictedLR, Constant: h.Constant,
 		ConstantFrom: h.ConstantFrom, Spec: s.Spec, Steps: s.Steps, Per: string(s.Per),
 		StepsPerEpoch: s.StepsPerEpoch, Unit: Unit, Area: s.Area, Peak: s.Peak, Final: s.Final,
+		Notes: noteTexts(s.Notes),
 	}
+}
+
+// noteTexts are the notes in neutral words.
+func noteTexts(notes []Note) []string {
+	var out []string
+	for _, n := range notes {
+		out = append(out, n.String())
+	}
+	return out
 }
 
 func (m meta) header() Header {
@@ -135,44 +157,47 @@ func FormatForPath(path string) (string, bool) {
 // CheckFormat returns an *inputerr.Error unless format is one of Formats.
 func CheckFormat(format string) error {
 	if !slices.Contains(Formats, format) {
-		return inputerr.New("unknown format %q", format).WithHint("use --format yaml, json, csv, torch or keras")
+		return inputerr.New("unknown format %q", format).WithHint("use %v yaml, json, csv, torch or keras", paramFormat)
+	}
+	return nil
+}
+
+// prepare checks what Marshal, Write and WriteFile need: a known format, a
+// consistent schedule and a finite header.
+func prepare(s *Schedule, format string, h Header) error {
+	if err := CheckFormat(format); err != nil {
+		return err
+	}
+	if err := s.check(); err != nil {
+		return fmt.Errorf("schedule: %w", err)
+	}
+	for _, v := range []float64{h.PredictedLR, h.Constant} {
+		if !finite(v) {
+			return fmt.Errorf("schedule: header holds %v", v)
+		}
 	}
 	return nil
 }
 
 // Marshal encodes s in the format with the header h, checksummed (see
-// Write).
+// Write), in memory.
 func Marshal(s *Schedule, format string, h Header) ([]byte, error) {
-	if err := CheckFormat(format); err != nil {
+	if err := prepare(s, format, h); err != nil {
 		return nil, err
 	}
-	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("schedule: %w", err)
-	}
-	for _, v := range []float64{h.PredictedLR, h.Constant} {
-		if !finite(v) {
-			return nil, fmt.Errorf("schedule: header holds %v", v)
-		}
-	}
-	var (
-		b   []byte
-		err error
-	)
-	switch format {
-	case YAML:
-		b, err = marshalYAML(s, h)
-	case JSON:
-		b, err = marshalJSON(s, h)
-	case CSV:
-		b, err = marshalCSV(s, h)
-	case Torch:
-		b, err = marshalTorch(s, h)
-	case Keras:
-		b, err = marshalKeras(s, h)
-	}
+	head, body, err := encode(s, format, h)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: encoding %s: %w", format, err)
 	}
+	buf := bytes.NewBuffer(head)
+	bw := bufio.NewWriter(buf)
+	if err := body(bw); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
 	seal(b)
 	return b, nil
 }
@@ -188,41 +213,115 @@ func Marshal(s *Schedule, format string, h Header) ([]byte, error) {
 //   - yaml, json: the header (format, version, tool, fit file and its
 //     SHA-256, the target run, the constant and where it came from, the
 //     shape and its parameters, steps, granularity, unit, area, peak,
-//     final) and "rates", one per step.
+//     final, notes) and "rates", one per step.
 //   - csv: the header as "# key: value" comment lines (values in JSON),
 //     then "step,lr" and one row per step.
 //   - torch: a Python snippet defining make_scheduler(optimizer), which
 //     sets the optimizer's learning rate and returns a
 //     torch.optim.lr_scheduler giving the same rates: the closed-form
-//     scheduler where PyTorch has one (constant, linear, cosine,
-//     exponential, step, onecycle), else LambdaLR over the rates (exact).
-//     The closed forms agree with clc's rates to rounding: ≤ 1e-11
-//     relative over 5000 steps, ~1e-16 of the peak near a cosine's zero
-//     floor, where 1 + cos(πt/T) cancels.
+//     scheduler where PyTorch has one for a per-step schedule (constant,
+//     linear, cosine, exponential, step, onecycle), else LambdaLR over the
+//     rate of each step or epoch (exact). The closed forms agree with
+//     clc's rates to rounding: ≤ 1e-11 relative over 5000 steps, ~1e-16 of
+//     the peak near a cosine's zero floor, where 1 + cos(πt/T) cancels.
 //   - keras: JSON with clc's header under "clc" and a
 //     tf.keras.optimizers.schedules.PiecewiseConstantDecay as
 //     "class_name" and "config" (boundaries and values, runs of equal
 //     rates merged), exact for any schedule.
+//
+// The rates are streamed: memory does not grow with the steps. Since the
+// checksum comes first, w gets the file in a second pass over the rates,
+// after a first one computes the checksum (WriteFile needs one pass).
 func Write(w io.Writer, s *Schedule, format string, h Header) error {
-	b, err := Marshal(s, format, h)
-	if err != nil {
+	if err := prepare(s, format, h); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	head, body, err := encode(s, format, h)
+	if err != nil {
+		return fmt.Errorf("schedule: encoding %s: %w", format, err)
+	}
+	loc := checksumRE.FindSubmatchIndex(head)
+	// Pass 1: the checksum, over the head without its 64 digits and the
+	// body.
+	sum := sha256.New()
+	sum.Write(head[:loc[2]])
+	sum.Write(head[loc[3]:])
+	bw := bufio.NewWriterSize(sum, 1<<16)
+	if err := body(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	copy(head[loc[2]:], hex.EncodeToString(sum.Sum(nil)))
+	// Pass 2: the file.
+	bw = bufio.NewWriterSize(w, 1<<16)
+	if _, err := bw.Write(head); err != nil {
+		return err
+	}
+	if err := body(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // WriteFile writes s to path atomically (a temporary file renamed over
-// path, mode 0644): on any error no file is left.
+// path, mode 0644 less the umask): on any error no file is left. The
+// rates are streamed to the file in one pass and the checksum written in
+// place at the end.
 func WriteFile(path string, s *Schedule, format string, h Header) error {
-	b, err := Marshal(s, format, h)
-	if err != nil {
+	if err := prepare(s, format, h); err != nil {
 		return err
 	}
-	if err := renameio.WriteFile(path, b, 0o644); err != nil {
+	head, body, err := encode(s, format, h)
+	if err != nil {
+		return fmt.Errorf("schedule: encoding %s: %w", format, err)
+	}
+	loc := checksumRE.FindSubmatchIndex(head)
+	f, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o644))
+	if err != nil {
+		return fmt.Errorf("schedule: writing %s: %w", path, err)
+	}
+	defer f.Cleanup()
+	sum := sha256.New()
+	sum.Write(head[:loc[2]])
+	sum.Write(head[loc[3]:])
+	bw := bufio.NewWriterSize(io.MultiWriter(f, sum), 1<<16)
+	if _, err := f.Write(head); err != nil {
+		return fmt.Errorf("schedule: writing %s: %w", path, err)
+	}
+	if err := body(bw); err != nil {
+		return fmt.Errorf("schedule: writing %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("schedule: writing %s: %w", path, err)
+	}
+	if _, err := f.WriteAt([]byte(hex.EncodeToString(sum.Sum(nil))), int64(loc[2])); err != nil {
+		return fmt.Errorf("schedule: writing %s: %w", path, err)
+	}
+	if err := f.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("schedule: writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// encode returns a schedule file in two parts: the head (everything
+// before the rates, with the placeholder checksum) and the body, which
+// writes the rest, rates included, to w as it computes them.
+func encode(s *Schedule, format string, h Header) (head []byte, body func(w *bufio.Writer) error, err error) {
+	switch format {
+	case YAML:
+		return encodeYAML(s, h)
+	case JSON:
+		return encodeJSON(s, h)
+	case CSV:
+		return encodeCSV(s, h)
+	case Torch:
+		return encodeTorch(s, h)
+	case Keras:
+		return encodeKeras(s, h)
+	}
+	return nil, nil, fmt.Errorf("unknown format %q", format)
 }
 
 // placeholder is the checksum written before seal computes it.
@@ -249,81 +348,128 @@ func seal(b []byte) {
 	copy(b[loc[2]:], digest(b, loc[2]))
 }
 
-const rewriteHint = "re-create it with clc schedule"
-
 // verifyChecksum checks b's checksum.
 func verifyChecksum(b []byte, name string) error {
 	loc := checksumRE.FindSubmatchIndex(b)
 	if loc == nil {
-		return (&inputerr.Error{File: name, Msg: "no checksum: not a clc schedule file, or truncated"}).WithHint(rewriteHint)
+		return bad(name, "no checksum: not a schedule file, or truncated")
 	}
 	if digest(b, loc[2]) != string(b[loc[2]:loc[3]]) {
-		return (&inputerr.Error{File: name, Msg: "checksum mismatch: the file was edited or truncated"}).WithHint(rewriteHint)
+		return bad(name, "checksum mismatch: the file was edited or truncated")
 	}
 	return nil
 }
 
-func marshalYAML(s *Schedule, h Header) ([]byte, error) {
+// writeRates writes every rate of s as prefix, the rate formatted by
+// appendRate, and sep, except that the last rate ends with last instead of
+// sep.
+func writeRates(w *bufio.Writer, s *Schedule, prefix, sep, last string, appendRate func([]byte, float64) []byte) {
+	var buf []byte
+	for t, v := range s.All() {
+		buf = append(buf[:0], prefix...)
+		buf = appendRate(buf, v)
+		if t == s.Steps-1 {
+			buf = append(buf, last...)
+		} else {
+			buf = append(buf, sep...)
+		}
+		w.Write(buf)
+	}
+}
+
+// appendYAMLFloat formats a finite float as yaml.v3 does: the shortest
+// form that parses back, strconv's 'g' format.
+func appendYAMLFloat(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'g', -1, 64) }
+
+// appendJSONFloat formats a finite float as encoding/json does: 'f'
+// format, or 'e' below 1e-6 and from 1e21, with a one-digit negative
+// exponent written without its leading zero ("1e-7").
+func appendJSONFloat(b []byte, v float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(v); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, v, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+func encodeYAML(s *Schedule, h Header) ([]byte, func(*bufio.Writer) error, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	doc := document{Checksum: placeholder, meta: newMeta(s, h), Rates: s.Rates}
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
+	if err := enc.Encode(&documentHead{Checksum: placeholder, meta: newMeta(s, h)}); err != nil {
+		return nil, nil, err
 	}
 	if err := enc.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A comment after the checksum says what it covers.
 	b := buf.Bytes()
 	first := bytes.IndexByte(b, '\n')
-	out := slices.Concat(b[:first], []byte("  # SHA-256 of this file without these 64 digits"), b[first:])
-	return out, nil
+	head := slices.Concat(b[:first], []byte("  # SHA-256 of this file without these 64 digits"), b[first:], []byte("rates:\n"))
+	return head, func(w *bufio.Writer) error {
+		writeRates(w, s, "  - ", "\n", "\n", appendYAMLFloat)
+		return nil
+	}, nil
 }
 
-func marshalJSON(s *Schedule, h Header) ([]byte, error) {
-	doc := document{Checksum: placeholder, meta: newMeta(s, h), Rates: s.Rates}
-	b, err := json.MarshalIndent(&doc, "", "  ")
+func encodeJSON(s *Schedule, h Header) ([]byte, func(*bufio.Writer) error, error) {
+	b, err := json.MarshalIndent(&documentHead{Checksum: placeholder, meta: newMeta(s, h)}, "", "  ")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(b, '\n'), nil
+	head := append(bytes.TrimSuffix(b, []byte("\n}")), ",\n  \"rates\": [\n"...)
+	return head, func(w *bufio.Writer) error {
+		writeRates(w, s, "    ", ",\n", "\n", appendJSONFloat)
+		_, err := w.WriteString("  ]\n}\n")
+		return err
+	}, nil
 }
 
 // csvHeader is the line before the rows of a csv schedule.
 const csvHeader = "step,lr"
 
-func marshalCSV(s *Schedule, h Header) ([]byte, error) {
+func encodeCSV(s *Schedule, h Header) ([]byte, func(*bufio.Writer) error, error) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# checksum: %s\n", placeholder)
 	// The header's keys in order, one per line, values in JSON.
 	js, err := json.Marshal(newMeta(s, h))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	if _, err := dec.Token(); err != nil { // {
-		return nil, err
+		return nil, nil, err
 	}
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fmt.Fprintf(&buf, "# %s: %s\n", key, v)
 	}
 	buf.WriteString(csvHeader + "\n")
-	for t, r := range s.Rates {
-		buf.WriteString(strconv.Itoa(t))
-		buf.WriteByte(',')
-		buf.WriteString(fmtG(r))
-		buf.WriteByte('\n')
-	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), func(w *bufio.Writer) error {
+		var b []byte
+		for t, v := range s.All() {
+			b = strconv.AppendInt(b[:0], int64(t), 10)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			b = append(b, '\n')
+			w.Write(b)
+		}
+		return nil
+	}, nil
 }
 
 // runs merges equal consecutive rates: boundaries[i] is the last step of
@@ -333,18 +479,55 @@ func marshalCSV(s *Schedule, h Header) ([]byte, error) {
 // value). A single run is written as two equal values around the last
 // step, since Keras needs at least one boundary.
 func runs(rates []float64) (boundaries []int, values []float64) {
-	values = append(values, rates[0])
-	for t := 1; t < len(rates); t++ {
-		if rates[t] != rates[t-1] {
-			boundaries = append(boundaries, t-1)
-			values = append(values, rates[t])
-		}
+	s := &Schedule{Steps: len(rates), Rates: rates}
+	for b := range runBoundaries(s) {
+		boundaries = append(boundaries, b)
 	}
-	if len(boundaries) == 0 {
-		boundaries = []int{len(rates) - 1}
-		values = append(values, rates[0])
+	for v := range runValues(s) {
+		values = append(values, v)
 	}
 	return boundaries, values
+}
+
+// runBoundaries yields the boundaries of runs(s's rates), streaming.
+func runBoundaries(s *Schedule) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		prev, any := 0.0, false
+		for t, v := range s.All() {
+			if t > 0 && v != prev {
+				any = true
+				if !yield(t - 1) {
+					return
+				}
+			}
+			prev = v
+		}
+		if !any {
+			yield(s.Steps - 1)
+		}
+	}
+}
+
+// runValues yields the values of runs(s's rates), streaming.
+func runValues(s *Schedule) iter.Seq[float64] {
+	return func(yield func(float64) bool) {
+		first, prev, n := 0.0, 0.0, 0
+		for t, v := range s.All() {
+			if t == 0 {
+				first = v
+			}
+			if t == 0 || v != prev {
+				n++
+				if !yield(v) {
+					return
+				}
+			}
+			prev = v
+		}
+		if n == 1 {
+			yield(first)
+		}
+	}
 }
 
 // expand is the inverse of runs: the rate of PiecewiseConstantDecay at
@@ -361,17 +544,44 @@ func expand(boundaries []int, values []float64, steps int) []float64 {
 	return out
 }
 
-func marshalKeras(s *Schedule, h Header) ([]byte, error) {
-	b, v := runs(s.Rates)
-	doc := kerasDocument{
-		Checksum: placeholder, CLC: newMeta(s, h), ClassName: "PiecewiseConstantDecay",
-		Config: kerasConfig{Boundaries: b, Values: v, Name: "clc_" + strings.ReplaceAll(s.Spec.Shape, "-", "_")},
-	}
-	out, err := json.MarshalIndent(&doc, "", "  ")
+// kerasHead is a keras file without its config: what is written before
+// the boundaries.
+type kerasHead struct {
+	Checksum  string `json:"checksum"`
+	CLC       meta   `json:"clc"`
+	ClassName string `json:"class_name"`
+}
+
+func encodeKeras(s *Schedule, h Header) ([]byte, func(*bufio.Writer) error, error) {
+	b, err := json.MarshalIndent(&kerasHead{Checksum: placeholder, CLC: newMeta(s, h), ClassName: "PiecewiseConstantDecay"}, "", "  ")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(out, '\n'), nil
+	name, err := json.Marshal("clc_" + strings.ReplaceAll(s.Spec.Shape, "-", "_"))
+	if err != nil {
+		return nil, nil, err
+	}
+	head := append(bytes.TrimSuffix(b, []byte("\n}")), ",\n  \"config\": {\n    \"boundaries\": [\n"...)
+	return head, func(w *bufio.Writer) error {
+		var buf []byte
+		sep := ""
+		for x := range runBoundaries(s) {
+			buf = append(append(buf[:0], sep+"      "...), strconv.Itoa(x)...)
+			w.Write(buf)
+			sep = ",\n"
+		}
+		w.WriteString("\n    ],\n    \"values\": [\n")
+		sep = ""
+		for v := range runValues(s) {
+			buf = appendJSONFloat(append(buf[:0], sep+"      "...), v)
+			w.Write(buf)
+			sep = ",\n"
+		}
+		w.WriteString("\n    ],\n    \"name\": ")
+		w.Write(name)
+		_, err := w.WriteString("\n  }\n}\n")
+		return err
+	}, nil
 }
 
 // pyFloat prints v as a Python float literal that parses to the same
@@ -386,21 +596,22 @@ func pyFloat(v float64) string {
 
 // torchScheduler returns the Python expression building the scheduler and
 // the base learning rate to set, or ok = false when PyTorch has no closed
-// form for the schedule (LambdaLR over the rates is used instead).
+// form for the schedule (LambdaLR over the rates is used instead): a
+// per-epoch schedule other than a constant averages the shape over each
+// epoch, which no PyTorch scheduler does.
 func torchScheduler(s *Schedule) (expr string, base float64, ok bool, err error) {
-	n, unit := s.points()
-	r, err := s.Spec.WithDefaults().resolve(n, unit)
+	r, scale, err := s.resolvedShape()
 	if err != nil {
 		return "", 0, false, err
 	}
-	scale, _, err := s.scale()
-	if err != nil {
-		return "", 0, false, err
-	}
+	n := r.n
 	const pkg = "torch.optim.lr_scheduler."
 	shape := r.Shape
 	if n == 1 && (shape == Linear || shape == Cosine) {
 		shape = Constant // a single point at the peak
+	}
+	if s.Per == PerEpoch && shape != Constant {
+		return "", 0, false, nil
 	}
 	switch shape {
 	case Constant:
@@ -428,18 +639,21 @@ func torchScheduler(s *Schedule) (expr string, base float64, ok bool, err error)
 	return "", 0, false, nil
 }
 
-func marshalTorch(s *Schedule, h Header) ([]byte, error) {
+func encodeTorch(s *Schedule, h Header) ([]byte, func(*bufio.Writer) error, error) {
 	expr, base, closed, err := torchScheduler(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n, unit := s.points()
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# checksum: %s", placeholder)
-	p("# clc schedule as a PyTorch snippet: %s, %d steps, the rate changing every %s.", s.Spec, s.Steps, s.Per)
+	p("# A clc learning-rate schedule as a PyTorch snippet: %s, %d steps, the rate changing every %s.", s.Spec, s.Steps, s.Per)
 	if h.Tool != "" || h.FitFile != "" {
 		p("# Written by %s from the fit %q (sha256 %s).", h.Tool, h.FitFile, h.FitSHA256)
+	}
+	for _, note := range s.Notes {
+		p("# Note: %s.", strings.ReplaceAll(note.String(), "\n", " "))
 	}
 	p("# The checksum is the SHA-256 of this file without its 64 digits: edit nothing.")
 	p("#")
@@ -476,23 +690,32 @@ func marshalTorch(s *Schedule, h Header) ([]byte, error) {
 		expr = "torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: RATES[min(i, len(RATES) - 1)])"
 		p("# The rate of each %s (LambdaLR multiplies BASE_LR = 1.0 by it).", strings.TrimSuffix(unit, "s"))
 		p("RATES = [")
-		for i := 0; i < n; i += 4 {
-			var line []string
-			for j := i; j < min(i+4, n); j++ {
-				line = append(line, pyFloat(s.Rates[j*max(1, s.StepsPerEpoch)]))
-			}
-			p("    %s,", strings.Join(line, ", "))
-		}
-		p("]")
 	}
-	p("BASE_LR = %s", pyFloat(base))
-	p("")
-	p("")
-	p("def make_scheduler(optimizer):")
-	p("    \"\"\"Set the optimizer's learning rate and return a scheduler giving clc's rates.\"\"\"")
-	p("    for group in optimizer.param_groups:")
-	p("        group[\"lr\"] = BASE_LR")
-	p("        group[\"initial_lr\"] = BASE_LR")
-	p("    return %s", expr)
-	return b.Bytes(), nil
+	head := b.Bytes()
+	return head, func(w *bufio.Writer) error {
+		if !closed {
+			var line []byte
+			for i, v := range s.PointRates() {
+				if i%4 == 0 {
+					line = append(line[:0], "    "...)
+				} else {
+					line = append(line, ", "...)
+				}
+				line = append(line, pyFloat(v)...)
+				if i%4 == 3 || i == n-1 {
+					line = append(line, ",\n"...)
+					w.Write(line)
+				}
+			}
+			w.WriteString("]\n")
+		}
+		fmt.Fprintf(w, "BASE_LR = %s\n", pyFloat(base))
+		w.WriteString("\n\ndef make_scheduler(optimizer):\n")
+		w.WriteString("    \"\"\"Set the optimizer's learning rate and return a scheduler giving clc's rates.\"\"\"\n")
+		w.WriteString("    for group in optimizer.param_groups:\n")
+		w.WriteString("        group[\"lr\"] = BASE_LR\n")
+		w.WriteString("        group[\"initial_lr\"] = BASE_LR\n")
+		_, err := fmt.Fprintf(w, "    return %s\n", expr)
+		return err
+	}, nil
 }

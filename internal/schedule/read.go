@@ -4,35 +4,89 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/yamlstrict"
 )
 
-// Read reads a schedule file written by Write in the yaml, json, csv or
-// keras format (told apart by their first bytes), and returns the schedule
-// and its header. The checksum is verified first: a file edited or
-// truncated after it was written is an *inputerr.Error "checksum mismatch:
-// the file was edited or truncated", as is every other problem with the
-// data (another format or version, unknown keys, rates that do not add up
-// to the area). name is used in messages.
-func Read(r io.Reader, name string) (*Schedule, Header, error) {
-	b, err := io.ReadAll(r)
+// MaxFileSize is the size in bytes of the largest schedule file ReadFile
+// and Read accept: 32 MiB, some 1.4 million steps in the yaml, json or csv
+// format (about 23 bytes a step). The limit bounds the memory a wrong path
+// (a dataset, /dev/zero, a pipe that never ends) or a hostile file can
+// take: a yaml file at the limit takes about 600 MB to parse.
+const MaxFileSize = 32 << 20
+
+// The settings and commands schedule-file messages name.
+const (
+	paramSchedule inputerr.Param   = "schedule"
+	cmdSchedule   inputerr.Command = "schedule"
+)
+
+// rewriteHint is the hint for a schedule file that is damaged or was
+// edited.
+var rewriteHint = yamlstrict.H("re-create it with %v", cmdSchedule)
+
+// fileKind is how schedule files are read (see package yamlstrict).
+var fileKind = &yamlstrict.Kind{
+	Name:     "schedule file",
+	MaxSize:  MaxFileSize,
+	Param:    paramSchedule,
+	NotFound: yamlstrict.H("write one with %v, or a CSV of step,lr rows", cmdSchedule),
+	NotFile:  yamlstrict.H("pass the path of a schedule file"),
+	TooLarge: yamlstrict.H("check the path: a schedule takes about 23 bytes a step"),
+	Syntax:   rewriteHint,
+	Alias:    rewriteHint,
+	Missing:  rewriteHint,
+	Edited:   rewriteHint,
+	Unknown:  rewriteHint,
+}
+
+// ReadFile reads the schedule file at path (see Read); a missing,
+// unreadable or directory path, and one larger than MaxFileSize (a pipe or
+// a device included), are *inputerr.Error.
+func ReadFile(path string) (*Schedule, Header, error) {
+	b, err := fileKind.ReadFile(path)
 	if err != nil {
-		return nil, Header{}, fmt.Errorf("schedule: reading %s: %w", name, err)
+		return nil, Header{}, err
 	}
+	return parse(b, path)
+}
+
+// Read reads a schedule file written by Write in the yaml, json, csv or
+// keras format (told apart by their first bytes), or a plain CSV of
+// "step,lr" rows written by hand, and returns the schedule and its header.
+// At most MaxFileSize bytes are read. The checksum is verified first: a
+// file edited or truncated after it was written is an *inputerr.Error
+// "checksum mismatch: the file was edited or truncated", as is every other
+// problem with the data (another format or version, unknown keys, rates
+// that do not add up to the area). A plain CSV has no checksum: its
+// schedule carries a NoteUnverified. name is used in messages.
+func Read(r io.Reader, name string) (*Schedule, Header, error) {
+	b, err := fileKind.ReadAll(r, name, -1)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	return parse(b, name)
+}
+
+// parse reads the bytes of a schedule file (see Read).
+func parse(b []byte, name string) (*Schedule, Header, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, Header{}, (&inputerr.Error{File: name, Msg: "schedule file is empty"}).WithHint(rewriteHint)
+		return nil, Header{}, rewriteHint.Apply(&inputerr.Error{File: name, Msg: "schedule file is empty"})
 	}
 	format := detect(b)
 	if format == "" {
-		return nil, Header{}, (&inputerr.Error{File: name, Msg: "not a clc schedule file"}).
-			WithHint("clc reads the yaml, json, csv and keras files written by clc schedule")
+		return nil, Header{}, yamlstrict.H("%v writes yaml, json, csv and keras files; a CSV of your own starts with the line %q", cmdSchedule, csvHeader).
+			Apply(&inputerr.Error{File: name, Msg: "not a schedule file"})
+	}
+	if format == plainCSV {
+		s, err := parsePlainCSV(b, name)
+		return s, Header{}, err
 	}
 	if err := verifyChecksum(b, name); err != nil {
 		return nil, Header{}, err
@@ -43,16 +97,21 @@ func Read(r io.Reader, name string) (*Schedule, Header, error) {
 	)
 	switch format {
 	case Torch:
-		return nil, Header{}, (&inputerr.Error{File: name, Msg: "a PyTorch snippet cannot be read back"}).
-			WithHint("write the schedule with clc schedule --format yaml, json or csv for clc to read")
+		return nil, Header{}, yamlstrict.H("write the schedule with %v in the yaml, json or csv format for clc to read", cmdSchedule).
+			Apply(&inputerr.Error{File: name, Msg: "a PyTorch snippet cannot be read back"})
 	case YAML:
-		var doc document
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(&doc); err != nil {
-			return nil, Header{}, yamlError(name, err)
+		doc, err := fileKind.Parse(b, name)
+		if err != nil {
+			return nil, Header{}, err
 		}
-		m, rates = doc.meta, doc.Rates
+		if err := doc.CheckKeys(reflect.TypeFor[document]()); err != nil {
+			return nil, Header{}, err
+		}
+		var d document
+		if err := doc.Decode(&d); err != nil {
+			return nil, Header{}, err
+		}
+		m, rates = d.meta, d.Rates
 	case JSON:
 		var doc document
 		if err := decodeJSON(b, &doc); err != nil {
@@ -67,14 +126,14 @@ func Read(r io.Reader, name string) (*Schedule, Header, error) {
 		m = doc.CLC
 		c := doc.Config
 		if m.Steps < 1 || m.Steps > maxKerasSteps {
-			return nil, Header{}, (&inputerr.Error{File: name, Msg: fmt.Sprintf("%d steps is outside 1 … %d", m.Steps, maxKerasSteps)}).WithHint(rewriteHint)
+			return nil, Header{}, bad(name, "%d steps is outside 1 … %d", m.Steps, maxKerasSteps)
 		}
 		if len(c.Values) != len(c.Boundaries)+1 || len(c.Boundaries) == 0 || doc.ClassName != "PiecewiseConstantDecay" {
-			return nil, Header{}, (&inputerr.Error{File: name, Msg: "not a PiecewiseConstantDecay with one more value than boundaries"}).WithHint(rewriteHint)
+			return nil, Header{}, bad(name, "not a PiecewiseConstantDecay with one more value than boundaries")
 		}
 		for i, x := range c.Boundaries {
 			if x < 0 || (i > 0 && x <= c.Boundaries[i-1]) || x >= max(m.Steps, 1) {
-				return nil, Header{}, (&inputerr.Error{File: name, Msg: fmt.Sprintf("keras boundary %d is out of order or outside the run", x)}).WithHint(rewriteHint)
+				return nil, Header{}, bad(name, "keras boundary %d is out of order or outside the run", x)
 			}
 		}
 		rates = expand(c.Boundaries, c.Values, m.Steps)
@@ -89,6 +148,13 @@ func Read(r io.Reader, name string) (*Schedule, Header, error) {
 		return nil, Header{}, err
 	}
 	return s, m.header(), nil
+}
+
+// bad is an input error about the file name with the hint to re-create it.
+func bad(name, format string, args ...any) *inputerr.Error {
+	e := inputerr.New(format, args...).WithHint(rewriteHint.Format, rewriteHint.Args...)
+	e.File = name
+	return e
 }
 
 // maxKerasSteps bounds the steps of a keras file, whose size does not
@@ -111,8 +177,15 @@ func detect(b []byte) string {
 		}
 		return CSV
 	}
+	first, _, _ := bytes.Cut(bytes.TrimPrefix(b, []byte("\ufeff")), []byte("\n"))
+	if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(string(first)), " ", ""), csvHeader) {
+		return plainCSV
+	}
 	return ""
 }
+
+// plainCSV is the format of a CSV of "step,lr" rows without clc's header.
+const plainCSV = "plain csv"
 
 func decodeJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -128,35 +201,39 @@ func decodeJSON(b []byte, v any) error {
 
 // fromMeta builds and checks the schedule a file describes.
 func fromMeta(m meta, rates []float64, name string) (*Schedule, error) {
-	bad := func(format string, args ...any) *inputerr.Error {
-		return (&inputerr.Error{File: name, Msg: fmt.Sprintf(format, args...)}).WithHint(rewriteHint)
-	}
 	if m.Format != FileFormat {
-		return nil, bad("not a clc schedule file (format %q)", m.Format)
+		return nil, bad(name, "not a schedule file (format %q)", m.Format)
 	}
 	if m.Version != FileVersion {
-		e := bad("unsupported schedule file version %d (this clc reads version %d)", m.Version, FileVersion)
+		e := bad(name, "unsupported schedule file version %d (this clc reads version %d)", m.Version, FileVersion)
 		if m.Version > FileVersion {
-			e.Hint = "the file was written by a newer clc; upgrade clc to read it"
+			e.WithHint("the file was written by a newer clc; upgrade clc to read it")
 		}
 		return nil, e
 	}
 	if m.Unit != Unit {
-		return nil, bad("unit %q: clc schedules are in %s", m.Unit, Unit)
+		return nil, bad(name, "unit %q: schedule rates are in %s", m.Unit, Unit)
 	}
 	per, err := ParseGranularity(m.Per)
 	if err != nil || m.Per == "" {
-		return nil, bad("unknown granularity %q", m.Per)
+		return nil, bad(name, "unknown granularity %q", m.Per)
 	}
 	if err := m.Spec.check(); err != nil {
-		return nil, bad("%v", err)
+		if ie, ok := inputerr.As(err); ok {
+			ie.File = name
+			return nil, ie.WithHint(rewriteHint.Format, rewriteHint.Args...)
+		}
+		return nil, bad(name, "%v", err)
 	}
 	s := &Schedule{
 		Spec: m.Spec, Steps: m.Steps, Per: per, StepsPerEpoch: m.StepsPerEpoch, Rates: rates,
 		Area: m.Area, Peak: m.Peak, Final: m.Final,
 	}
+	for _, text := range m.Notes {
+		s.Notes = append(s.Notes, newNote(NoteRecorded, "", "%s", text))
+	}
 	if err := s.check(); err != nil {
-		return nil, bad("inconsistent schedule: %v", err)
+		return nil, bad(name, "inconsistent schedule: %v", err)
 	}
 	return s, nil
 }
@@ -166,7 +243,7 @@ func parseCSV(b []byte, name string) (meta, []float64, error) {
 	var m meta
 	text := string(b)
 	if !strings.HasSuffix(text, "\n") {
-		return m, nil, inputerr.At(name, strings.Count(text, "\n")+1, 0, "the last line has no newline").WithHint(rewriteHint)
+		return m, nil, at(name, strings.Count(text, "\n")+1, 0, "the last line has no newline")
 	}
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	var obj bytes.Buffer
@@ -176,10 +253,10 @@ func parseCSV(b []byte, name string) (meta, []float64, error) {
 	for ; i < len(lines) && lines[i] != csvHeader; i++ {
 		key, val, ok := strings.Cut(strings.TrimPrefix(lines[i], "# "), ": ")
 		if !ok || !strings.HasPrefix(lines[i], "# ") {
-			return m, nil, inputerr.At(name, i+1, 0, "expected a \"# key: value\" header line or %q", csvHeader).WithHint(rewriteHint)
+			return m, nil, at(name, i+1, 0, "expected a \"# key: value\" header line or %q", csvHeader)
 		}
 		if seen[key] {
-			return m, nil, inputerr.At(name, i+1, 0, "key %q appears twice", key).WithHint(rewriteHint)
+			return m, nil, at(name, i+1, 0, "key %q appears twice", key)
 		}
 		seen[key] = true
 		if key == "checksum" {
@@ -195,10 +272,12 @@ func parseCSV(b []byte, name string) (meta, []float64, error) {
 	}
 	obj.WriteByte('}')
 	if i == len(lines) {
-		return m, nil, (&inputerr.Error{File: name, Msg: fmt.Sprintf("no %q line", csvHeader)}).WithHint(rewriteHint)
+		return m, nil, bad(name, "no %q line", csvHeader)
 	}
 	if err := decodeJSON(obj.Bytes(), &m); err != nil {
-		return m, nil, (&inputerr.Error{File: name, Msg: "bad header: " + err.Error(), Err: err}).WithHint(rewriteHint)
+		e := bad(name, "bad header: %v", err)
+		e.Err = err
+		return m, nil, e
 	}
 	rows := lines[i+1:]
 	rates := make([]float64, len(rows))
@@ -206,31 +285,18 @@ func parseCSV(b []byte, name string) (meta, []float64, error) {
 		line := i + 2 + t
 		step, lr, ok := strings.Cut(row, ",")
 		if !ok {
-			return m, nil, inputerr.At(name, line, 0, "expected \"step,lr\"").WithHint(rewriteHint)
+			return m, nil, at(name, line, 0, "expected \"step,lr\"")
 		}
 		if k, err := strconv.Atoi(step); err != nil || k != t {
-			return m, nil, inputerr.At(name, line, 1, "step %q is not %d", step, t).WithHint(rewriteHint)
+			return m, nil, at(name, line, 1, "step %q is not %d", step, t)
 		}
 		v, err := strconv.ParseFloat(lr, 64)
 		if err != nil {
-			return m, nil, inputerr.At(name, line, len(step)+2, "rate %q is not a number", lr).WithHint(rewriteHint)
+			return m, nil, at(name, line, len(step)+2, "rate %q is not a number", lr)
 		}
 		rates[t] = v
 	}
 	return m, rates, nil
-}
-
-func yamlError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	line := 0
-	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
-		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
-	}
-	return (&inputerr.Error{File: name, Line: line, Msg: msg, Err: err}).WithHint(rewriteHint)
 }
 
 func jsonError(name string, b []byte, err error) error {
@@ -243,5 +309,56 @@ func jsonError(name string, b []byte, err error) error {
 	case errors.As(err, &te):
 		line = 1 + bytes.Count(b[:min(int(te.Offset), len(b))], []byte("\n"))
 	}
-	return (&inputerr.Error{File: name, Line: line, Msg: strings.TrimPrefix(err.Error(), "json: "), Err: err}).WithHint(rewriteHint)
+	e := at(name, line, 0, "%s", strings.TrimPrefix(err.Error(), "json: "))
+	e.Err = err
+	return e
+}
+
+// at is an input error at a line and column of the file name with the hint
+// to re-create it.
+func at(name string, line, col int, format string, args ...any) *inputerr.Error {
+	return inputerr.At(name, line, col, format, args...).WithHint(rewriteHint.Format, rewriteHint.Args...)
+}
+
+// parsePlainCSV reads a CSV of "step,lr" rows written by hand: the header
+// line "step,lr" (any case, spaces ignored), then one row per step, steps
+// counting from 0, each rate a finite number ≥ 0. Lines may end in CRLF
+// and the last may lack its newline; blank lines at the end are ignored.
+// The schedule is per step and its shape "custom"; it carries a
+// NoteUnverified, since nothing checks that the file is what its author
+// meant.
+func parsePlainCSV(b []byte, name string) (*Schedule, error) {
+	text := strings.TrimPrefix(string(b), "\ufeff")
+	lines := strings.Split(strings.TrimRight(text, "\r\n\t "), "\n")
+	hint := yamlstrict.H("write one row \"step,lr\" per step, steps counting from 0")
+	var rates []float64
+	for i, row := range lines[1:] {
+		line := i + 2
+		row = strings.TrimSpace(row)
+		step, lr, ok := strings.Cut(row, ",")
+		if !ok {
+			return nil, hint.Apply(inputerr.At(name, line, 0, "expected \"step,lr\", got %q", row))
+		}
+		step, lr = strings.TrimSpace(step), strings.TrimSpace(lr)
+		if k, err := strconv.Atoi(step); err != nil || k != i {
+			return nil, hint.Apply(inputerr.At(name, line, 1, "step %q is not %d", step, i))
+		}
+		v, err := strconv.ParseFloat(lr, 64)
+		if err != nil || !finite(v) || v < 0 {
+			return nil, hint.Apply(inputerr.At(name, line, len(step)+2, "rate %q is not a finite number ≥ 0", lr))
+		}
+		rates = append(rates, v)
+	}
+	if len(rates) == 0 {
+		return nil, hint.Apply(&inputerr.Error{File: name, Msg: "no rows below the \"step,lr\" line"})
+	}
+	s := &Schedule{
+		Spec: Spec{Shape: Custom}, Steps: len(rates), Per: PerStep, Rates: rates,
+		Area: sum(rates), Peak: slices.Max(rates), Final: rates[len(rates)-1],
+		Notes: []Note{unverifiedNote(name)},
+	}
+	if !(s.Peak > 0) {
+		return nil, hint.Apply(&inputerr.Error{File: name, Msg: "every rate is 0"})
+	}
+	return s, nil
 }

@@ -23,6 +23,12 @@ func exactSum(xs []float64) float64 {
 	return v
 }
 
+// cliNames spells settings and commands as the command line does.
+var cliNames = inputerr.Namer{
+	Param:   func(p inputerr.Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
+	Command: func(c inputerr.Command) string { return "clc " + string(c) },
+}
+
 func relErr(got, want float64) float64 {
 	if got == want {
 		return 0
@@ -143,7 +149,9 @@ func genSpec(t *rapid.T, n int) Spec {
 // TestDesignProperties checks, over random shapes, parameters, lengths
 // (1 … 5000 steps) and granularities, that the rates are finite and
 // non-negative, carry the target area to 1e-9 (measured with an exact
-// sum), are constant within epochs, and keep each shape's invariants.
+// sum), are constant within epochs, and keep each shape's invariants; and
+// that a per-epoch schedule is the per-step one averaged over each epoch:
+// the same cumulative learning at every epoch boundary.
 func TestDesignProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		per := rapid.SampledFrom([]Granularity{PerStep, PerEpoch}).Draw(t, "per")
@@ -160,8 +168,8 @@ func TestDesignProperties(t *testing.T) {
 		area := math.Pow(10, rapid.Float64Range(-6, 6).Draw(t, "log10Area"))
 
 		sc, err := Design(spec, steps, area, per, spe)
-		if verr := spec.Validate(n); (err == nil) != (verr == nil) {
-			t.Fatalf("Design error %v but Validate(%d) error %v", err, n, verr)
+		if verr := spec.ValidateFor(steps, per, spe); (err == nil) != (verr == nil) {
+			t.Fatalf("Design error %v but ValidateFor(%d, %s, %d) error %v", err, steps, per, spe, verr)
 		}
 		if err != nil {
 			if _, ok := inputerr.As(err); !ok {
@@ -186,6 +194,10 @@ func TestDesignProperties(t *testing.T) {
 		if sc.Peak != slices.Max(sc.Rates) || sc.Final != sc.Rates[steps-1] || sc.Area != area {
 			t.Fatalf("peak %v, final %v, area %v do not match the rates", sc.Peak, sc.Final, sc.Area)
 		}
+		if per == PerEpoch {
+			checkEpochMeans(t, spec, sc)
+			return
+		}
 
 		w, err := spec.Weights(n)
 		if err != nil {
@@ -202,10 +214,49 @@ func TestDesignProperties(t *testing.T) {
 	})
 }
 
+// checkEpochMeans checks that the per-epoch schedule sc of spec is the
+// per-step schedule of the same shape averaged over each epoch, so that
+// both carry the same cumulative learning at every epoch boundary (to
+// 1e-12 of the area). The per-step schedule is designed independently,
+// with spec's counts (epochs) turned into steps and a factor per epoch
+// into one per step.
+func checkEpochMeans(t *rapid.T, spec Spec, sc *Schedule) {
+	spe := sc.StepsPerEpoch
+	toSteps := func(v float64) float64 {
+		if v >= 1 {
+			return v * float64(spe)
+		}
+		return v
+	}
+	st := spec
+	st.Warmup, st.Decay = toSteps(spec.Warmup), toSteps(spec.Decay)
+	st.Milestones = nil
+	for _, m := range spec.Milestones {
+		st.Milestones = append(st.Milestones, toSteps(m))
+	}
+	if spec.Shape == Exponential && spec.Gamma != 0 {
+		st.Gamma = math.Pow(spec.Gamma, 1/float64(spe))
+	}
+	ref, err := Design(st, sc.Steps, sc.Area, PerStep, 0)
+	if err != nil {
+		t.Fatalf("per-step equivalent %+v: %v", st, err)
+	}
+	var cumEpoch, cumStep float64
+	for e := range sc.Epochs() {
+		for i := e * spe; i < (e+1)*spe; i++ {
+			cumEpoch += sc.Rates[i]
+			cumStep += ref.Rates[i]
+		}
+		if d := math.Abs(cumEpoch - cumStep); d > 1e-12*sc.Area {
+			t.Fatalf("after epoch %d: cumulative learning %.17g per epoch, %.17g per step", e+1, cumEpoch, cumStep)
+		}
+	}
+}
+
 // checkInvariants checks the shape-specific invariants of weights w.
 func checkInvariants(t *rapid.T, s Spec, w []float64) {
 	n := len(w)
-	r, err := s.resolve(n, "steps")
+	r, err := s.resolve(run{steps: n, spe: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,35 +355,143 @@ func TestValidateErrors(t *testing.T) {
 			t.Errorf("Validate(%+v, %d) = %v, want an input error", c.spec, c.n, err)
 			continue
 		}
-		if ie.Error() != c.msg {
-			t.Errorf("Validate(%+v, %d):\n got %q\nwant %q", c.spec, c.n, ie.Error(), c.msg)
+		msg, hint := ie.Render(cliNames)
+		if msg != c.msg {
+			t.Errorf("Validate(%+v, %d):\n got %q\nwant %q", c.spec, c.n, msg, c.msg)
 		}
-		if !strings.Contains(ie.Hint, c.hint) {
-			t.Errorf("Validate(%+v, %d): hint %q does not contain %q", c.spec, c.n, ie.Hint, c.hint)
+		if !strings.Contains(hint, c.hint) {
+			t.Errorf("Validate(%+v, %d): hint %q does not contain %q", c.spec, c.n, hint, c.hint)
+		}
+		// The setting at fault is named as a parameter, not as a flag.
+		if p := strings.TrimPrefix(strings.Fields(c.msg)[0], "--"); strings.HasPrefix(c.msg, "--") &&
+			string(ie.Param) != strings.ReplaceAll(strings.TrimSuffix(p, ":"), "-", "_") {
+			t.Errorf("Validate(%+v, %d): parameter %q, want the one of %q", c.spec, c.n, ie.Param, c.msg)
+		}
+		if strings.Contains(ie.Error(), "--") || strings.Contains(ie.Hint, "--") {
+			t.Errorf("Validate(%+v, %d): %q (hint %q) spells a flag", c.spec, c.n, ie.Error(), ie.Hint)
 		}
 	}
 }
 
+// TestDesignPerEpoch checks per-epoch rates against the definition: the
+// mean of the per-step shape over each epoch, here cosine over T = 12
+// steps in 3 epochs of 4,
+//
+//	S_e = (1/4) Σ_{t=4e}^{4e+3} (1 + cos(πt/11))/2,   η_e = C·S_e / (4·Σ_f S_f).
 func TestDesignPerEpoch(t *testing.T) {
-	// 3 epochs of 4 steps, cosine over the epochs: (1, 0.5, 0) per epoch.
-	sc, err := Design(Spec{Shape: Cosine}, 12, 6, PerEpoch, 4)
+	const area = 6.0
+	var S [3]float64
+	for e := range S {
+		for t := 4 * e; t < 4*e+4; t++ {
+			S[e] += (1 + math.Cos(math.Pi*float64(t)/11)) / 2 / 4
+		}
+	}
+	sc, err := Design(Spec{Shape: Cosine}, 12, area, PerEpoch, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Σ s = 1.5 per epoch index, ×4 steps: scale = 6/6 = 1.
-	want := []float64{1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0}
-	if !slices.Equal(sc.Rates, want) {
-		t.Errorf("rates %v, want %v", sc.Rates, want)
+	for i, got := range sc.Rates {
+		want := area * S[i/4] / (4 * (S[0] + S[1] + S[2]))
+		if relErr(got, want) > 1e-14 {
+			t.Errorf("rate %d = %.17g, want %.17g", i, got, want)
+		}
+	}
+	if !(sc.Final > 0) {
+		t.Errorf("the last epoch trains at %v", sc.Final)
 	}
 	if _, err := Design(Spec{Shape: Cosine}, 10, 6, PerEpoch, 4); err == nil || !strings.Contains(err.Error(), "not a whole number of epochs") {
 		t.Errorf("10 steps per epoch of 4: %v", err)
 	}
-	if _, err := Design(Spec{Shape: Step, Milestones: []float64{5}}, 12, 6, PerEpoch, 4); err == nil ||
-		err.Error() != "--milestones: 5 is outside the run (3 epochs)" {
+	_, err = Design(Spec{Shape: Step, Milestones: []float64{5}}, 12, 6, PerEpoch, 4)
+	if ie, ok := inputerr.As(err); !ok || ie.Param != paramMilestones {
 		t.Errorf("milestone past the last epoch: %v", err)
+	} else if msg, _ := ie.Render(cliNames); msg != "--milestones: 5 is outside the run (3 epochs)" {
+		t.Errorf("milestone past the last epoch: %q", msg)
 	}
 	if _, err := Design(Spec{}, 12, math.NaN(), PerStep, 0); err == nil {
 		t.Error("a NaN area was accepted")
+	}
+}
+
+// TestPerEpochNoEpochWasted: with 3 epochs of 937 steps (Fashion-MNIST at
+// batch 64), the shapes that decay to 0 at the last step give every epoch,
+// the last included, a positive rate, with the area exact; the default
+// milestones of step are valid for any number of epochs.
+func TestPerEpochNoEpochWasted(t *testing.T) {
+	const spe, area = 937, 12.5
+	for _, spec := range []Spec{{Shape: Cosine}, {Shape: Linear}, {Shape: WSD}, {Shape: WarmupCosine}, {Shape: Step}} {
+		for _, epochs := range []int{1, 2, 3, 4, 10} {
+			sc, err := Design(spec, epochs*spe, area, PerEpoch, spe)
+			if err != nil {
+				t.Errorf("%s over %d epochs: %v", spec.Shape, epochs, err)
+				continue
+			}
+			for e := range epochs {
+				if !(sc.Rates[e*spe] > 0) {
+					t.Errorf("%s over %d epochs: epoch %d trains at %v", spec.Shape, epochs, e+1, sc.Rates[e*spe])
+				}
+			}
+			if e := relErr(exactSum(sc.Rates), area); e > 1e-9 {
+				t.Errorf("%s over %d epochs: area off by %.2g", spec.Shape, epochs, e)
+			}
+		}
+	}
+	// A step schedule of 1 step has no room for the default milestones:
+	// they are dropped, and a note says so.
+	sc, err := Design(Spec{Shape: Step}, 1, 1, PerEpoch, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Notes) != 1 || sc.Notes[0].Kind != NoteDefaultAdjusted || sc.Notes[0].Param != paramMilestones {
+		t.Errorf("notes %v, want one NoteDefaultAdjusted about the milestones", sc.Notes)
+	}
+}
+
+// TestNotes checks the notes of shapes that a short run or a coarse
+// granularity changes.
+func TestNotes(t *testing.T) {
+	cases := []struct {
+		name  string
+		spec  Spec
+		steps int
+		per   Granularity
+		spe   int
+		kind  NoteKind
+		param inputerr.Param
+		text  string
+	}{
+		{"warmup shorter than an epoch", Spec{Shape: WarmupCosine}, 3 * 937, PerEpoch, 937, NoteWithinEpoch, paramWarmup,
+			"--warmup 5% is 141 steps, shorter than an epoch (937 steps): per epoch, the warmup only changes the first epoch's rate"},
+		{"warmup ending inside an epoch", Spec{Shape: WarmupCosine, Warmup: 0.5}, 30, PerEpoch, 10, NoteWithinEpoch, paramWarmup,
+			"--warmup 50% is 15 steps: per epoch, the warmup ends inside epoch 2, whose rate is the shape's mean over it"},
+		{"decay shorter than an epoch", Spec{Shape: WSD, Decay: 0.1}, 30, PerEpoch, 10, NoteWithinEpoch, paramDecay,
+			"--decay 10% is 3 steps, shorter than an epoch (10 steps): per epoch, the decay only changes the last epoch's rate"},
+		{"milestones inside epochs", Spec{Shape: Step}, 30, PerEpoch, 10, NoteWithinEpoch, paramMilestones,
+			"--milestones 50%,75% fall inside epochs (step 15 in epoch 2, step 23 in epoch 3): per epoch, such an epoch's rate is the shape's mean over it, between the rates on either side"},
+		{"warmup rounded away", Spec{Shape: WarmupCosine}, 8, PerStep, 0, NoteRounded, paramWarmup,
+			"--warmup 5% of 8 steps rounds to 0 steps: the schedule has no warmup"},
+		{"default milestones on one step", Spec{Shape: Step}, 2, PerStep, 0, NoteDefaultAdjusted, paramMilestones,
+			"the default --milestones 50%,75% leave no room in a run of 2 steps: 75% dropped"},
+	}
+	for _, c := range cases {
+		sc, err := New(c.spec, c.steps, 1, c.per, c.spe)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if len(sc.Notes) != 1 {
+			t.Errorf("%s: notes %v, want one", c.name, noteTexts(sc.Notes))
+			continue
+		}
+		n := sc.Notes[0]
+		if text, _ := inputerr.New(n.Format, n.Args...).Render(cliNames); n.Kind != c.kind || n.Param != c.param || text != c.text {
+			t.Errorf("%s: note %d %q %q, want %d %q %q", c.name, n.Kind, n.Param, text, c.kind, c.param, c.text)
+		}
+	}
+	// Milestones given in epochs fall on epoch boundaries: no note.
+	sc, err := New(Spec{Shape: Step, Milestones: []float64{1, 2}}, 30, 1, PerEpoch, 10)
+	if err != nil || len(sc.Notes) != 0 {
+		t.Errorf("milestones 1,2 per epoch: notes %v, err %v", sc.Notes, err)
 	}
 }
 

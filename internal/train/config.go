@@ -49,7 +49,9 @@ type Config struct {
 	// validation pass per epoch; sweeps leave it nil.
 	OnEpoch func(EpochStats)
 	// DivergenceFactor: a run diverges when a batch loss is not finite or
-	// exceeds DivergenceFactor × the initial training loss (default 10).
+	// exceeds DivergenceFactor × max(the trivial loss of the training rows,
+	// the first batch's loss) on DivergencePatience consecutive steps
+	// (default 10).
 	DivergenceFactor float64
 }
 

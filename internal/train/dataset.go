@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 )
 
 // MaxAutoClasses is the largest number of distinct target values that task
@@ -30,8 +31,8 @@ const (
 // value is an integer and there are between 2 and MaxAutoClasses (50)
 // distinct values; otherwise it is regression. So a 0/1 or 0..9 label column
 // is classification, while a real-valued column, or an integer column with
-// more than 50 distinct values (e.g. a 0..100 score), is regression; pass
-// --task to override either way.
+// more than 50 distinct values (e.g. a 0..100 score), is regression; name
+// the task to override either way.
 //
 // Classification: the classes are the distinct target values sorted
 // numerically and relabelled 0..K-1; Labels[i] is the text of class i's value
@@ -44,7 +45,7 @@ const (
 // The dataset's X shares memory with t.X (Shuffle and Scaler.Apply modify it
 // in place); Y is new. Problems with the data are *inputerr.Error values
 // located at the table's file, line and column.
-func NewDataset(t *Table, task string) (*Dataset, error) {
+func NewDataset(t *table.Table, task string) (*Dataset, error) {
 	var kind Task
 	switch task {
 	case "", "auto":
@@ -53,7 +54,7 @@ func NewDataset(t *Table, task string) (*Dataset, error) {
 	case string(Regression):
 		kind = Regression
 	default:
-		return nil, inputerr.New("unknown task %q", task).WithHint("use auto, classification or regression")
+		return nil, inputerr.New("unknown task %q", task).WithHint("%v takes auto, classification or regression", paramTask)
 	}
 	if t.Rows == 0 {
 		return nil, &inputerr.Error{File: t.Name, Msg: "no data rows"}
@@ -81,21 +82,19 @@ func NewDataset(t *Table, task string) (*Dataset, error) {
 				return d, nil
 			}
 		}
-		return nil, &inputerr.Error{File: t.Name,
-			Msg:  fmt.Sprintf("target column %q is constant (%s); there is nothing to learn", t.Target, numText(first)),
-			Hint: "check --target; a regression target must vary"}
+		return nil, inputerr.At(t.Name, 0, 0, "target column %q is constant (%s); there is nothing to learn", t.Target, numText(first)).
+			WithHint("check %v; a regression target must vary", paramTarget)
 	}
 	for i, v := range t.Y {
 		if v != math.Trunc(v) {
 			return nil, targetErr(t, i, "target %s in column %q is not an integer class label", numText(v), t.Target).
-				WithHint("class labels must be integers; use --task regression for a real-valued target")
+				WithHint("class labels must be integers; use %v regression for a real-valued target", paramTask)
 		}
 	}
 	values := distinctValues(t.Y, -1)
 	if len(values) < 2 {
-		return nil, &inputerr.Error{File: t.Name,
-			Msg:  fmt.Sprintf("target column %q has a single class (%s); classification needs at least 2", t.Target, numText(values[0])),
-			Hint: "use --task regression or check --target"}
+		return nil, inputerr.At(t.Name, 0, 0, "target column %q has a single class (%s); classification needs at least 2", t.Target, numText(values[0])).
+			WithHint("use %v regression or check %v", paramTask, paramTarget)
 	}
 	index := make(map[float64]int, len(values))
 	d.Labels = make([]string, len(values))
@@ -144,7 +143,7 @@ func distinctValues(y []float64, limit int) []float64 {
 }
 
 // regressionTargets converts t.Y to float32 into y.
-func regressionTargets(t *Table, y []float32) error {
+func regressionTargets(t *table.Table, y []float32) error {
 	for i, v := range t.Y {
 		y[i] = float32(v)
 		if math.IsInf(float64(y[i]), 0) {
@@ -168,22 +167,14 @@ func numText(v float64) string {
 }
 
 // targetErr returns an input error located at row i's target field.
-func targetErr(t *Table, i int, format string, args ...any) *inputerr.Error {
-	e := &inputerr.Error{File: t.Name, Msg: fmt.Sprintf(format, args...)}
-	if l, ok := t.targetLines[i]; ok {
-		e.Line = int(l)
-	} else if i < len(t.Lines) {
-		e.Line = int(t.Lines[i])
-	}
-	if i < len(t.TargetCols) {
-		e.Col = int(t.TargetCols[i])
-	}
-	return e
+func targetErr(t *table.Table, i int, format string, args ...any) *inputerr.Error {
+	line, col := t.TargetPos(i)
+	return inputerr.At(t.Name, line, col, format, args...)
 }
 
 // checkTable panics when t's slices disagree with its shape: a table built
 // by hand with a programming error.
-func checkTable(t *Table) {
+func checkTable(t *table.Table) {
 	if len(t.X) != t.Rows*len(t.Features) || len(t.Y) != t.Rows {
 		panic(fmt.Sprintf("train: inconsistent table %q: %d rows, %d features, len(X)=%d, len(Y)=%d",
 			t.Name, t.Rows, len(t.Features), len(t.X), len(t.Y)))
@@ -201,7 +192,7 @@ func checkTable(t *Table) {
 // with the training mapping (so class i means Labels[i] in both); for
 // regression every target must fit a float32. X shares memory with t.X when
 // the columns are already in training order, else it is a reordered copy.
-func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
+func NewValidationDataset(t *table.Table, train *Dataset) (*Dataset, error) {
 	if t.Rows == 0 {
 		return nil, &inputerr.Error{File: t.Name, Msg: "no data rows"}
 	}
@@ -220,7 +211,7 @@ func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
 	for j, f := range train.Features {
 		k, ok := pos[f]
 		if !ok {
-			return nil, (&inputerr.Error{File: t.Name, Line: t.headerLine,
+			return nil, (&inputerr.Error{File: t.Name, Line: t.HeaderLine(),
 				Msg: fmt.Sprintf("missing column %q of the training data", f)}).WithHint("%s", hint)
 		}
 		order[j] = k
@@ -286,12 +277,9 @@ func NewValidationDataset(t *Table, train *Dataset) (*Dataset, error) {
 }
 
 // headerError locates an error at the header field of column name.
-func headerError(t *Table, name, format string, args ...any) *inputerr.Error {
-	e := &inputerr.Error{File: t.Name, Line: t.headerLine, Msg: fmt.Sprintf(format, args...)}
-	if j := slices.Index(t.columns, name); j >= 0 && j < len(t.headerCols) {
-		e.Col = int(t.headerCols[j])
-	}
-	return e
+func headerError(t *table.Table, name, format string, args ...any) *inputerr.Error {
+	line, col := t.ColumnPos(name)
+	return inputerr.At(t.Name, line, col, format, args...)
 }
 
 // labelList lists up to max labels, unquoted.
@@ -321,7 +309,7 @@ func labelList(labels []string, max int) string {
 // the returned sets.
 func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, validSet *Dataset, err error) {
 	if !(fraction > 0 && fraction < 1) {
-		return nil, nil, inputerr.New("validation fraction %g is not between 0 and 1", fraction).
+		return nil, nil, inputerr.New("%v %g is not between 0 and 1", paramValidFraction, fraction).
 			WithHint("use a fraction such as 0.2")
 	}
 	rng := rand.NewPCG(seed, validSplitStream)
@@ -360,13 +348,18 @@ func SplitValidation(d *Dataset, fraction float64, seed uint64) (trainSet, valid
 		}
 		take(idx)
 	}
+	if nv == 0 && d.Task == Classification {
+		// Only a class of one row gives no validation row.
+		return nil, nil, inputerr.New("a validation split of %g leaves no validation rows (%d rows in all): the split is stratified, and each of the %d classes has a single row, which stays in training",
+			fraction, d.N, d.Classes).WithHint("pass a separate %v file, or add rows: a class needs 2 rows to be split", paramValid)
+	}
 	if nv == 0 || nv == d.N {
 		side := "validation"
 		if nv == d.N {
 			side = "training"
 		}
-		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d rows in all)", fraction, side, d.N).
-			WithHint("the dataset is too small to split; pass a separate --valid file or add rows")
+		return nil, nil, inputerr.New("a validation split of %g leaves no %s rows (%d %s in all)", fraction, side, d.N, plural(d.N, "row", "rows")).
+			WithHint("the dataset is too small to split; pass a separate %v file or add rows", paramValid)
 	}
 	// Partition in place, stably: copy the validation rows aside, move the
 	// training rows forward over them, then put the validation rows at the
@@ -495,6 +488,12 @@ func FitScaler(d *Dataset) Scaler {
 	return s
 }
 
+// TargetRMSE returns the root mean squared error in the target's units of a
+// mean squared error mse on the standardized target: TargetStd·√mse (the
+// shift by TargetMean cancels in a difference). For classification
+// (TargetStd 1) it is √mse.
+func (s Scaler) TargetRMSE(mse float64) float64 { return s.TargetStd * math.Sqrt(mse) }
+
 func stdOrOne(variance float64) float64 {
 	if sd := math.Sqrt(variance); sd > 0 {
 		return sd
@@ -520,4 +519,11 @@ func (s Scaler) Apply(d *Dataset) {
 			d.Y[i] = float32((float64(y) - s.TargetMean) / s.TargetStd)
 		}
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

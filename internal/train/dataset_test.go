@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,12 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/table"
 )
 
 // readTable reads CSV text, failing the test on error.
-func readTable(t *testing.T, name, text string, opt ReadOptions) *Table {
+func readTable(t *testing.T, name, text string, opt table.Options) *table.Table {
 	t.Helper()
-	tab, err := ReadCSV(strings.NewReader(text), name, opt)
+	tab, err := table.Read(context.Background(), strings.NewReader(text), name, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +73,7 @@ func TestNewDataset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab := readTable(t, "t.csv", targetCSV(tt.ys...), ReadOptions{})
+			tab := readTable(t, "t.csv", targetCSV(tt.ys...), table.Options{})
 			d, err := NewDataset(tab, tt.task)
 			if err != nil {
 				t.Fatal(err)
@@ -111,7 +115,7 @@ func TestNewDatasetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab := readTable(t, "t.csv", targetCSV(tt.ys...), ReadOptions{})
+			tab := readTable(t, "t.csv", targetCSV(tt.ys...), table.Options{})
 			d, err := NewDataset(tab, tt.task)
 			if d != nil {
 				t.Error("got a dataset with an error")
@@ -123,7 +127,7 @@ func TestNewDatasetErrors(t *testing.T) {
 
 // TestNewDatasetSharesX documents that the dataset aliases the table's X.
 func TestNewDatasetSharesX(t *testing.T) {
-	tab := readTable(t, "t.csv", "a,b,y\n1,2,0\n3,4,1\n", ReadOptions{})
+	tab := readTable(t, "t.csv", "a,b,y\n1,2,0\n3,4,1\n", table.Options{})
 	d, err := NewDataset(tab, "auto")
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +141,7 @@ func TestNewDatasetSharesX(t *testing.T) {
 }
 
 func TestNewDatasetFromFile(t *testing.T) {
-	tab, err := LoadCSV("testdata/classify.csv", nil, ReadOptions{})
+	tab, err := table.Load(context.Background(), "testdata/classify.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +153,7 @@ func TestNewDatasetFromFile(t *testing.T) {
 	if d.N != 12 || d.D != 4 || d.Classes != 3 || d.Target != "species" {
 		t.Errorf("N=%d D=%d classes=%d target=%q", d.N, d.D, d.Classes, d.Target)
 	}
-	tab, err = LoadCSV("testdata/regress.csv", nil, ReadOptions{})
+	tab, err = table.Load(context.Background(), "testdata/regress.csv", nil, table.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +172,7 @@ func TestNewDatasetFromFile(t *testing.T) {
 func TestNewValidationDataset(t *testing.T) {
 	train := mustDataset(t, "train.csv", "a,b,y\n1,2,3\n3,4,7\n5,6,5\n", "auto")
 	// Training labels sorted: 3, 5, 7 → classes 0, 1, 2.
-	v, err := NewValidationDataset(readTable(t, "v.csv", "a,b,y\n9,8,7\n7,6,3\n", ReadOptions{Target: "y"}), train)
+	v, err := NewValidationDataset(readTable(t, "v.csv", "a,b,y\n9,8,7\n7,6,3\n", table.Options{Target: "y"}), train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +181,7 @@ func TestNewValidationDataset(t *testing.T) {
 		t.Errorf("validation set %+v", v)
 	}
 	// Columns in another order are matched by name; "7.0" is class 7.
-	v, err = NewValidationDataset(readTable(t, "v.csv", "y,b,a\n7.0,8,9\n5,6,7\n", ReadOptions{Target: "y"}), train)
+	v, err = NewValidationDataset(readTable(t, "v.csv", "y,b,a\n7.0,8,9\n5,6,7\n", table.Options{Target: "y"}), train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +191,7 @@ func TestNewValidationDataset(t *testing.T) {
 	}
 	// Regression: targets kept as values.
 	rtrain := mustDataset(t, "train.csv", "a,y\n1,0.5\n2,1.5\n", "auto")
-	v, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,100.25\n", ReadOptions{Target: "y"}), rtrain)
+	v, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,100.25\n", table.Options{Target: "y"}), rtrain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,21 +201,21 @@ func TestNewValidationDataset(t *testing.T) {
 
 	tests := []struct {
 		name, text string
-		opt        ReadOptions
+		opt        table.Options
 		msg, hint  string
 	}{
 		// Row 2 (line 3) holds class 4; "4,3,4": the target starts at byte 5.
-		{"unknown class", "a,b,y\n1,1,3\n4,3,4\n", ReadOptions{Target: "y"},
+		{"unknown class", "a,b,y\n1,1,3\n4,3,4\n", table.Options{Target: "y"},
 			`v.csv:3:5: class 4 in column "y" is not one of the training classes (3, 5, 7)`, "training data's class labels"},
-		{"non-integer class", "a,b,y\n1,1,3.5\n", ReadOptions{Target: "y"},
+		{"non-integer class", "a,b,y\n1,1,3.5\n", table.Options{Target: "y"},
 			`v.csv:2:5: class 3.5 in column "y" is not one of the training classes (3, 5, 7)`, ""},
 		// Header "a,y,b": target read as the last column b; column b starts at byte 5.
-		{"other target", "a,y,b\n1,3,2\n", ReadOptions{},
+		{"other target", "a,y,b\n1,3,2\n", table.Options{},
 			`v.csv:1:5: target column is "b", but the training target is "y"`, "same columns"},
-		{"missing column", "a,y\n1,3\n", ReadOptions{Target: "y"}, `v.csv:1: missing column "b" of the training data`, "same columns"},
+		{"missing column", "a,y\n1,3\n", table.Options{Target: "y"}, `v.csv:1: missing column "b" of the training data`, "same columns"},
 		// "a,b,c,y": the extra column c starts at byte 5.
-		{"extra column", "a,b,c,y\n1,2,3,3\n", ReadOptions{Target: "y"}, `v.csv:1:5: column "c" is not in the training data`, ""},
-		{"renamed column", "a,B,y\n1,2,3\n", ReadOptions{Target: "y"}, `v.csv:1: missing column "b" of the training data`, ""},
+		{"extra column", "a,b,c,y\n1,2,3,3\n", table.Options{Target: "y"}, `v.csv:1:5: column "c" is not in the training data`, ""},
+		{"renamed column", "a,B,y\n1,2,3\n", table.Options{Target: "y"}, `v.csv:1: missing column "b" of the training data`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,13 +226,13 @@ func TestNewValidationDataset(t *testing.T) {
 			wantErr(t, err, tt.msg, tt.hint)
 		})
 	}
-	_, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,1e39\n", ReadOptions{Target: "y"}), rtrain)
+	_, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,1e39\n", table.Options{Target: "y"}), rtrain)
 	wantErr(t, err, `v.csv:2:3: target 1e+39 in column "y" is too large for a float32 (largest magnitude 3.4e38)`, "")
 }
 
 func mustDataset(t *testing.T, name, text, task string) *Dataset {
 	t.Helper()
-	d, err := NewDataset(readTable(t, name, text, ReadOptions{}), task)
+	d, err := NewDataset(readTable(t, name, text, table.Options{}), task)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,12 +427,13 @@ func TestSplitValidationErrors(t *testing.T) {
 		fraction float64
 		msg      string
 	}{
-		{"zero", regressionDataset(10), 0, "validation fraction 0 is not between 0 and 1"},
-		{"one", regressionDataset(10), 1, "validation fraction 1 is not between 0 and 1"},
-		{"negative", regressionDataset(10), -0.5, "validation fraction -0.5 is not between 0 and 1"},
-		{"nan", regressionDataset(10), math.NaN(), "validation fraction NaN is not between 0 and 1"},
-		{"one row", regressionDataset(1), 0.5, "a validation split of 0.5 leaves no validation rows (1 rows in all)"},
-		{"singleton classes", classDataset(1, 1, 1), 0.5, "a validation split of 0.5 leaves no validation rows (3 rows in all)"},
+		{"zero", regressionDataset(10), 0, "--valid-fraction 0 is not between 0 and 1"},
+		{"one", regressionDataset(10), 1, "--valid-fraction 1 is not between 0 and 1"},
+		{"negative", regressionDataset(10), -0.5, "--valid-fraction -0.5 is not between 0 and 1"},
+		{"nan", regressionDataset(10), math.NaN(), "--valid-fraction NaN is not between 0 and 1"},
+		{"one row", regressionDataset(1), 0.5, "a validation split of 0.5 leaves no validation rows (1 row in all)"},
+		{"singleton classes", classDataset(1, 1, 1), 0.5,
+			"a validation split of 0.5 leaves no validation rows (3 rows in all): the split is stratified, and each of the 3 classes has a single row, which stays in training"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -615,4 +620,61 @@ func TestScalerApplyPanics(t *testing.T) {
 		}
 	}()
 	Scaler{Mean: []float64{0}, Std: []float64{1}}.Apply(regressionDataset(2))
+}
+
+// flagNames spells settings as a command line does, so that tests see the
+// words a user reads: "batch_size" is "--batch-size".
+var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
+	return "--" + strings.ReplaceAll(string(p), "_", "-")
+}}
+
+// wantErr checks that err is an input error with message msg (location
+// included) and a hint that contains hint, settings spelled by flagNames.
+func wantErr(t *testing.T, err error, msg, hint string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", msg)
+	}
+	ie, ok := inputerr.As(err)
+	if !ok {
+		t.Fatalf("error %q (%T) is not an input error", err, err)
+	}
+	gotMsg, gotHint := ie.Render(flagNames)
+	if gotMsg != msg {
+		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
+	}
+	if hint != "" && !strings.Contains(gotHint, hint) {
+		t.Errorf("hint %q does not contain %q", gotHint, hint)
+	}
+	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
+		t.Errorf("message %q must be lowercase without a final period", m)
+	}
+}
+
+// TestTargetRMSE checks TargetRMSE against the RMSE computed in the
+// target's units: predictions made on the standardized scale are mapped
+// back (ŷ = ŷ'·std + mean) and compared with the raw targets.
+func TestTargetRMSE(t *testing.T) {
+	d := regressionDataset(50)
+	raw := slices.Clone(d.Y)
+	s := FitScaler(d)
+	s.Apply(d)
+	var mseStd, sse float64
+	for i, y := range d.Y {
+		pred := 0.3*float64(y) + 0.1*float64(i%7) // any prediction, standardized scale
+		e := pred - float64(y)
+		mseStd += e * e
+		back := pred*s.TargetStd + s.TargetMean
+		u := back - float64(raw[i])
+		sse += u * u
+	}
+	mseStd /= float64(d.N)
+	want := math.Sqrt(sse / float64(d.N))
+	if got := s.TargetRMSE(mseStd); math.Abs(got-want) > 1e-5*want {
+		t.Errorf("TargetRMSE = %v, want %v", got, want)
+	}
+	// Predicting the mean gives the target's standard deviation.
+	if got := s.TargetRMSE(1); got != s.TargetStd {
+		t.Errorf("TargetRMSE(1) = %v, want the target's std %v", got, s.TargetStd)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/clc-tools/clc/internal/inputerr"
 )
 
 // Defaults applied by Run to zero fields of Config.
@@ -35,7 +37,8 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports whether c describes a run Run can perform, after zero
-// Activation and DivergenceFactor take their defaults (ReLU, 10).
+// Activation and DivergenceFactor take their defaults (ReLU, 10). A problem
+// is an *inputerr.Error whose Param names the setting at fault.
 //
 // It requires a known Model, Optimizer and Activation; Epochs ≥ 1 (unless
 // Steps > 0 fixes the step count); Steps ≥ 0; BatchSize ≥ 1; a finite LR > 0
@@ -48,40 +51,40 @@ func (c Config) Validate() error {
 	case Linear:
 	case MLP:
 		if len(c.Hidden) == 0 {
-			return errors.New("train: mlp model needs at least one hidden layer width")
+			return inputerr.New("an mlp model needs at least one hidden layer width in %v", paramHidden)
 		}
 		for i, h := range c.Hidden {
 			if h < 1 {
-				return fmt.Errorf("train: hidden layer %d has width %d, want at least 1", i+1, h)
+				return inputerr.New("%v: hidden layer %d has width %d, want at least 1", paramHidden, i+1, h)
 			}
 		}
 	default:
-		return fmt.Errorf("train: unknown model %q (want %q or %q)", c.Model, Linear, MLP)
+		return inputerr.New("unknown %v %q (want %q or %q)", paramModel, c.Model, Linear, MLP)
 	}
 	switch c.Activation {
 	case ReLU, Tanh:
 	default:
-		return fmt.Errorf("train: unknown activation %q (want %q or %q)", c.Activation, ReLU, Tanh)
+		return inputerr.New("unknown %v %q (want %q or %q)", paramActivation, c.Activation, ReLU, Tanh)
 	}
 	switch c.Optimizer {
 	case SGD, Momentum, Adam:
 	default:
-		return fmt.Errorf("train: unknown optimizer %q (want %q, %q or %q)", c.Optimizer, SGD, Momentum, Adam)
+		return inputerr.New("unknown %v %q (want %q, %q or %q)", paramOptimizer, c.Optimizer, SGD, Momentum, Adam)
 	}
 	if c.Steps < 0 {
-		return fmt.Errorf("train: steps must be at least 0, got %d", c.Steps)
+		return inputerr.New("%v %d must be at least 0", paramSteps, c.Steps)
 	}
 	if c.Steps == 0 && c.Epochs < 1 {
-		return fmt.Errorf("train: epochs must be at least 1, got %d", c.Epochs)
+		return inputerr.New("%v %d must be at least 1", paramEpochs, c.Epochs)
 	}
 	if c.BatchSize < 1 {
-		return fmt.Errorf("train: batch size must be at least 1, got %d", c.BatchSize)
+		return inputerr.New("%v %d must be at least 1", paramBatchSize, c.BatchSize)
 	}
 	if c.Schedule == nil && !(c.LR > 0 && !math.IsInf(c.LR, 1)) {
-		return fmt.Errorf("train: learning rate must be positive and finite, got %v", c.LR)
+		return inputerr.New("%v %v must be a positive, finite learning rate", paramLR, c.LR)
 	}
 	if !(c.DivergenceFactor >= 1) {
-		return fmt.Errorf("train: divergence factor must be at least 1, got %v", c.DivergenceFactor)
+		return inputerr.New("%v %v must be at least 1", paramDivergenceFactor, c.DivergenceFactor)
 	}
 	return nil
 }
@@ -160,8 +163,9 @@ type runHooks struct {
 // rate cfg.Schedule(t, T) when Schedule is set, else cfg.LR.
 //
 // InitialLoss is the loss of the first batch before any update. A batch loss
-// that is not finite, or above DivergenceFactor × InitialLoss (when
-// InitialLoss > 0), stops the run before its update: Diverged is true,
+// that is not finite, or above DivergenceFactor × max(the trivial loss of the
+// training rows, InitialLoss) on DivergencePatience consecutive steps (see
+// divergence), stops the run before its update: Diverged is true,
 // ValidLoss and TrainLoss are +Inf, ValidAccuracy is 0 for classification
 // (NaN for regression) and Steps counts the updates applied. Otherwise, after
 // the last step, ValidLoss is the mean loss over the validation rows and
@@ -231,8 +235,8 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 	B := cfg.BatchSize
 	perEpoch := trainSet.N / B
 	if perEpoch == 0 {
-		return Result{}, fmt.Errorf("train: %d training rows are fewer than one batch of %d; lower the batch size or use more rows",
-			trainSet.N, B)
+		return Result{}, inputerr.New("%d training rows are fewer than one batch of %d", trainSet.N, B).
+			WithHint("lower %v or use more rows", paramBatchSize)
 	}
 	T := StepsFor(cfg, trainSet.N)
 	nValid := 0
@@ -257,6 +261,7 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 		return res, nil
 	}
 
+	div := newDivergence(cfg.DivergenceFactor, trainSet)
 	step := 0
 	var lastLR float64
 	var epochSum float64
@@ -284,8 +289,7 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 			if step == 0 {
 				res.InitialLoss = loss
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) ||
-				(res.InitialLoss > 0 && loss > cfg.DivergenceFactor*res.InitialLoss) {
+			if div.diverged(step, loss) {
 				return diverged()
 			}
 			tr.update(B, lr)

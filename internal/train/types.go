@@ -1,14 +1,17 @@
-// Package train holds clc's built-in training engine: CSV datasets as float32
-// matrices, linear and MLP models, mean squared error and cross-entropy losses,
-// PyTorch-compatible SGD, momentum and Adam optimizers, and a full-batch training
-// loop with divergence detection.
+// Package train holds clc's built-in training engine: datasets (task
+// detection, the validation split, z-scoring, the row shuffle) built from
+// tables read by package table, linear and MLP models, mean squared error and
+// cross-entropy losses, PyTorch-compatible SGD, momentum and Adam optimizers,
+// and a minibatch training loop with divergence detection.
 //
-// Conventions (mirrored by scripts/torch_peer.py so results compare):
-// features are z-scored with the statistics of all training rows (std 0 → 1);
-// regression targets are standardized the same way; weights and biases start
+// Conventions (mirrored by the repository's PyTorch reference,
+// scripts/torch_peer.py, so that results compare): features are z-scored
+// with the statistics of all training rows (std 0 → 1); regression targets
+// are standardized the same way; weights and biases start
 // ~ U(-1/√fan_in, 1/√fan_in) as in PyTorch's nn.Linear; losses are means over
-// the batch; every step uses a full batch of B rows and an epoch's remainder
-// rows are dropped, so an epoch over N rows takes floor(N/B) steps.
+// the batch; each epoch draws a fresh permutation of the rows and every step
+// uses a minibatch of B consecutive rows of it, the remainder rows being
+// dropped, so an epoch over N rows takes floor(N/B) steps.
 package train
 
 // Task says what the target column means.

@@ -1,8 +1,9 @@
-package train
+package table
 
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -61,34 +62,49 @@ func TestReadCSV(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		opt  ReadOptions
+		opt  Options
 		want tableWant
 	}{
-		{"plain", "a,b,y\n1,2,3\n4,5,6\n", ReadOptions{},
+		{"plain", "a,b,y\n1,2,3\n4,5,6\n", Options{},
 			tableWant{[]string{"a", "b"}, "y", []float32{1, 2, 4, 5}, []float64{3, 6}, []int32{2, 3}, []int32{5, 5}}},
-		{"no final newline", "a,b\n1,2", ReadOptions{},
+		{"no final newline", "a,b\n1,2", Options{},
 			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{3}}},
-		{"crlf", "a,b\r\n1,2\r\n3,4\r\n", ReadOptions{},
+		{"crlf", "a,b\r\n1,2\r\n3,4\r\n", Options{},
 			tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}}},
-		{"bom", "\ufeffa,b\n1,2\n", ReadOptions{},
+		{"bom", "\ufeffa,b\n1,2\n", Options{},
 			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{3}}},
-		{"target in the middle", "a,b,c\n1,22,3\n", ReadOptions{Target: "b"},
+		{"target in the middle", "a,b,c\n1,22,3\n", Options{Target: "b"},
 			tableWant{[]string{"a", "c"}, "b", []float32{1, 3}, []float64{22}, []int32{2}, []int32{3}}},
-		{"target first", "y,a\n1,2\n", ReadOptions{Target: "y"},
+		{"target first", "y,a\n1,2\n", Options{Target: "y"},
 			tableWant{[]string{"a"}, "y", []float32{2}, []float64{1}, []int32{2}, []int32{1}}},
-		{"blank lines skipped", "\na,b\n\n1,2\n\n\n3,4\n", ReadOptions{},
+		{"blank lines skipped", "\na,b\n\n1,2\n\n\n3,4\n", Options{},
 			tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{4, 7}, []int32{3, 3}}},
-		{"spaces trimmed", " a ,\tb\n 1 , 2\t\n", ReadOptions{Target: "b"},
+		// Numeric names: pandas' default labels 0..D-1, or a target named.
+		{"pandas labels", "0,1,2\n4,5,6\n", Options{},
+			tableWant{[]string{"0", "1"}, "2", []float32{4, 5}, []float64{6}, []int32{2}, []int32{5}}},
+		{"numeric header, target named", "1,2\n3,4\n", Options{Target: "1"},
+			tableWant{[]string{"2"}, "1", []float32{4}, []float64{3}, []int32{2}, []int32{1}}},
+		{"no header", "1,2,3\n4,5,6\n", Options{NoHeader: true},
+			tableWant{[]string{"c1", "c2"}, "c3", []float32{1, 2, 4, 5}, []float64{3, 6}, []int32{1, 2}, []int32{5, 5}}},
+		{"no header after blank lines", "\r\n\n1,2\r\n3,4\r\n", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{1, 3}, []float64{2, 4}, []int32{3, 4}, []int32{3, 3}}},
+		{"no header, target first", "1,2\n", Options{NoHeader: true, Target: "c1"},
+			tableWant{[]string{"c2"}, "c1", []float32{2}, []float64{1}, []int32{1}, []int32{1}}},
+		{"no header, quoted", "\"1\",2\n3,4\n", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{1, 3}, []float64{2, 4}, []int32{1, 2}, []int32{5, 3}}},
+		{"no header, one row without newline", "7,8", Options{NoHeader: true},
+			tableWant{[]string{"c1"}, "c2", []float32{7}, []float64{8}, []int32{1}, []int32{3}}},
+		{"spaces trimmed", " a ,\tb\n 1 , 2\t\n", Options{Target: "b"},
 			tableWant{[]string{"a"}, "b", []float32{1}, []float64{2}, []int32{2}, []int32{5}}},
-		{"quoted numbers and names", "\"x,1\",\"say \"\"y\"\"\"\n\"1.5\",\" 2\"\n", ReadOptions{},
+		{"quoted numbers and names", "\"x,1\",\"say \"\"y\"\"\"\n\"1.5\",\" 2\"\n", Options{},
 			tableWant{[]string{"x,1"}, `say "y"`, []float32{1.5}, []float64{2}, []int32{2}, []int32{7}}},
 		// Decimal forms strconv.ParseFloat accepts (and pandas too).
-		{"number forms", "a,b,c,d,e,y\n.5,5.,-1e-3,+2E+2,007,-0\n", ReadOptions{},
+		{"number forms", "a,b,c,d,e,y\n.5,5.,-1e-3,+2E+2,007,-0\n", Options{},
 			tableWant{[]string{"a", "b", "c", "d", "e"}, "y", []float32{0.5, 5, -0.001, 200, 7}, []float64{math.Copysign(0, -1)}, []int32{2}, []int32{23}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ReadCSV(strings.NewReader(tt.in), "t.csv", tt.opt)
+			got, err := Read(context.Background(), strings.NewReader(tt.in), "t.csv", tt.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,29 +123,38 @@ func TestReadCSVQuotedNewlines(t *testing.T) {
 	// and its quoted "5\n" ends on line 5, where its target "6" starts at
 	// byte 3 (`",6`); row 3 is line 6.
 	in := "x,\"multi\nline\",y\n1,2,3\n4,\"5\n\",6\n7,8,9\n"
-	got, err := ReadCSV(strings.NewReader(in), "t.csv", ReadOptions{})
+	got, err := Read(context.Background(), strings.NewReader(in), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkTableWant(t, got, tableWant{[]string{"x", "multi\nline"}, "y",
 		[]float32{1, 2, 4, 5, 7, 8}, []float64{3, 6, 9}, []int32{3, 4, 6}, []int32{5, 3, 5}})
-	// A target error in row 2 is located on line 5, where its field starts.
-	_, err = NewDataset(got, "classification")
-	if err != nil {
-		t.Fatal(err)
+	// Row 2's target field starts on line 5, not on the row's first line.
+	if l, c := got.TargetPos(1); l != 5 || c != 3 {
+		t.Errorf("TargetPos(1) = %d:%d, want 5:3", l, c)
 	}
-	got.Y[1] = 6.5
-	_, err = NewDataset(got, "classification")
-	wantErr(t, err, `t.csv:5:3: target 6.5 in column "y" is not an integer class label`, "")
+	if l, c := got.TargetPos(2); l != 6 || c != 5 {
+		t.Errorf("TargetPos(2) = %d:%d, want 6:5", l, c)
+	}
+	if l, c := got.ColumnPos("y"); l != 2 || c != 7 {
+		t.Errorf("ColumnPos(y) = %d:%d, want 2:7", l, c)
+	}
 
 	// A row after a multi-line header field and a multi-line row.
 	in = "a,\"b\nc\",y\n1,2,3\n\"x\ny\",5,6\n"
-	_, err = ReadCSV(strings.NewReader(in), "t.csv", ReadOptions{})
+	_, err = Read(context.Background(), strings.NewReader(in), "t.csv", Options{})
 	wantErr(t, err, "t.csv:4:1: cell \"x\\ny\" in column \"a\" is not a number", "")
 }
 
+// flagNames spells settings as a command line does, so that tests see the
+// words a user reads: "no_header" is "--no-header".
+var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
+	return "--" + strings.ReplaceAll(string(p), "_", "-")
+}}
+
 // wantErr checks that err is an *inputerr.Error with the given text and,
-// when hint is not empty, a hint containing it.
+// when hint is not empty, a hint containing it (settings spelled by
+// flagNames).
 func wantErr(t *testing.T, err error, msg, hint string) {
 	t.Helper()
 	if err == nil {
@@ -139,11 +164,12 @@ func wantErr(t *testing.T, err error, msg, hint string) {
 	if !ok {
 		t.Fatalf("error %q (%T) is not an input error", err, err)
 	}
-	if ie.Error() != msg {
-		t.Errorf("error\n got %q\nwant %q", ie.Error(), msg)
+	gotMsg, gotHint := ie.Render(flagNames)
+	if gotMsg != msg {
+		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
 	}
-	if hint != "" && !strings.Contains(ie.Hint, hint) {
-		t.Errorf("hint %q does not contain %q", ie.Hint, hint)
+	if hint != "" && !strings.Contains(gotHint, hint) {
+		t.Errorf("hint %q does not contain %q", gotHint, hint)
 	}
 	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
 		t.Errorf("message %q must be lowercase without a final period", m)
@@ -160,79 +186,95 @@ func TestReadCSVErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name, in string
-		opt      ReadOptions
+		opt      Options
 		msg      string
 		hint     string
 	}{
-		{"empty", "", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", "first line"},
-		{"blank lines only", "\n\r\n\n", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", ""},
-		{"bom only", "\ufeff", ReadOptions{}, "t.csv: file is empty; expected a header row of column names", ""},
-		{"header only", "a,b\n", ReadOptions{}, "t.csv: no data rows below the header", "at least one row"},
-		{"one column", "a\n1\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "separated by commas"},
-		{"semicolons", "a;b;y\n1;2;3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "';'"},
-		{"tabs", "a\tb\ty\n1\t2\t3\n", ReadOptions{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "tabs"},
+		{"empty", "", Options{}, "t.csv: file is empty; expected a header row of column names", "first line"},
+		{"blank lines only", "\n\r\n\n", Options{}, "t.csv: file is empty; expected a header row of column names", ""},
+		{"bom only", "\ufeff", Options{}, "t.csv: file is empty; expected a header row of column names", ""},
+		{"header only", "a,b\n", Options{}, "t.csv: no data rows below the header", "at least one row"},
+		{"one column", "a\n1\n", Options{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "separated by commas"},
+		{"semicolons", "a;b;y\n1;2;3\n", Options{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "';'"},
+		{"tabs", "a\tb\ty\n1\t2\t3\n", Options{}, "t.csv:1: header has 1 column; need at least one feature column and a target column", "tabs"},
 		// Fields of "1,2" start at columns 1 and 3; the missing third has none.
-		{"ragged short", "a,b,c\n1,2,3\n1,2\n", ReadOptions{}, "t.csv:3: row has 2 fields, expected 3 like the header",
+		{"ragged short", "a,b,c\n1,2,3\n1,2\n", Options{}, "t.csv:3: row has 2 fields, expected 3 like the header",
 			"every row needs 3 comma-separated values; one may be missing, or the row cut short"},
-		{"ragged one field", "a,b,c\n1,2,3\n \n", ReadOptions{}, "t.csv:3: row has 1 field, expected 3 like the header", "stray line"},
+		{"ragged one field", "a,b,c\n1,2,3\n \n", Options{}, "t.csv:3: row has 1 field, expected 3 like the header", "stray line"},
 		// The first extra field "3" starts at byte 5 of "1,2,3".
-		{"ragged long", "a,b\n1,2,3\n", ReadOptions{}, "t.csv:2:5: row has 3 fields, expected 2 like the header", "quote fields"},
-		{"not a number", "px1,px3,y\n1,2,0\n4,abc,1\n", ReadOptions{}, `t.csv:3:3: cell "abc" in column "px3" is not a number`, "categorical"},
-		{"not a number in target", "a,y\n1,cat\n", ReadOptions{}, `t.csv:2:3: cell "cat" in column "y" is not a number`, "class labels"},
-		{"missing marker", "a,b,y\n1,NA,0\n", ReadOptions{}, `t.csv:2:3: cell "NA" in column "b" is not a number`, "missing values"},
-		{"hex float", "a,y\n0x1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x1p3" in column "a" is not a number`, ""},
-		{"underscore", "a,y\n0x_1p3,1\n", ReadOptions{}, `t.csv:2:1: cell "0x_1p3" in column "a" is not a number`, ""},
+		{"ragged long", "a,b\n1,2,3\n", Options{}, "t.csv:2:5: row has 3 fields, expected 2 like the header", "quote fields"},
+		{"not a number", "px1,px3,y\n1,2,0\n4,abc,1\n", Options{}, `t.csv:3:3: cell "abc" in column "px3" is not a number`, "categorical"},
+		{"not a number in target", "a,y\n1,cat\n", Options{}, `t.csv:2:3: cell "cat" in column "y" is not a number`, "class labels"},
+		{"missing marker", "a,b,y\n1,NA,0\n", Options{}, `t.csv:2:3: cell "NA" in column "b" is not a number`, "missing values"},
+		{"hex float", "a,y\n0x1p3,1\n", Options{}, `t.csv:2:1: cell "0x1p3" in column "a" is not a number`, ""},
+		{"underscore", "a,y\n0x_1p3,1\n", Options{}, `t.csv:2:1: cell "0x_1p3" in column "a" is not a number`, ""},
 		// A quoted cell spanning lines 2-3 in a numeric column.
-		{"newline in a number", "a,y\n\"1\n2\",0\n", ReadOptions{}, `t.csv:2:1: cell "1\n2" in column "a" is not a number`,
+		{"newline in a number", "a,y\n\"1\n2\",0\n", Options{}, `t.csv:2:1: cell "1\n2" in column "a" is not a number`,
 			"the quoted cell spans 2 lines, and a number has no line break; check for a misplaced quote"},
-		{"decimal comma", "a,y\n\"1,5\",0\n", ReadOptions{}, `t.csv:2:1: cell "1,5" in column "a" is not a number`,
+		{"decimal comma", "a,y\n\"1,5\",0\n", Options{}, `t.csv:2:1: cell "1,5" in column "a" is not a number`,
 			"decimal commas are not supported; write the number with a point, e.g. 1.5"},
-		{"decimal comma in target", "a,y\n1,\"-2,25e3\"\n", ReadOptions{}, `t.csv:2:3: cell "-2,25e3" in column "y" is not a number`,
+		{"decimal comma in target", "a,y\n1,\"-2,25e3\"\n", Options{}, `t.csv:2:3: cell "-2,25e3" in column "y" is not a number`,
 			"e.g. -2.25e3"},
-		{"comma, not a decimal", "a,y\n\"1,2.5\",0\n", ReadOptions{}, `t.csv:2:1: cell "1,2.5" in column "a" is not a number`, "categorical"},
-		{"comma in a label", "a,y\n1,\"a,b\"\n", ReadOptions{}, `t.csv:2:3: cell "a,b" in column "y" is not a number`, "class labels"},
-		{"two dots", "a,y\n1,2.3.4\n", ReadOptions{}, `t.csv:2:3: cell "2.3.4" in column "y" is not a number`, ""},
-		{"NaN", "a,b\n1,NaN\n", ReadOptions{}, `t.csv:2:3: cell "NaN" in column "b" is NaN`, "missing values"},
-		{"nan feature", "a,b\nnan,1\n", ReadOptions{}, `t.csv:2:1: cell "nan" in column "a" is NaN`, ""},
-		{"Inf", "a,b\n1,-Inf\n", ReadOptions{}, `t.csv:2:3: cell "-Inf" in column "b" is infinite`, "finite"},
-		{"infinity", "a,b\n+infinity,1\n", ReadOptions{}, `t.csv:2:1: cell "+infinity" in column "a" is infinite`, ""},
-		{"float64 overflow", "a,b\n1,1e400\n", ReadOptions{}, `t.csv:2:3: cell "1e400" in column "b" is out of range (overflows a float64)`, "rescale"},
-		{"float32 overflow", "a,b\n-1e39,1\n", ReadOptions{}, `t.csv:2:1: cell "-1e39" in column "a" is too large for a float32 (largest magnitude 3.4e38)`, "rescale"},
-		{"empty cell", "a,b,c\n1,,3\n", ReadOptions{}, `t.csv:2:3: empty cell in column "b"`, "missing values"},
-		{"blank cell", "a,b,c\n1,2, \n", ReadOptions{}, `t.csv:2:5: empty cell in column "c"`, ""},
-		{"empty quoted cell", "a,b\n\"\",1\n", ReadOptions{}, `t.csv:2:1: empty cell in column "a"`, ""},
-		{"long cell shortened", "a,b\n1," + strings.Repeat("z", 100) + "\n", ReadOptions{},
+		{"comma, not a decimal", "a,y\n\"1,2.5\",0\n", Options{}, `t.csv:2:1: cell "1,2.5" in column "a" is not a number`, "categorical"},
+		{"comma in a label", "a,y\n1,\"a,b\"\n", Options{}, `t.csv:2:3: cell "a,b" in column "y" is not a number`, "class labels"},
+		{"two dots", "a,y\n1,2.3.4\n", Options{}, `t.csv:2:3: cell "2.3.4" in column "y" is not a number`, ""},
+		{"NaN", "a,b\n1,NaN\n", Options{}, `t.csv:2:3: cell "NaN" in column "b" is NaN`, "missing values"},
+		{"nan feature", "a,b\nnan,1\n", Options{}, `t.csv:2:1: cell "nan" in column "a" is NaN`, ""},
+		{"Inf", "a,b\n1,-Inf\n", Options{}, `t.csv:2:3: cell "-Inf" in column "b" is infinite`, "finite"},
+		{"infinity", "a,b\n+infinity,1\n", Options{}, `t.csv:2:1: cell "+infinity" in column "a" is infinite`, ""},
+		{"float64 overflow", "a,b\n1,1e400\n", Options{}, `t.csv:2:3: cell "1e400" in column "b" is out of range (overflows a float64)`, "rescale"},
+		{"float32 overflow", "a,b\n-1e39,1\n", Options{}, `t.csv:2:1: cell "-1e39" in column "a" is too large for a float32 (largest magnitude 3.4e38)`, "rescale"},
+		{"empty cell", "a,b,c\n1,,3\n", Options{}, `t.csv:2:3: empty cell in column "b"`, "missing values"},
+		{"blank cell", "a,b,c\n1,2, \n", Options{}, `t.csv:2:5: empty cell in column "c"`, ""},
+		{"empty quoted cell", "a,b\n\"\",1\n", Options{}, `t.csv:2:1: empty cell in column "a"`, ""},
+		{"long cell shortened", "a,b\n1," + strings.Repeat("z", 100) + "\n", Options{},
 			`t.csv:2:3: cell "` + strings.Repeat("z", 40) + `"... (100 bytes) in column "b" is not a number`, ""},
-		{"duplicate name", "a,b,a\n1,2,3\n", ReadOptions{}, `t.csv:1:5: duplicate column name "a" (columns 1 and 3)`, "unique"},
-		{"duplicate after trim", "a, a,y\n1,2,3\n", ReadOptions{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
-		{"empty name", "a,,y\n1,2,3\n", ReadOptions{}, "t.csv:1:3: column 2 has an empty name", "needs a name"},
-		{"trailing comma", "a,b,\n1,2,\n", ReadOptions{}, "t.csv:1:5: column 3 has an empty name", "comma at the end"},
-		{"cr line endings", "a,b\r1,2\r", ReadOptions{}, `t.csv:1:3: column name "b\r1" contains a carriage return`, "CR"},
-		{"missing target", "a,b,y\n1,2,3\n", ReadOptions{Target: "z"}, `t.csv:1: no column named "z"`, `the columns are "a", "b", "y"`},
-		{"missing target case", "a,b,Label\n1,2,3\n", ReadOptions{Target: "label"}, `t.csv:1: no column named "label"`, `did you mean "Label"?`},
-		{"missing target many", wide + "\n" + strings.Repeat("1,", 11) + "1\n", ReadOptions{Target: "q"}, `t.csv:1: no column named "q"`,
+		{"duplicate name", "a,b,a\n1,2,3\n", Options{}, `t.csv:1:5: duplicate column name "a" (columns 1 and 3)`, "unique"},
+		{"duplicate after trim", "a, a,y\n1,2,3\n", Options{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
+		{"empty name", "a,,y\n1,2,3\n", Options{}, "t.csv:1:3: column 2 has an empty name", "needs a name"},
+		{"trailing comma", "a,b,\n1,2,\n", Options{}, "t.csv:1:5: column 3 has an empty name", "comma at the end"},
+		{"cr line endings", "a,b\r1,2\r", Options{}, `t.csv:1:3: column name "b\r1" contains a carriage return`, "CR"},
+		{"missing target", "a,b,y\n1,2,3\n", Options{Target: "z"}, `t.csv:1: no column named "z"`, `the columns are "a", "b", "y"`},
+		{"missing target case", "a,b,Label\n1,2,3\n", Options{Target: "label"}, `t.csv:1: no column named "label"`, `did you mean "Label"?`},
+		{"missing target many", wide + "\n" + strings.Repeat("1,", 11) + "1\n", Options{Target: "q"}, `t.csv:1: no column named "q"`,
 			`"c0", "c1b", "c2c", "c3d", "c4e", ..., "c9j", "c0k", "c1l" (12 in all)`},
 		// csv reports the bare quote itself: byte 4 of `1,2"x`.
-		{"bare quote", "a,b\n1,2\"x\n", ReadOptions{}, `t.csv:2:4: bare " in an unquoted field`, "double each"},
+		{"bare quote", "a,b\n1,2\"x\n", Options{}, `t.csv:2:4: bare " in an unquoted field`, "double each"},
 		// After the closing quote at byte 4 of `1,"2"x`, byte 5 is an extra character.
-		{"text after quote", "a,b\n1,\"2\"x\n", ReadOptions{}, `t.csv:2:5: extraneous or missing " in a quoted field`, ""},
+		{"text after quote", "a,b\n1,\"2\"x\n", Options{}, `t.csv:2:5: extraneous or missing " in a quoted field`, ""},
 		// An unterminated quote runs to the end of the input; csv reports the
 		// end: line 3, byte 5, just past "3,4\n".
-		{"unterminated quote", "a,b\n1,\"2\n3,4\n", ReadOptions{}, `t.csv:3:5: extraneous or missing " in a quoted field`, "starts at line 2"},
-		{"error after bom", "\ufeffa,a\n1,2\n", ReadOptions{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
-		{"error after crlf", "a,b\r\n1,2\r\n1,x\r\n", ReadOptions{}, `t.csv:3:3: cell "x" in column "b" is not a number`, ""},
-		{"error after blank lines", "a,b\n\n\n1,x\n", ReadOptions{}, `t.csv:4:3: cell "x" in column "b" is not a number`, ""},
+		{"unterminated quote", "a,b\n1,\"2\n3,4\n", Options{}, `t.csv:3:5: extraneous or missing " in a quoted field`, "starts at line 2"},
+		{"error after bom", "\ufeffa,a\n1,2\n", Options{}, `t.csv:1:3: duplicate column name "a" (columns 1 and 2)`, ""},
+		{"error after crlf", "a,b\r\n1,2\r\n1,x\r\n", Options{}, `t.csv:3:3: cell "x" in column "b" is not a number`, ""},
+		{"error after blank lines", "a,b\n\n\n1,x\n", Options{}, `t.csv:4:3: cell "x" in column "b" is not a number`, ""},
 		// Row 2 spans lines 2-3; its third field "z" starts at byte 3 of line 3 (`",z`).
-		{"error on continuation line", "a,b,c\n\"1\",\"2\n\",z\n", ReadOptions{}, `t.csv:3:3: cell "z" in column "c" is not a number`, ""},
-		{"utf16", "\xff\xfea\x00,\x00b\x00", ReadOptions{}, "t.csv: file is UTF-16 text", "UTF-8"},
-		{"zip", "PK\x03\x04\x14\x00", ReadOptions{}, "t.csv: file is a zip archive, not CSV text", "unzip"},
-		{"zstd", "\x28\xb5\x2f\xfd\x00", ReadOptions{}, "t.csv: file is zstd-compressed, not CSV text", "zstd -d"},
-		{"xz", "\xfd7zXZ\x00\x00", ReadOptions{}, "t.csv: file is xz-compressed, not CSV text", "xz -d"},
-		{"bzip2", "BZh91AY&SY\x00", ReadOptions{}, "t.csv: file is bzip2-compressed, not CSV text", "bzip2 -d"},
+		{"error on continuation line", "a,b,c\n\"1\",\"2\n\",z\n", Options{}, `t.csv:3:3: cell "z" in column "c" is not a number`, ""},
+		{"utf16", "\xff\xfea\x00,\x00b\x00", Options{}, "t.csv: file is UTF-16 text", "UTF-8"},
+		{"zip", "PK\x03\x04\x14\x00", Options{}, "t.csv: file is a zip archive, not CSV text", "unzip"},
+		{"zstd", "\x28\xb5\x2f\xfd\x00", Options{}, "t.csv: file is zstd-compressed, not CSV text", "zstd -d"},
+		{"xz", "\xfd7zXZ\x00\x00", Options{}, "t.csv: file is xz-compressed, not CSV text", "xz -d"},
+		{"bzip2", "BZh91AY&SY\x00", Options{}, "t.csv: file is bzip2-compressed, not CSV text", "bzip2 -d"},
+		{"binary", "a\x00b\x00", Options{}, "t.csv: file holds NUL bytes: it is binary data or UTF-16 text, not CSV text", "UTF-8"},
+		// A file without a header: its first row is all numbers.
+		{"headerless", "1,2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number",
+			"if the file has no header row, pass --no-header (the columns are then c1..c3)"},
+		{"headerless after blank lines", "\n 5.1, -3.5e2 ,0\n4,5,6\n", Options{}, "t.csv:2: the first row looks like data, not a header: every field is a number", ""},
+		{"headerless two columns", "0,1\n1,0\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", "c1..c2"},
+		{"headerless, not labels", "1,2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", ""},
+		{"headerless quoted", "\"1\",2,3\n4,5,6\n", Options{}, "t.csv:1: the first row looks like data, not a header: every field is a number", ""},
+		// A Latin-1 header: "café" is caf\xe9.
+		{"latin-1 header", "x,caf\xe9\n1,2\n", Options{}, `t.csv:1:3: column name "caf\xe9" is not UTF-8 text: the file has another encoding`,
+			"convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"},
+		{"latin-1 header, target asked", "x,caf\xe9\n1,2\n", Options{Target: "café"}, `t.csv:1:3: column name "caf\xe9" is not UTF-8 text: the file has another encoding`, "iconv"},
+		{"no header, one column", "1\n2\n", Options{NoHeader: true}, "t.csv:1: the first row has 1 field; need at least one feature column and a target column", ""},
+		{"no header, but a header", "a,b\n1,2\n", Options{NoHeader: true}, `t.csv:1:1: cell "a" in column "c1" is not a number`,
+			"the first row looks like a header; drop --no-header"},
+		{"no header, unknown target", "1,2\n", Options{NoHeader: true, Target: "y"}, `t.csv: no column named "y"`, `--target must name a column; the columns are "c1", "c2"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab, err := ReadCSV(strings.NewReader(tt.in), "t.csv", tt.opt)
+			tab, err := Read(context.Background(), strings.NewReader(tt.in), "t.csv", tt.opt)
 			if tab != nil {
 				t.Errorf("got a table with an error")
 			}
@@ -246,7 +288,7 @@ func TestReadCSVErrors(t *testing.T) {
 
 // TestReadCSVFieldPositions asserts Line and Col fields (not only the text).
 func TestReadCSVFieldPositions(t *testing.T) {
-	_, err := ReadCSV(strings.NewReader("a,b,c\n1,2,3\n10,20,oops\n"), "d.csv", ReadOptions{})
+	_, err := Read(context.Background(), strings.NewReader("a,b,c\n1,2,3\n10,20,oops\n"), "d.csv", Options{})
 	ie, ok := inputerr.As(err)
 	if !ok {
 		t.Fatalf("err = %v", err)
@@ -281,7 +323,7 @@ func TestReadCSVLongLine(t *testing.T) {
 		t.Fatalf("data line is %d bytes, want at least 1 MiB", n)
 	}
 	b.WriteString("\n")
-	got, err := ReadCSV(strings.NewReader(b.String()), "wide.csv", ReadOptions{})
+	got, err := Read(context.Background(), strings.NewReader(b.String()), "wide.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +337,7 @@ func TestReadCSVLongLine(t *testing.T) {
 
 	// One 2 MiB cell: a long decimal expansion is still a number.
 	long := "a,b\n0." + strings.Repeat("1", 2<<20) + ",1\n"
-	got, err = ReadCSV(strings.NewReader(long), "long.csv", ReadOptions{})
+	got, err = Read(context.Background(), strings.NewReader(long), "long.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +351,7 @@ func TestReadCSVLongLine(t *testing.T) {
 func TestReadCSVGzip(t *testing.T) {
 	const plain = "\ufeffa,b\r\n1,2\r\n3,4\r\n"
 	want := tableWant{[]string{"a"}, "b", []float32{1, 3}, []float64{2, 4}, []int32{2, 3}, []int32{3, 3}}
-	got, err := ReadCSV(bytes.NewReader(gzipBytes(t, plain)), "t.csv", ReadOptions{})
+	got, err := Read(context.Background(), bytes.NewReader(gzipBytes(t, plain)), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +359,7 @@ func TestReadCSVGzip(t *testing.T) {
 
 	// Two gzip members concatenated (as `cat a.gz b.gz`) read as one stream.
 	multi := append(gzipBytes(t, "a,b\n1,2\n"), gzipBytes(t, "3,4\n")...)
-	got, err = ReadCSV(bytes.NewReader(multi), "t.csv", ReadOptions{})
+	got, err = Read(context.Background(), bytes.NewReader(multi), "t.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +367,7 @@ func TestReadCSVGzip(t *testing.T) {
 
 	// Bytes after the last member are ignored, as gzip -d does.
 	for _, junk := range []string{"junk!", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "\x1f"} {
-		got, err = ReadCSV(bytes.NewReader(append(gzipBytes(t, "a,b\n1,2\n3,4\n"), junk...)), "t.csv", ReadOptions{})
+		got, err = Read(context.Background(), bytes.NewReader(append(gzipBytes(t, "a,b\n1,2\n3,4\n"), junk...)), "t.csv", Options{})
 		if err != nil {
 			t.Fatalf("trailing %q: %v", junk, err)
 		}
@@ -333,7 +375,7 @@ func TestReadCSVGzip(t *testing.T) {
 	}
 
 	// A data error inside gzip is located in the decompressed text.
-	_, err = ReadCSV(bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", ReadOptions{})
+	_, err = Read(context.Background(), bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", Options{})
 	wantErr(t, err, `t.csv.gz:2:3: cell "x" in column "b" is not a number`, "")
 
 	data := gzipBytes(t, "a,b\n1,2\n")
@@ -362,7 +404,7 @@ func TestReadCSVGzip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadCSV(bytes.NewReader(tt.in), "t.csv", ReadOptions{})
+			_, err := Read(context.Background(), bytes.NewReader(tt.in), "t.csv", Options{})
 			wantErr(t, err, tt.msg, "gzip -t")
 		})
 	}
@@ -380,14 +422,14 @@ func TestReadCSVIOError(t *testing.T) {
 		"first read": iotest.ErrReader(boom),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := ReadCSV(r, "t.csv", ReadOptions{})
+			_, err := Read(context.Background(), r, "t.csv", Options{})
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want it to wrap boom", err)
 			}
 			if _, ok := inputerr.As(err); ok {
 				t.Errorf("an I/O error must not be an input error: %v", err)
 			}
-			if !strings.HasPrefix(err.Error(), "train: read t.csv: ") {
+			if !strings.HasPrefix(err.Error(), "read t.csv: ") {
 				t.Errorf("err = %q", err)
 			}
 		})
@@ -412,7 +454,7 @@ func TestLoadCSV(t *testing.T) {
 		"gzip without .gz": write("data.csv", gzipBytes(t, text)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := LoadCSV(path, nil, ReadOptions{})
+			got, err := Load(context.Background(), path, nil, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -423,7 +465,7 @@ func TestLoadCSV(t *testing.T) {
 		})
 	}
 	t.Run("stdin", func(t *testing.T) {
-		got, err := LoadCSV("-", strings.NewReader(text), ReadOptions{})
+		got, err := Load(context.Background(), "-", strings.NewReader(text), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,18 +473,18 @@ func TestLoadCSV(t *testing.T) {
 		if got.Name != "<stdin>" {
 			t.Errorf("Name = %q", got.Name)
 		}
-		_, err = LoadCSV("-", strings.NewReader("a,b\n1,x\n"), ReadOptions{})
+		_, err = Load(context.Background(), "-", strings.NewReader("a,b\n1,x\n"), Options{})
 		wantErr(t, err, `<stdin>:2:3: cell "x" in column "b" is not a number`, "")
 	})
 	t.Run("stdin gzip", func(t *testing.T) {
-		got, err := LoadCSV("-", bytes.NewReader(gzipBytes(t, text)), ReadOptions{})
+		got, err := Load(context.Background(), "-", bytes.NewReader(gzipBytes(t, text)), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkTableWant(t, got, want)
 	})
 	t.Run("testdata", func(t *testing.T) {
-		got, err := LoadCSV("testdata/bom_crlf_quoted.csv", nil, ReadOptions{})
+		got, err := Load(context.Background(), "testdata/bom_crlf_quoted.csv", nil, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -452,16 +494,16 @@ func TestLoadCSV(t *testing.T) {
 	})
 
 	missing := filepath.Join(dir, "nope.csv")
-	_, err := LoadCSV(missing, nil, ReadOptions{})
+	_, err := Load(context.Background(), missing, nil, Options{})
 	wantErr(t, err, missing+": no such file", "check the path")
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err does not wrap fs.ErrNotExist: %v", err)
 	}
-	_, err = LoadCSV(dir, nil, ReadOptions{})
+	_, err = Load(context.Background(), dir, nil, Options{})
 	wantErr(t, err, dir+": is a directory, not a CSV file", "")
-	_, err = LoadCSV("", nil, ReadOptions{})
+	_, err = Load(context.Background(), "", nil, Options{})
 	wantErr(t, err, "no data file given", "")
-	if _, err := LoadCSV("-", nil, ReadOptions{}); err == nil {
+	if _, err := Load(context.Background(), "-", nil, Options{}); err == nil {
 		t.Error("no error for - without stdin")
 	}
 
@@ -470,7 +512,7 @@ func TestLoadCSV(t *testing.T) {
 		if err := os.Chmod(locked, 0); err != nil {
 			t.Fatal(err)
 		}
-		_, err = LoadCSV(locked, nil, ReadOptions{})
+		_, err = Load(context.Background(), locked, nil, Options{})
 		wantErr(t, err, locked+": permission denied", "permissions")
 	}
 }
@@ -499,7 +541,7 @@ func BenchmarkReadCSV(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ReadCSV(bytes.NewReader(data), "bench.csv", ReadOptions{}); err != nil {
+		if _, err := Read(context.Background(), bytes.NewReader(data), "bench.csv", Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -543,8 +585,11 @@ func TestReadCSVFastMatchesSlow(t *testing.T) {
 		inputs = append(inputs, b.String())
 	}
 	for i, in := range inputs {
-		for _, target := range []string{"", "a"} {
-			opt := ReadOptions{Target: target}
+		for _, opt := range []Options{{}, {Target: "a"}, {NoHeader: true}} {
+			target := opt.Target
+			if opt.NoHeader {
+				target = "(no header)"
+			}
 			// A stream hides the size: the features then collect in blocks.
 			for _, form := range []string{"plain", "gzip", "stream", "gzip stream"} {
 				data := []byte(in)
@@ -557,9 +602,9 @@ func TestReadCSVFastMatchesSlow(t *testing.T) {
 					}
 					return bytes.NewReader(data)
 				}
-				want, werr := readCSV(open(), "t.csv", opt, readConfig{slow: true})
+				want, werr := read(context.Background(), open(), "t.csv", opt, readConfig{slow: true})
 				for _, chunk := range []int{1, 2, 3, 5, 8, 13, 64, 1000, 0} {
-					got, gerr := readCSV(open(), "t.csv", opt, readConfig{chunk: chunk, workers: 1 + chunk%3})
+					got, gerr := read(context.Background(), open(), "t.csv", opt, readConfig{chunk: chunk, workers: 1 + chunk%3})
 					t.Run(fmt.Sprintf("input%d/target%q/%s/chunk%d", i, target, form, chunk), func(t *testing.T) {
 						checkSameRead(t, got, gerr, want, werr)
 					})
@@ -591,7 +636,7 @@ func BenchmarkLoadCSVFile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := readCSV(f, path, ReadOptions{}, cfg); err != nil {
+		if _, err := read(context.Background(), f, path, Options{}, cfg); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -1,18 +1,41 @@
-package schedule
+package main
 
 import (
+	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/schedule"
+)
+
+// The names of the schedule package, as the tests below use them.
+type (
+	Spec        = schedule.Spec
+	Granularity = schedule.Granularity
+)
+
+const (
+	Constant     = schedule.Constant
+	Cosine       = schedule.Cosine
+	WarmupCosine = schedule.WarmupCosine
+	InverseSqrt  = schedule.InverseSqrt
+	Step         = schedule.Step
+	WSD          = schedule.WSD
+	Exponential  = schedule.Exponential
+	OneCycle     = schedule.OneCycle
+	DecaySqrt    = schedule.DecaySqrt
+	PerStep      = schedule.PerStep
+	PerEpoch     = schedule.PerEpoch
 )
 
 func parseFlags(t *testing.T, args ...string) (Spec, Granularity, error) {
 	t.Helper()
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	f := RegisterFlags(fs)
+	f := registerShapeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +97,29 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--shape", "onecycle", "--div-factor", "0"}, "--div-factor 0 is out of range for --shape onecycle"},
 		{[]string{"--per", "batch"}, `unknown granularity "batch"`},
 	}
+	names := scheduleNames(t)
 	for _, c := range cases {
 		_, _, err := parseFlags(t, c.args...)
 		ie, ok := inputerr.As(err)
-		if !ok || ie.Error() != c.msg {
-			t.Errorf("%v: %v, want input error %q", c.args, err, c.msg)
+		if !ok {
+			t.Errorf("%v: %v, want an input error", c.args, err)
+			continue
+		}
+		if msg, _ := ie.Render(names); msg != c.msg {
+			t.Errorf("%v: %q, want %q", c.args, msg, c.msg)
 		}
 	}
+}
+
+// scheduleNames spells settings and commands as clc schedule does.
+func scheduleNames(t *testing.T) inputerr.Namer {
+	t.Helper()
+	root := newRootCmd(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	cmd, _, err := root.Find([]string{"schedule"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return namerFor(cmd)
 }
 
 func FuzzParseLength(f *testing.F) {
@@ -88,14 +127,14 @@ func FuzzParseLength(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := parseLength("--warmup", s)
+		v, err := schedule.ParseLength("warmup", s)
 		if err != nil {
 			if _, ok := inputerr.As(err); !ok {
 				t.Fatalf("%q: %v is not an input error", s, err)
 			}
 			return
 		}
-		if checkLength("--warmup", v) != nil {
+		if schedule.CheckLength("warmup", v) != nil {
 			t.Fatalf("%q parsed to %v, which checkLength rejects", s, v)
 		}
 	})
@@ -113,7 +152,7 @@ func FuzzMilestones(f *testing.F) {
 			return
 		}
 		fs := pflag.NewFlagSet("fuzz", pflag.ContinueOnError)
-		fl := RegisterFlags(fs)
+		fl := registerShapeFlags(fs)
 		if err := fs.Parse([]string{"--shape", "step", "--milestones", milestones, "--gamma", "0.5"}); err != nil {
 			return // pflag refuses it: not the parser under test
 		}

@@ -1,4 +1,4 @@
-package train
+package table
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"unsafe"
 )
 
-// The fast path of ReadCSV.
+// The fast path of Read.
 //
 // Most numeric CSV files are plain: no quotes, no spaces around cells, short
 // decimal numbers. For them encoding/csv (a string per field) and
@@ -37,7 +37,7 @@ import (
 // chunk's first line. That path decides what the chunk means — a quoted
 // number, a header-shaped error message — so accepted inputs, values, errors
 // and their positions are exactly those of the encoding/csv path; the fuzz
-// target FuzzReadCSVFastSlow checks this. A header with a quote also sends
+// target FuzzReadFastSlow checks this. A header with a quote also sends
 // the whole input to that path.
 //
 // Number values: a cell of at most 15 digits with an optional sign and
@@ -62,7 +62,7 @@ const fastChunkSize = 1 << 20
 // readFast reads a table from src (positioned after any BOM): the header
 // with encoding/csv, the rows with the fast path. size is the number of
 // bytes left in the source when known, else -1.
-func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, size int64) (*Table, error) {
+func readFast(src *bufio.Reader, j *job, cfg readConfig, size int64) (*Table, error) {
 	// The header is the first line that is not empty ("\n" or "\r\n").
 	var pre []byte
 	for {
@@ -72,7 +72,7 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 			if err == io.EOF {
 				break
 			}
-			return readSlow(io.MultiReader(bytes.NewReader(pre), errReader{err}), name, opt)
+			return readSlow(io.MultiReader(bytes.NewReader(pre), errReader{err}), j)
 		}
 		if len(line) > 2 || len(line) == 2 && line[0] != '\r' {
 			break
@@ -80,13 +80,18 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 	}
 	if bytes.IndexByte(pre, '"') >= 0 {
 		// A quoted header may span lines: all of it goes to encoding/csv.
-		return readSlow(io.MultiReader(bytes.NewReader(pre), src), name, opt)
+		return readSlow(io.MultiReader(bytes.NewReader(pre), src), j)
 	}
 	// Without quotes, the first record is exactly the last line of pre.
 	cr := newCSVReader(bytes.NewReader(pre))
-	t, ti, err := readHeader(cr, name, opt)
+	t, ti, first, err := readHeader(cr, j)
 	if err != nil {
 		return nil, err
+	}
+	// The rows start after the header, or with it when it is data.
+	next := len(pre)
+	if first != nil {
+		next = bytes.LastIndexByte(bytes.TrimSuffix(pre, []byte{'\n'}), '\n') + 1
 	}
 	workers := cfg.workers
 	if workers <= 0 {
@@ -97,16 +102,18 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 		chunk = fastChunkSize
 	}
 	p := &fastReader{
-		src:   src,
-		chunk: chunk,
-		ncol:  len(t.columns),
-		ti:    ti,
-		size:  size,
-		used:  int64(len(pre)),
-		free:  make(chan *fastChunk, 2*workers+2),
-		jobs:  make(chan *fastChunk, 2*workers+2),
-		order: make(chan *fastChunk, 2*workers+2),
-		stop:  make(chan struct{}),
+		src:     src,
+		chunk:   chunk,
+		ncol:    len(t.columns),
+		ti:      ti,
+		maxRows: j.opt.Limits.maxRows(len(t.Features)),
+		job:     j,
+		size:    size,
+		used:    int64(next),
+		free:    make(chan *fastChunk, 2*workers+2),
+		jobs:    make(chan *fastChunk, 2*workers+2),
+		order:   make(chan *fastChunk, 2*workers+2),
+		stop:    make(chan struct{}),
 	}
 	for range 2*workers + 2 {
 		p.free <- &fastChunk{done: make(chan bool, 1)}
@@ -126,7 +133,7 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 			}
 		}()
 	}
-	go p.read(bytes.Count(pre, []byte{'\n'}) + 1)
+	go p.read(bytes.Count(pre[:next], []byte{'\n'})+1, pre[next:])
 
 	for c := range p.order {
 		if !<-c.done {
@@ -138,15 +145,18 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 			}
 			wg.Wait()
 			p.flush(t)
-			return t, p.slowRest(t, ti, name, c.line, rs)
+			return t, p.slowRest(t, c.line, rs)
 		}
-		p.commit(t, c)
+		if err := p.commit(t, c); err != nil {
+			close(p.stop) // the reader and the workers end on their own
+			return nil, err
+		}
 		p.free <- c
 	}
 	wg.Wait()
 	p.flush(t)
 	if p.err != nil || len(p.tail) > 0 {
-		return t, p.slowRest(t, ti, name, p.tailLine, nil)
+		return t, p.slowRest(t, p.tailLine, nil)
 	}
 	return t, nil
 }
@@ -154,14 +164,15 @@ func readFast(src *bufio.Reader, name string, opt ReadOptions, cfg readConfig, s
 // slowRest reads the rest of the input with encoding/csv: the readers rs,
 // then the reader goroutine's unsent bytes and its error or the rest of the
 // source. The first byte is at the start of line line.
-func (p *fastReader) slowRest(t *Table, ti int, name string, line int, rs []io.Reader) error {
+func (p *fastReader) slowRest(t *Table, line int, rs []io.Reader) error {
 	rs = append(rs, bytes.NewReader(p.tail))
 	if p.err != nil {
 		rs = append(rs, errReader{p.err})
 	} else {
 		rs = append(rs, p.src)
 	}
-	return readRows(t, ti, newCSVReader(io.MultiReader(rs...)), name, line-1)
+	r := &rowReader{t: t, ti: p.ti, j: p.job, maxRows: p.maxRows}
+	return r.readAll(newCSVReader(io.MultiReader(rs...)), line-1)
 }
 
 // errReader returns err on every read.
@@ -185,6 +196,8 @@ type fastReader struct {
 	src      io.Reader
 	chunk    int
 	ncol, ti int
+	maxRows  int // Limits.MaxBytes in rows
+	job      *job
 	size     int64 // bytes in the source after openStream, -1 when unknown
 	used     int64 // bytes committed so far (header included)
 	blocks   [][]float32
@@ -203,10 +216,10 @@ type fastReader struct {
 
 // read fills chunks with whole lines from the source and sends them to the
 // workers and the collector, until the end of the input, an error or stop.
-func (p *fastReader) read(line int) {
+func (p *fastReader) read(line int, carry []byte) {
 	defer close(p.order)
 	defer close(p.jobs)
-	var carry []byte
+	carry = slices.Clone(carry)
 	for {
 		var c *fastChunk
 		select {
@@ -411,11 +424,15 @@ func otherField(b []byte, fs int) (v float64, end int, ok bool) {
 // rows beyond the estimate, or of every row when the size is unknown, are
 // kept in blocks until flush makes t.X of them, so that the matrix is copied
 // at most once.
-func (p *fastReader) commit(t *Table, c *fastChunk) {
+func (p *fastReader) commit(t *Table, c *fastChunk) error {
 	rows := len(c.y)
 	p.used += int64(len(c.buf))
 	if rows == 0 {
-		return
+		return nil
+	}
+	if t.Rows+rows > p.maxRows {
+		k := p.maxRows - t.Rows
+		return memoryError(p.job, int(c.lines[k]), p.maxRows, p.ncol-1)
 	}
 	nf := p.ncol - 1
 	if t.Rows == 0 && p.size > 0 {
@@ -424,7 +441,7 @@ func (p *fastReader) commit(t *Table, c *fastChunk) {
 		more := int64(float64(left)/perRow*1.15) + 64
 		// A row takes at least one byte per field and a separator each.
 		more = min(more, left/int64(2*p.ncol)+1)
-		est := rows + int(more)
+		est := min(rows+int(more), p.maxRows)
 		t.X = make([]float32, 0, est*nf)
 		t.Y = make([]float64, 0, est)
 		t.Lines = make([]int32, 0, est)
@@ -441,6 +458,7 @@ func (p *fastReader) commit(t *Table, c *fastChunk) {
 	t.Lines = append(t.Lines, c.lines...)
 	t.TargetCols = append(t.TargetCols, c.tcols...)
 	t.Rows += rows
+	return nil
 }
 
 // flush moves the features held in blocks to t.X.

@@ -1,10 +1,11 @@
-package train
+package table
 
 import (
 	"bufio"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -13,7 +14,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,7 +22,7 @@ import (
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
-// Table is a numeric CSV file as read by ReadCSV: every cell a finite number,
+// Table is a numeric CSV file as read by Read: every cell a finite number,
 // the target column held apart from the features.
 type Table struct {
 	Name     string    // the file path, or "<stdin>": used in error messages
@@ -45,46 +46,111 @@ type Table struct {
 	// the row's first line (after a quoted field that spans lines).
 	targetLines map[int]int32
 
-	headerLine int     // 1-based line of the header row (0 when unknown)
-	headerCols []int32 // 1-based byte column of each header field, in file order
-	columns    []string
+	headerLine  int     // 1-based line of the header row (0 when unknown)
+	headerLines []int32 // 1-based line of each header field, in file order
+	headerCols  []int32 // 1-based byte column of each header field, in file order
+	columns     []string
 }
 
-// ReadOptions controls ReadCSV. The zero value reads the last column as the
-// target.
-type ReadOptions struct {
+// TargetPos returns the 1-based line and byte column of row i's target
+// field (0 when unknown, as for a table built by hand).
+func (t *Table) TargetPos(i int) (line, col int) {
+	if l, ok := t.targetLines[i]; ok {
+		line = int(l)
+	} else if i >= 0 && i < len(t.Lines) {
+		line = int(t.Lines[i])
+	}
+	if i >= 0 && i < len(t.TargetCols) {
+		col = int(t.TargetCols[i])
+	}
+	return line, col
+}
+
+// HeaderLine returns the 1-based line of the header row (0 when unknown).
+func (t *Table) HeaderLine() int { return t.headerLine }
+
+// ColumnPos returns the 1-based line and byte column of the header field
+// that names column name (col 0 when there is no such column).
+func (t *Table) ColumnPos(name string) (line, col int) {
+	if j := slices.Index(t.columns, name); j >= 0 && j < len(t.headerCols) {
+		return int(t.headerLines[j]), int(t.headerCols[j])
+	}
+	return t.headerLine, 0
+}
+
+// The settings that messages of this package name; a front end spells them.
+const (
+	paramTarget   inputerr.Param = "target"
+	paramNoHeader inputerr.Param = "no_header"
+)
+
+// ErrNoColumn is the cause (errors.Is) of the error Read returns when
+// Options.Target names no column of the header.
+var ErrNoColumn = errors.New("no such column")
+
+// Options controls Read. The zero value reads a header row, takes the last
+// column as the target and applies the default limits.
+type Options struct {
 	// Target is the name of the target column; "" means the last column.
 	Target string
+	// NoHeader says the file has no header row: its first record is data
+	// and the columns are named c1, c2, ... cD.
+	NoHeader bool
+	// Limits bound line length, columns, blank lines and memory.
+	Limits Limits
 }
 
-// LoadCSV reads the CSV file at path as ReadCSV does; path "-" reads stdin
+// job is one read: its context, the source's name and the options, with
+// the limits' defaults applied.
+type job struct {
+	ctx  context.Context
+	name string
+	opt  Options
+}
+
+// Load reads the CSV file at path as Read does; path "-" reads stdin
 // (named "<stdin>" in messages). A missing, unreadable or directory path is
 // an input error (*inputerr.Error); gzip input is detected by its magic bytes,
-// whatever the file is called.
-func LoadCSV(path string, stdin io.Reader, opt ReadOptions) (*Table, error) {
-	if path == "-" {
-		if stdin == nil {
-			return nil, errors.New("train: no standard input to read")
-		}
-		return ReadCSV(stdin, "<stdin>", opt)
-	}
-	if path == "" {
-		return nil, inputerr.New("no data file given").WithHint("pass a CSV file, or - to read standard input")
-	}
-	f, err := os.Open(path)
+// whatever the file is called. Opening is cancellable too: a FIFO without a
+// writer blocks in open(2), which Load abandons when ctx is done.
+func Load(ctx context.Context, path string, stdin io.Reader, opt Options) (*Table, error) {
+	f, name, err := open(ctx, path, stdin)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, err
 	}
 	defer f.Close()
+	return Read(ctx, f, name, opt)
+}
+
+// open opens path ("-": stdin, which is not closed) for Load and CountRows.
+func open(ctx context.Context, path string, stdin io.Reader) (io.ReadCloser, string, error) {
+	if path == "-" {
+		if stdin == nil {
+			return nil, "", errors.New("no standard input to read")
+		}
+		return io.NopCloser(stdin), "<stdin>", nil
+	}
+	if path == "" {
+		return nil, "", inputerr.New("no data file given").WithHint("pass a CSV file, or - to read standard input")
+	}
+	f, err := openFile(ctx, path)
+	if err != nil {
+		if ie, ok := err.(*InterruptedError); ok {
+			return nil, "", ie
+		}
+		return nil, "", openError(path, err)
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return nil, openError(path, err)
+		f.Close()
+		return nil, "", openError(path, err)
 	}
 	if st.IsDir() {
-		return nil, &inputerr.Error{File: path, Msg: "is a directory, not a CSV file",
+		f.Close()
+		return nil, "", &inputerr.Error{File: path, Msg: "is a directory, not a CSV file",
 			Hint: "pass the path of a CSV file"}
 	}
-	return ReadCSV(f, path, opt)
+	return f, path, nil
 }
 
 func openError(path string, err error) error {
@@ -107,8 +173,10 @@ func openError(path string, err error) error {
 	return e
 }
 
-// ReadCSV reads a numeric CSV table from r. name is the file path (or
-// "<stdin>") used in error messages.
+// Read reads a numeric CSV table from r. name is the file path (or
+// "<stdin>") used in error messages. Read stops when ctx is done, within
+// one buffer of input, even while a read from r blocks (a pipe, a terminal):
+// the error is then an *InterruptedError.
 //
 // Format rules:
 //
@@ -118,13 +186,19 @@ func openError(path string, err error) error {
 //     ignored, as by gzip -d. UTF-16 text and zip, bzip2, xz and zstd data
 //     are rejected with a hint.
 //   - A UTF-8 byte order mark is skipped; byte columns of the header line
-//     are counted after it.
+//     are counted after it. Input that starts with a NUL byte is binary
+//     data, not text, and is rejected.
 //   - Fields are separated by commas and records end with LF or CRLF; fields
 //     may be quoted as in RFC 4180 (commas, doubled quotes and newlines
 //     inside quotes). Empty lines are skipped but counted in line numbers.
-//     Lines may be of any length.
-//   - The first record is the header: at least 2 columns, each name non-empty
-//     and unique after trimming surrounding ASCII spaces, tabs, CRs and LFs.
+//   - The first record is the header: at least 2 columns, each name non-empty,
+//     valid UTF-8 and unique after trimming surrounding ASCII spaces, tabs,
+//     CRs and LFs. A first record whose fields are all numbers is taken for
+//     data and rejected (a headerless file would lose its first row and
+//     name its columns after it), unless its names are 0, 1, ..., D-1 with
+//     D ≥ 3 (as pandas writes a frame's default column labels) or
+//     opt.Target names one of them. With opt.NoHeader the first record is
+//     data and the columns are named c1..cD.
 //   - The target is the column named opt.Target, or the last column; all
 //     other columns are features, in file order.
 //   - At least one data row must follow, each with exactly as many fields as
@@ -134,42 +208,52 @@ func openError(path string, err error) error {
 //     also fit a float32 (|v| ≤ 3.4e38) and are rounded to it, while the
 //     target keeps float64 precision. Empty cells (missing values) are
 //     errors.
+//   - Limits (opt.Limits): a record (a line, or the lines a quoted field
+//     spans) of at most 16 MiB, at most 1,000,000 columns and 65,536 empty
+//     lines in a row, and a table of at most DefaultMaxBytes (half the
+//     memory available) by default. Passing one is an input error naming
+//     the limit, so that no input makes the reader exhaust memory or run
+//     forever.
 //
 // Plain rows (no quotes or spaces, short decimals) are split and parsed on
-// all cores in chunks as the input streams (see csvfast.go); anything else
+// all cores in chunks as the input streams (see fast.go); anything else
 // goes through encoding/csv, with the same results and errors either way.
 //
 // Every problem with the data is an *inputerr.Error naming the file and,
 // where it has one, the 1-based line and byte column of the offending field's
 // start (or of the offending character, for quoting errors). I/O errors are
 // returned wrapped, and are not input errors.
-func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
-	return readCSV(r, name, opt, readConfig{})
+func Read(ctx context.Context, r io.Reader, name string, opt Options) (*Table, error) {
+	return read(ctx, r, name, opt, readConfig{})
 }
 
-// readConfig selects the reader's strategy; the zero value is ReadCSV's.
+// readConfig selects the reader's strategy; the zero value is Read's.
 type readConfig struct {
 	slow    bool // read with encoding/csv only (the reference path)
 	chunk   int  // fast path: bytes per chunk (0: fastChunkSize)
 	workers int  // fast path: parsing goroutines (0: GOMAXPROCS, at most 8)
 }
 
-func readCSV(r io.Reader, name string, opt ReadOptions, cfg readConfig) (*Table, error) {
-	size := sizeHint(r) // before openStream reads ahead
+func read(ctx context.Context, r io.Reader, name string, opt Options, cfg readConfig) (*Table, error) {
+	opt.Limits = opt.Limits.withDefaults()
+	j := &job{ctx: ctx, name: name, opt: opt}
+	size := sizeHint(r) // before the source is read
 	hash := sha256.New()
-	hashed := io.TeeReader(r, hash)
-	src, gz, err := openStream(hashed, name)
+	async := newAsyncReader(ctx, io.TeeReader(r, hash), name)
+	defer async.Close()
+	dec, gz, err := openStream(async, name)
 	if err != nil {
 		return nil, err
 	}
+	src := bufio.NewReaderSize(newLimitReader(dec, name, opt.Limits), 64<<10)
 	var t *Table
 	if cfg.slow {
-		t, err = readSlow(src, name, opt)
+		t, err = readSlow(src, j)
 	} else {
 		if gz {
 			size = gzipSizeHint(r)
 		}
-		t, err = readFast(src, name, opt, cfg, size)
+		t, err = readFast(src, j, cfg, size)
 	}
 	if err != nil {
 		return nil, err
@@ -179,22 +263,29 @@ func readCSV(r io.Reader, name string, opt ReadOptions, cfg readConfig) (*Table,
 			Hint: "the file needs a header row followed by at least one row of numbers"}
 	}
 	// Drain what the CSV reader left unread (trailing bytes after a gzip
-	// stream), so the fingerprint covers the whole source.
-	if _, err := io.Copy(io.Discard, hashed); err != nil {
-		return nil, fmt.Errorf("train: read %s: %w", name, err)
+	// stream), so the fingerprint covers the whole source; the hash is
+	// complete once the reading goroutine reported the end.
+	if _, err := io.Copy(io.Discard, async); err != nil {
+		return nil, sourceError(name, err)
 	}
 	t.SHA256 = hex.EncodeToString(hash.Sum(nil))
 	return t, nil
 }
 
 // readSlow reads the header and every row from r with encoding/csv.
-func readSlow(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+func readSlow(r io.Reader, j *job) (*Table, error) {
 	cr := newCSVReader(r)
-	t, ti, err := readHeader(cr, name, opt)
+	t, ti, first, err := readHeader(cr, j)
 	if err != nil {
 		return nil, err
 	}
-	if err := readRows(t, ti, cr, name, 0); err != nil {
+	rows := &rowReader{t: t, ti: ti, j: j, maxRows: j.opt.Limits.maxRows(len(t.Features))}
+	if first != nil {
+		if err := rows.add(first, cr.FieldPos); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.readAll(cr, 0); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -208,22 +299,37 @@ func newCSVReader(r io.Reader) *csv.Reader {
 }
 
 // readHeader reads the first record of cr and checks it as the header.
-func readHeader(cr *csv.Reader, name string, opt ReadOptions) (*Table, int, error) {
+// With NoHeader the record is data: it is returned as first, to be read as
+// the first row.
+func readHeader(cr *csv.Reader, j *job) (t *Table, ti int, first []string, err error) {
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, 0, &inputerr.Error{File: name, Msg: "file is empty; expected a header row of column names",
+		return nil, 0, nil, &inputerr.Error{File: j.name, Msg: "file is empty; expected a header row of column names",
 			Hint: "the first line must name the columns, e.g. x1,x2,y"}
 	}
 	if err != nil {
-		return nil, 0, readError(name, err, 0)
+		return nil, 0, nil, readError(j.name, err, 0)
 	}
-	return parseHeader(cr, header, name, opt)
+	if t, ti, err = parseHeader(cr, header, j); err != nil {
+		return nil, 0, nil, err
+	}
+	if j.opt.NoHeader {
+		first = header
+	}
+	return t, ti, first, nil
 }
 
-// readRows appends the data rows read by cr to t, whose target is column
-// ti. The first byte cr reads is at the start of line off+1 of the file.
-func readRows(t *Table, ti int, cr *csv.Reader, name string, off int) error {
-	ncol := len(t.columns)
+// rowReader appends data rows to t, whose target is column ti.
+type rowReader struct {
+	t       *Table
+	ti      int
+	j       *job
+	maxRows int // Limits.MaxBytes in rows
+}
+
+// readAll appends the data rows read by cr. The first byte cr reads is at
+// the start of line off+1 of the file.
+func (r *rowReader) readAll(cr *csv.Reader, off int) error {
 	pos := func(j int) (int, int) {
 		l, c := cr.FieldPos(j)
 		return l + off, c
@@ -234,68 +340,105 @@ func readRows(t *Table, ti int, cr *csv.Reader, name string, off int) error {
 			return nil
 		}
 		if err != nil {
-			return readError(name, err, off)
+			return readError(r.j.name, err, off)
 		}
-		line, _ := pos(0)
-		if len(rec) != ncol {
-			e := inputerr.At(name, line, 0, "row has %d %s, expected %d like the header",
-				len(rec), pluralize(len(rec), "field", "fields"), ncol)
-			if len(rec) > ncol {
-				_, e.Col = pos(ncol)
-				e.Hint = "quote fields that contain commas, e.g. \"1,5\""
-			} else if len(rec) == 1 {
-				e.Hint = "check for a stray line, or a separator other than a comma"
-			} else {
-				e.Hint = fmt.Sprintf("every row needs %d comma-separated values; one may be missing, or the row cut short", ncol)
-			}
-			return e
+		if err := r.add(rec, pos); err != nil {
+			return err
 		}
-		for j, f := range rec {
-			v, err := parseCell(f)
-			if err != nil {
-				l, c := pos(j)
-				return cellError(name, l, c, f, t.columns[j], j == ti, err)
-			}
-			if j == ti {
-				t.Y = append(t.Y, v)
-				continue
-			}
-			x := float32(v)
-			if math.IsInf(float64(x), 0) {
-				l, c := pos(j)
-				return inputerr.At(name, l, c, "cell %s in column %q is too large for a float32 (largest magnitude 3.4e38)",
-					quoteCell(f), t.columns[j]).WithHint("rescale the column, e.g. change its unit")
-			}
-			t.X = append(t.X, x)
-		}
-		tl, tc := pos(ti)
-		if tl != line {
-			if t.targetLines == nil {
-				t.targetLines = make(map[int]int32)
-			}
-			t.targetLines[t.Rows] = clamp32(tl)
-		}
-		t.Lines = append(t.Lines, clamp32(line))
-		t.TargetCols = append(t.TargetCols, clamp32(tc))
-		t.Rows++
 	}
 }
 
+// add appends the record rec, whose field j is at pos(j), as a row.
+func (r *rowReader) add(rec []string, pos func(j int) (line, col int)) error {
+	t, ti, name := r.t, r.ti, r.j.name
+	ncol := len(t.columns)
+	line, _ := pos(0)
+	if len(rec) != ncol {
+		e := inputerr.At(name, line, 0, "row has %d %s, expected %d like the header",
+			len(rec), pluralize(len(rec), "field", "fields"), ncol)
+		if len(rec) > ncol {
+			_, e.Col = pos(ncol)
+			e.Hint = "quote fields that contain commas, e.g. \"1,5\""
+		} else if len(rec) == 1 {
+			e.Hint = "check for a stray line, or a separator other than a comma"
+		} else {
+			e.Hint = fmt.Sprintf("every row needs %d comma-separated values; one may be missing, or the row cut short", ncol)
+		}
+		return e
+	}
+	if t.Rows >= r.maxRows {
+		return memoryError(r.j, line, t.Rows, len(t.Features))
+	}
+	for j, f := range rec {
+		v, err := parseCell(f)
+		if err != nil {
+			l, c := pos(j)
+			e := cellError(name, l, c, f, t.columns[j], j == ti, err)
+			if r.j.opt.NoHeader && t.Rows == 0 && err == errNotDigit {
+				e = e.WithHint("the first row looks like a header; drop %v", paramNoHeader)
+			}
+			return e
+		}
+		if j == ti {
+			t.Y = append(t.Y, v)
+			continue
+		}
+		x := float32(v)
+		if math.IsInf(float64(x), 0) {
+			l, c := pos(j)
+			return inputerr.At(name, l, c, "cell %s in column %q is too large for a float32 (largest magnitude 3.4e38)",
+				quoteCell(f), t.columns[j]).WithHint("rescale the column, e.g. change its unit")
+		}
+		t.X = append(t.X, x)
+	}
+	tl, tc := pos(ti)
+	if tl != line {
+		if t.targetLines == nil {
+			t.targetLines = make(map[int]int32)
+		}
+		t.targetLines[t.Rows] = clamp32(tl)
+	}
+	t.Lines = append(t.Lines, clamp32(line))
+	t.TargetCols = append(t.TargetCols, clamp32(tc))
+	t.Rows++
+	return nil
+}
+
+// memoryError reports a table that would pass Limits.MaxBytes at line, with
+// rows rows of nf features read.
+func memoryError(j *job, line, rows, nf int) error {
+	return inputerr.At(j.name, line, 0, "the table passes the memory limit of %s at row %d (%d features, %s a row)",
+		byteSize(j.opt.Limits.MaxBytes), rows+1, nf, byteSize(rowBytes(nf))).
+		WithHint("the table is held in memory; train on a sample of the rows, e.g. the first ones (head -n %d)", rows+1)
+}
+
 // parseHeader checks the header record and returns a table with its columns
-// set, and the index of the target column.
-func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) (*Table, int, error) {
+// set, and the index of the target column. With NoHeader the record is the
+// first row and names the columns c1..cD only by its count.
+func parseHeader(cr *csv.Reader, header []string, j *job) (*Table, int, error) {
+	name, opt := j.name, j.opt
 	hl, _ := cr.FieldPos(0)
 	t := &Table{Name: name, headerLine: hl}
 	cols := make([]string, len(header))
+	t.headerLines = make([]int32, len(header))
 	t.headerCols = make([]int32, len(header))
-	for j, h := range header {
-		cols[j] = strings.Trim(h, csvSpace)
-		_, c := cr.FieldPos(j)
-		t.headerCols[j] = clamp32(c)
+	for k, h := range header {
+		cols[k] = strings.Trim(h, csvSpace)
+		if opt.NoHeader {
+			cols[k] = "c" + strconv.Itoa(k+1)
+		}
+		l, c := cr.FieldPos(k)
+		t.headerLines[k], t.headerCols[k] = clamp32(l), clamp32(c)
+	}
+	if opt.NoHeader {
+		t.headerLine = 0
 	}
 	if len(cols) < 2 {
 		e := inputerr.At(name, hl, 0, "header has 1 column; need at least one feature column and a target column")
-		switch h := cols[0]; {
+		if opt.NoHeader {
+			e = inputerr.At(name, hl, 0, "the first row has 1 field; need at least one feature column and a target column")
+		}
+		switch h := header[0]; {
 		case strings.Contains(h, ";"):
 			e.Hint = "the file seems to use ';' as separator; clc reads comma-separated values"
 		case strings.Contains(h, "\t"):
@@ -306,59 +449,79 @@ func parseHeader(cr *csv.Reader, header []string, name string, opt ReadOptions) 
 		return nil, 0, e
 	}
 	seen := make(map[string]int, len(cols))
-	for j, c := range cols {
-		col := int(t.headerCols[j])
+	for k, c := range cols {
+		line, col := int(t.headerLines[k]), int(t.headerCols[k])
 		if c == "" {
-			e := inputerr.At(name, hl, col, "column %d has an empty name", j+1)
-			if j == len(cols)-1 {
+			e := inputerr.At(name, line, col, "column %d has an empty name", k+1)
+			if k == len(cols)-1 {
 				e.Hint = "every column needs a name; a comma at the end of each line adds an empty last column"
 			} else {
 				e.Hint = "every column needs a name in the header row"
 			}
 			return nil, 0, e
 		}
+		if !utf8.ValidString(c) {
+			return nil, 0, inputerr.At(name, line, col, "column name %s is not UTF-8 text: the file has another encoding", quoteCell(c)).
+				WithHint("convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8 for Latin-1 text")
+		}
 		if strings.ContainsRune(c, '\r') {
-			return nil, 0, inputerr.At(name, hl, col, "column name %s contains a carriage return", quoteCell(c)).
+			return nil, 0, inputerr.At(name, line, col, "column name %s contains a carriage return", quoteCell(c)).
 				WithHint("the file may use old Mac (CR-only) line endings; convert them to LF or CRLF")
 		}
-		if k, dup := seen[c]; dup {
-			return nil, 0, inputerr.At(name, hl, col, "duplicate column name %q (columns %d and %d)", c, k+1, j+1).
+		if prev, dup := seen[c]; dup {
+			return nil, 0, inputerr.At(name, line, col, "duplicate column name %q (columns %d and %d)", c, prev+1, k+1).
 				WithHint("rename one of them; column names must be unique")
 		}
-		seen[c] = j
+		seen[c] = k
+	}
+	if _, named := seen[opt.Target]; !opt.NoHeader && !named && looksLikeData(cols) {
+		return nil, 0, inputerr.At(name, hl, 0, "the first row looks like data, not a header: every field is a number").
+			WithHint("if the file has no header row, pass %v (the columns are then c1..c%d)", paramNoHeader, len(cols))
 	}
 	ti := len(cols) - 1
 	if opt.Target != "" {
 		k, ok := seen[opt.Target]
 		if !ok {
-			return nil, 0, inputerr.At(name, hl, 0, "no column named %q", opt.Target).
-				WithHint("%s", targetHint(opt.Target, cols))
+			e := inputerr.At(name, t.headerLine, 0, "no column named %q", opt.Target)
+			e.Err = ErrNoColumn
+			return nil, 0, targetHint(e, opt.Target, cols)
 		}
 		ti = k
 	}
 	t.columns = cols
 	t.Target = cols[ti]
 	t.Features = make([]string, 0, len(cols)-1)
-	for j, c := range cols {
-		if j != ti {
+	for k, c := range cols {
+		if k != ti {
 			t.Features = append(t.Features, c)
 		}
 	}
 	return t, ti, nil
 }
 
+// looksLikeData reports whether a header's names are all numbers, other
+// than 0, 1, ..., D-1 for D ≥ 3 (pandas' default column labels).
+func looksLikeData(cols []string) bool {
+	labels := len(cols) >= 3
+	for k, c := range cols {
+		if _, err := parseCell(c); err != nil {
+			return false
+		}
+		labels = labels && c == strconv.Itoa(k)
+	}
+	return !labels
+}
+
 // targetHint suggests a close name and lists the columns (at most 8 names).
-func targetHint(target string, cols []string) string {
-	var b strings.Builder
+func targetHint(e *inputerr.Error, target string, cols []string) *inputerr.Error {
+	mean := ""
 	for _, c := range cols {
 		if strings.EqualFold(c, target) || strings.EqualFold(strings.TrimSpace(c), strings.TrimSpace(target)) {
-			fmt.Fprintf(&b, "did you mean %q? ", c)
+			mean = fmt.Sprintf("did you mean %q? ", c)
 			break
 		}
 	}
-	b.WriteString("--target must name a column; the columns are ")
-	b.WriteString(listNames(cols, 8))
-	return b.String()
+	return e.WithHint("%s%v must name a column; the columns are %s", mean, paramTarget, listNames(cols, 8))
 }
 
 // listNames quotes up to max names: all of them when they fit, else the first
@@ -430,7 +593,7 @@ var missingMarkers = map[string]bool{
 	"?": true, "-": true, "missing": true, "#n/a": true, ".": true,
 }
 
-func cellError(name string, line, col int, f, column string, target bool, err error) error {
+func cellError(name string, line, col int, f, column string, target bool, err error) *inputerr.Error {
 	var e *inputerr.Error
 	switch err {
 	case errEmpty:
@@ -500,7 +663,7 @@ func readError(name string, err error, off int) error {
 		}
 		return e
 	}
-	return fmt.Errorf("train: read %s: %w", name, err)
+	return sourceError(name, err)
 }
 
 // openStream sniffs the first bytes of r: it decompresses gzip (and says
@@ -511,7 +674,7 @@ func openStream(r io.Reader, name string) (*bufio.Reader, bool, error) {
 	br := bufio.NewReaderSize(raw, 64<<10)
 	head, err := br.Peek(10)
 	if err != nil && err != io.EOF {
-		return nil, false, fmt.Errorf("train: read %s: %w", name, err)
+		return nil, false, sourceError(name, err)
 	}
 	var fmtName, tool string
 	gz := false
@@ -548,6 +711,9 @@ func openStream(r io.Reader, name string) (*bufio.Reader, bool, error) {
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return nil, false, &inputerr.Error{File: name, Msg: "file is UTF-16 text",
 			Hint: "save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8"}
+	case bytes.IndexByte(head, 0) >= 0:
+		return nil, false, &inputerr.Error{File: name, Msg: "file holds NUL bytes: it is binary data or UTF-16 text, not CSV text",
+			Hint: "clc reads UTF-8 CSV text, plain or gzip-compressed; save UTF-16 text as UTF-8, e.g. iconv -f UTF-16 -t UTF-8"}
 	}
 	return br, gz, nil
 }
@@ -585,7 +751,7 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 		if err == io.EOF {
 			head, perr := g.src.Peek(2)
 			if perr != nil && perr != io.EOF {
-				return n, fmt.Errorf("train: read %s: %w", g.name, perr)
+				return n, sourceError(g.name, perr)
 			}
 			if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
 				return n, io.EOF
@@ -610,7 +776,7 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 // underlying reader is an I/O error; anything else means corrupt data.
 func gzipError(name string, raw *errRecorder, err error) error {
 	if raw.err != nil && errors.Is(err, raw.err) {
-		return fmt.Errorf("train: read %s: %w", name, err)
+		return sourceError(name, err)
 	}
 	e := &inputerr.Error{File: name, Err: err,
 		Hint: "check the file with gzip -t; it may be truncated or damaged"}

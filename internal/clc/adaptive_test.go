@@ -1,0 +1,183 @@
+package clc
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// noisyBowl is bowlTrainer with seed noise: the vertex of each seed's
+// parabola in log10 η moves by a seeded offset of sd 0.05 decades, so
+// the optimum has a real error and more seeds shrink it.
+type noisyBowl struct{ bowlTrainer }
+
+func (b *noisyBowl) Train(ctx context.Context, s TrialSpec) (Outcome, error) {
+	out, err := b.bowlTrainer.Train(ctx, s)
+	if err != nil || out.Diverged {
+		return out, err
+	}
+	// A deterministic offset per (N, seed): a hash mapped to ±0.1.
+	h := uint64(s.N)*0x9E3779B97F4A7C15 ^ uint64(s.Seed+1)*0xBF58476D1CE4E5B9
+	h ^= h >> 31
+	off := (float64(h%2001)/1000 - 1) * 0.08
+	opt := math.Log10(b.k) + b.alpha*math.Log10(float64(s.N)) + off
+	d := math.Log10(s.LR) - opt
+	out.ValidLoss = 1 + d*d
+	return out, nil
+}
+
+func adaptiveOptions(t *testing.T, tr Trainer, journal string, k float64) Options {
+	o := bowlOptions(t, tr, journal, false)
+	o.Dataset.Rows = 1 << 14
+	g := o.Config.Grid()
+	g.Fractions, g.FractionText = []float64{1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4}, []string{"1/32", "1/16", "1/8", "1/4"}
+	g.LRs = mustGrid(t, 1e-4, 1, 17)
+	g.Design = DesignAdaptive
+	o.Config = ExecConfig("bowl", false, 3, 10, g)
+	_ = k
+	return o
+}
+
+// TestAdaptiveBracketsAndSaves: on a bowl whose optimum follows
+// η* = 0.5·N^−0.5, the adaptive sweep brackets every fraction's optimum,
+// recovers the law, and trains far fewer samples than the grid.
+func TestAdaptiveBracketsAndSaves(t *testing.T) {
+	tr := &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}
+	res, err := Fit(context.Background(), adaptiveOptions(t, tr, "", 0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Fit.Optima {
+		if !o.Bracketed {
+			t.Errorf("fraction %v: optimum %v not bracketed", o.Fraction, o.LR)
+		}
+	}
+	if a := res.Fit.Law.Alpha; math.Abs(a+0.5) > 0.15 {
+		t.Errorf("α = %v, want −0.5 ± 0.15", a)
+	}
+	ad := newAdaptive(res.Fit.Config, res.Planned.Plan, res.Fit.Dataset.Rows)
+	spent := ad.spent(trialSetOf(res.Fit.Trials))
+	if spent > 0.6*ad.gridCost() || res.Stop == nil {
+		t.Errorf("spent %.2f full-size runs of the grid's %.2f (stop %+v)", spent, ad.gridCost(), res.Stop)
+	}
+}
+
+func trialSetOf(trials []Trial) trialSet {
+	ts := trialSet{}
+	for _, t := range trials {
+		ts[t.TrialSpec] = t
+	}
+	return ts
+}
+
+// TestAdaptiveExtendsBeyondTheGrid: optima 1.5 decades above and 1.5
+// decades below the grid are still bracketed: the sweep extends the
+// lattice past the grid's edge.
+func TestAdaptiveExtendsBeyondTheGrid(t *testing.T) {
+	for _, k := range []float64{0.5 * math.Pow(10, 2.2), 0.5 * math.Pow(10, -3.5)} {
+		tr := &noisyBowl{bowlTrainer{k: k, alpha: -0.5}}
+		res, err := Fit(context.Background(), adaptiveOptions(t, tr, "", k))
+		if err != nil {
+			t.Fatalf("k = %g: %v", k, err)
+		}
+		for _, o := range res.Fit.Optima {
+			want := math.Log10(k) - 0.5*math.Log10(float64(o.N))
+			if !o.Bracketed || math.Abs(math.Log10(o.LR)-want) > 0.3 {
+				t.Errorf("k = %g, N = %d: optimum %v (bracketed %v), want about 10^%.2f", k, o.N, o.LR, o.Bracketed, want)
+			}
+		}
+	}
+}
+
+// TestAdaptiveResumes: a sweep stopped midway by a trainer failure
+// resumes from its journal and ends with the same fit as one that never
+// stopped; a third run trains nothing.
+func TestAdaptiveResumes(t *testing.T) {
+	whole, err := Fit(context.Background(), adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, "", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(t.TempDir(), "a.journal.jsonl")
+	for _, failAt := range []int64{5, 20, 35} {
+		_, err := Fit(context.Background(), adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5, failAt: failAt}}, journal, 0))
+		var stopped *StoppedError
+		if !errors.As(err, &stopped) {
+			t.Fatalf("fail at %d: %v; want a StoppedError", failAt, err)
+		}
+	}
+	res, err := Fit(context.Background(), adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, journal, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withoutTimes(res.Fit), withoutTimes(whole.Fit)) {
+		t.Errorf("resumed adaptive fit differs from an uninterrupted one: %d vs %d trials", len(res.Fit.Trials), len(whole.Fit.Trials))
+	}
+	third := &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}
+	if _, err := Fit(context.Background(), adaptiveOptions(t, third, journal, 0)); err != nil || third.calls.Load() != 0 {
+		t.Errorf("third run: %v, %d trials trained; want 0", err, third.calls.Load())
+	}
+}
+
+// TestAdaptiveRefusesShards: an adaptive sweep's stages need each other's
+// results, so it cannot be split into shards.
+func TestAdaptiveRefusesShards(t *testing.T) {
+	o := adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, filepath.Join(t.TempDir(), "j"), 0)
+	o.Shard = &Shard{Index: 0, Count: 2}
+	if _, err := Fit(context.Background(), o); err == nil {
+		t.Error("an adaptive shard ran")
+	}
+}
+
+// TestLatticeMatchesGrid: the lattice's rates inside the grid are the
+// grid's, bit for bit, and continue at its spacing outside.
+func TestLatticeMatchesGrid(t *testing.T) {
+	g := mustGrid(t, 1e-4, 1, 17)
+	l := newLattice(g)
+	for i, v := range g {
+		if l.rate(i) != v {
+			t.Errorf("rate(%d) = %v, want %v", i, l.rate(i), v)
+		}
+	}
+	if d := math.Log10(l.rate(-1)) - math.Log10(g[0]); math.Abs(d+0.25) > 1e-12 {
+		t.Errorf("rate(-1) is %v decades from the grid's lowest, want -0.25", d)
+	}
+	if l.index(math.Log10(g[5])+0.1) != 5 || l.index(100) != l.hi || l.index(-100) != l.lo {
+		t.Errorf("index rounding or clamping wrong")
+	}
+	explicit := newLattice([]float64{0.001, 0.01, 0.03, 1})
+	if explicit.uniform || explicit.lo != 0 || explicit.hi != 3 || explicit.index(math.Log10(0.02)) != 2 {
+		t.Errorf("explicit lattice %+v", explicit)
+	}
+}
+
+// TestGridDesignGolden: --design grid reproduces the fit files of clc
+// before designs existed, byte for byte (apart from the creation time and
+// the trials' wall times): testdata/grid-design.golden.yaml was written by
+// that version on the same sweep of the bowl trainer, with pruning, and
+// updated where the statistics changed since (an exact law's intervals of
+// zero width are none, and the fit records its gates).
+func TestGridDesignGolden(t *testing.T) {
+	o := bowlOptions(t, &bowlTrainer{k: 0.5, alpha: -0.5}, "", true)
+	g := o.Config.Grid()
+	g.Design = DesignGrid
+	o.Config = ExecConfig("bowl", false, 3, 10, g)
+	res, err := Fit(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := MarshalFit(withoutTimes(res.Fit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/grid-design.golden.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the grid design's fit file differs from testdata/grid-design.golden.yaml")
+	}
+}
