@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """A whole sweep, clc against the PyTorch peer, side by side (make bench-sweep-peer).
 
-The README's Fashion-MNIST fit,
+The README's Fashion-MNIST fit with the full grid of trials,
 
-  clc fit fashion-train.csv --valid fashion-test.csv --hidden 128 --batch-size 64 --epochs 3
+  clc fit fashion-train.csv --valid fashion-test.csv --hidden 128 --batch-size 64 --epochs 3 --design grid
 
-(fractions 1/32, 1/16, 1/8, 1/4; 17 rates 1e-4 ... 1; 2 seeds: 136 trials), and the same trials
+(fractions 1/32, 1/16, 1/8, 1/4; 17 rates 1e-4 ... 1; 2 seeds: 136 trials; revisions of clc
+before the adaptive design ran these without --design), and the same trials
 run by scripts/torch_peer.py sweep (one torch thread per process), each with one worker and
 with two: clc --workers 2, and two peer processes that split the rate grid between them.
 ROUNDS rounds, alternating the order. The peer runs with PEER_BLAS on LD_LIBRARY_PATH
@@ -66,6 +67,9 @@ def timed(cmds, env=None):
 def run_clc(binary, workers, tmp):
     cmd = [binary, "fit", TRAIN, "--valid", VALID, "--hidden", "128", "--batch-size", "64", "--epochs", "3",
            "--journal", "none", "-o", os.path.join(tmp, f"fit-{workers}.yaml"), "--workers", str(workers)]
+    help_text = subprocess.run([binary, "fit", "--help"], capture_output=True, text=True).stdout
+    if "--design" in help_text:
+        cmd += ["--design", "grid"]  # every fraction × rate × seed, as the peer (and older clc) runs
     wall, cpu, _, errs = timed([cmd])
     m = re.search(r"sweep: (\d+) trials in ([\d.]+)s", errs[0])
     if not m:

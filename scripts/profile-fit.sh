@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Profiles a whole sweep, the README's Fashion-MNIST fit (make profile-fit):
 #
-#   clc fit fashion-train.csv --valid fashion-test.csv --hidden 128 --batch-size 64 --epochs 3
+#   clc fit fashion-train.csv --valid fashion-test.csv --hidden 128 --batch-size 64 --epochs 3 --design grid
 #
+# (the full grid of 136 trials, so that every revision does the same work),
 # run in-process by cmd/clc's TestProfileFit under `go test -cpuprofile`, and prints
 # the share of the CPU time spent in the training kernels (the assembly routines:
 # matrix-product blocks, optimizer updates, ReLU), in the training trials, and the
@@ -32,6 +33,9 @@ fi
 (cd "$src" && CGO_ENABLED=0 go test -c -o "$tmp/cmd.test" ./cmd/clc)
 args="fit $data/fashion-train.csv --valid $data/fashion-test.csv --hidden 128 --batch-size 64 --epochs 3"
 args="$args --journal none -q -o $tmp/fit.yaml --workers $workers ${EXTRA:-}"
+# The full grid (136 trials), the same work at every revision: revisions with an adaptive
+# design choose their trials with --design, older ones always ran the grid.
+if grep -q -- '"design"' "$src/cmd/clc/fit.go"; then args="$args --design grid"; fi
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg): clc${BASELINE:+ at $BASELINE} $args"
 start=$(date +%s.%N)
 (cd "$src/cmd/clc" && CLC_PROFILE_ARGS=$args "$tmp/cmd.test" -test.run '^TestProfileFit$' -test.count 1 \
