@@ -42,7 +42,7 @@ bench-peer: ## clc vs pandas.read_csv (CSV load) and PyTorch (training step), si
 demo: ## the whole pipeline on the embedded demo dataset
 	$(GO) run ./cmd/clc fit --demo -o /tmp/clc-demo-fit.yaml
 
-calibrate: ## the long calibration suite: coverage of every interval on simulated sweeps, by scenario; writes docs/calibration.md (REPS=1000)
+calibrate: ## the long calibration suite: coverage of every interval on simulated sweeps, by scenario, the size law and the joint law; writes docs/calibration.md (REPS=1000)
 	nice $(GO) test ./internal/scaling -run '^TestCalibrationTable$$' -count=1 -timeout 2h -v -calibrate \
 	  -calibrate.reps $${REPS:-1000} -calibrate.out $(CURDIR)/docs/calibration.md
 

@@ -30,6 +30,8 @@ var flagCompletions = []flagCompletion{
 	{flag: "activation", values: []string{"relu", "tanh"}},
 	{flag: "task", values: []string{"auto", "classification", "regression"}},
 	{flag: "budget", values: []string{"epochs", "steps"}},
+	{flag: "direction", values: []string{"min", "max"}},
+	{command: "fit", flag: "metric", values: []string{"loss", "accuracy", "rmse"}},
 	{flag: "shape", values: schedule.Shapes},
 	{flag: "per", values: []string{"step", "epoch"}},
 	{flag: "decay-type", values: []string{"linear", "cosine", "sqrt"}},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type fitOptions struct {
 	dataFlags    dataFlags
 	modelFlags   modelFlags
 	fractions    string
+	axisFracs    string
 	lrMin, lrMax float64
 	lrPoints     int
 	lrs          string
@@ -44,7 +46,10 @@ type fitOptions struct {
 	precision    float64
 	maxCost      float64
 	exec         string
+	execWorker   string
 	execShell    bool
+	metric       string
+	direction    string
 	timeout      time.Duration
 	retries      int
 	nFull        int
@@ -85,9 +90,13 @@ is the last column unless --target names another. The fit is written to --out.`,
   zcat data.csv.gz | clc fit - --target price --task regression --json`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.exec != "" {
+			if o.exec != "" && o.execWorker != "" {
+				return inputerr.New("--exec and --exec-worker both give the training command").
+					WithHint("give --exec to run one process per trial, or --exec-worker for persistent workers")
+			}
+			if o.exec != "" || o.execWorker != "" {
 				if o.dataFlags.demo {
-					return inputerr.New("--demo trains the built-in model; --exec trains with your command").
+					return inputerr.New("--demo trains the built-in model; --%s trains with your command", o.externalFlag()).
 						WithHint("drop --demo and give your data file (optional) and --n-full")
 				}
 				if len(args) > 0 {
@@ -101,8 +110,10 @@ is the last column unless --target names another. The fit is written to --out.`,
 	}
 	f := cmd.Flags()
 	o.dataFlags.register(f)
+	o.modelFlags.lists = true
 	o.modelFlags.register(f)
 	f.StringVar(&o.fractions, "fractions", "1/32,1/16,1/8,1/4", "dataset fractions, ratios or decimals in (0, 1]")
+	f.StringVar(&o.axisFracs, "axis-fractions", "", "with several --epochs, --batch-size or --steps: the fractions the other runs train at (default: the two smallest of --fractions)")
 	f.Float64Var(&o.lrMin, "lr-min", 0, "smallest rate of the log grid (default 1e-4; 1e-5 for adam)")
 	f.Float64Var(&o.lrMax, "lr-max", 0, "largest rate of the log grid (default 1; 0.1 for adam)")
 	derivedDefault(f, "lr-min", func(fs *pflag.FlagSet) string {
@@ -129,15 +140,18 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.plot, "plot", "", "also draw the fit (loss against rate, η* against N with the law, C against N) to FILE.png or FILE.svg")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "trials run in parallel")
 	f.StringVar(&o.exec, "exec", "", "train each trial with this command instead of the built-in trainer; {lr} {fraction} {n} {seed} {epochs} {batch_size} {trial} {data} are substituted (see examples/)")
-	f.BoolVar(&o.execShell, "exec-shell", false, "run --exec through sh -c (values are shell-quoted); by default the command is run directly, never by a shell")
-	f.DurationVar(&o.timeout, "timeout", 0, "with --exec: time limit per trial (e.g. 10m; 0 = none)")
-	f.IntVar(&o.retries, "retries", 0, "with --exec: extra attempts after a non-zero exit")
-	f.IntVar(&o.nFull, "n-full", 0, "with --exec: the full training size N_full the fractions are taken of (default: the data file's rows)")
+	f.StringVar(&o.execWorker, "exec-worker", "", "train with persistent workers instead: this command is started once per --workers slot and sent one trial at a time as a JSON line on stdin ({epochs} {batch_size} {data} are substituted; see docs/worker-protocol.md)")
+	f.BoolVar(&o.execShell, "exec-shell", false, "run --exec or --exec-worker through sh -c (values are shell-quoted); by default the command is run directly, never by a shell")
+	f.DurationVar(&o.timeout, "timeout", 0, "with --exec or --exec-worker: time limit per trial, and for a worker's start (e.g. 10m; 0 = none)")
+	f.IntVar(&o.retries, "retries", 0, "with --exec or --exec-worker: extra attempts after a non-zero exit, a worker's death or its error line")
+	f.IntVar(&o.nFull, "n-full", 0, "with --exec or --exec-worker: the full training size N_full the fractions are taken of (default: the data file's rows)")
+	f.StringVar(&o.metric, "metric", "loss", "the metric whose optimum is fitted: a key your trainer reports, or for the built-in trainer loss, accuracy (classification) or rmse (regression)")
+	f.StringVar(&o.direction, "direction", "", "min (lower is better) or max (default: max for accuracy, else min)")
 	f.StringVar(&o.design, "design", clc.DesignAdaptive, "how trials are chosen: adaptive (bracket at the smallest fraction, a few rates around the running law at the others, seeds where they shrink the prediction's error) or grid (every fraction × rate × seed)")
 	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full is this many decades (default 0.05)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "with --design adaptive: the most training to spend, in full-size runs (default: what --design grid would cost)")
 	derivedDefault(f, "precision", func(*pflag.FlagSet) string { return strconv.FormatFloat(clc.DefaultPrecision, 'g', -1, 64) })
-	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged)")
+	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged); with --exec-worker also stop a trial whose per-epoch report diverges or is clearly worse than a smaller rate's")
 	f.StringVar(&o.shard, "shard", "", "run share i of n of the plan (e.g. 2/3) and record it in the journal for clc merge; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
 	f.IntVar(&o.shards, "shards", 0, "with JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs): the number of shards (default: one per unit of work)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
@@ -230,14 +244,19 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	if o.seedBase < 0 || o.seedBase > maxSeedBase {
 		return inputerr.New("--seed-base %d must be between 0 and %d", o.seedBase, maxSeedBase)
 	}
-	if o.exec == "" {
+	external, workerMode := o.externalCommand()
+	if external == "" {
 		for _, name := range []string{"exec-shell", "timeout", "retries", "n-full"} {
 			if flags.Changed(name) {
-				return inputerr.New("--%s needs --exec", name)
+				return inputerr.New("--%s needs --exec or --exec-worker", name)
 			}
 		}
 	} else if o.timeout < 0 || o.retries < 0 {
 		return inputerr.New("--timeout and --retries must not be negative")
+	}
+	objective, err := clc.ParseObjective(o.metric, o.direction)
+	if err != nil {
+		return err
 	}
 	var shape *schedule.Spec
 	per := schedule.PerStep
@@ -265,6 +284,9 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	grid := clc.Grid{Fractions: fractions, FractionText: fracText, LRs: lrs, Seeds: o.seeds, SeedBase: o.seedBase, Prune: o.prune,
 		Design: o.design, Precision: o.precision, MaxCost: o.maxCost}
+	if grid.Axes, err = o.axes(flags); err != nil {
+		return err
+	}
 
 	log := newLogger(stderr, o.quiet)
 	if flags.Changed("bootstrap") {
@@ -272,22 +294,28 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	}
 	log.setFractions(fractions, fracText)
 	opts := clc.Options{Tool: "clc " + version, Workers: o.workers}
-	if o.exec != "" {
+	if external != "" {
 		if err := o.checkExec(flags, shape); err != nil {
 			return err
 		}
-		if opts.Trainer, err = exectrainer.New(exectrainer.Config{Command: o.exec, Shell: o.execShell, Epochs: cfg.Epochs,
-			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path}); err != nil {
+		et, err := exectrainer.New(exectrainer.Config{Command: external, Shell: o.execShell, Epochs: cfg.Epochs,
+			BatchSize: cfg.BatchSize, Timeout: o.timeout, Retries: o.retries, Data: o.dataFlags.path,
+			Worker: workerMode, Workers: o.workers, Prune: o.prune, Shape: shape, Per: per})
+		if err != nil {
 			return err
 		}
+		defer et.Close() // stops the workers
+		opts.Trainer = et
 		if opts.Dataset, err = execDataInfo(ctx, &o.dataFlags, o.nFull); err != nil {
 			return err
 		}
-		opts.Config = clc.ExecConfig(o.exec, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
+		opts.Config = clc.ExecConfig(external, o.execShell, cfg.Epochs, cfg.BatchSize, grid)
+		opts.Config.ExecWorker = workerMode
+		opts.Config.SetShape(shape, per)
 		if o.dataFlags.path != "" {
-			log.Printf("data: trained by --exec on %s (sha256 %.12s); N_full = %d", opts.Dataset.Source, opts.Dataset.SHA256, opts.Dataset.Rows)
+			log.Printf("data: trained by --%s on %s (sha256 %.12s); N_full = %d", o.externalFlag(), opts.Dataset.Source, opts.Dataset.SHA256, opts.Dataset.Rows)
 		} else {
-			log.Printf("data: trained by --exec; N_full = %d", opts.Dataset.Rows)
+			log.Printf("data: trained by --%s; N_full = %d", o.externalFlag(), opts.Dataset.Rows)
 		}
 	} else {
 		// Data: read, build the task, split or load validation, scale, then
@@ -305,11 +333,20 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 			validFraction = 0
 		}
 		opts.Config = clc.BuiltinConfig(cfg, grid, validFraction, o.dataFlags.splitSeed, o.shuffleSeed, shape, per)
-		opts.Trainer = &clc.BuiltinTrainer{TrainSet: data.train, ValidSet: data.valid, Config: cfg, Shape: shape, Per: per}
+		bt := &clc.BuiltinTrainer{TrainSet: data.train, ValidSet: data.valid, Config: cfg, Shape: shape, Per: per}
+		if data.train.Task == train.Regression {
+			bt.TargetStd = data.scaler.TargetStd
+		}
+		if err := checkBuiltinMetric(objective, data.train.Task == train.Classification); err != nil {
+			return err
+		}
+		opts.Trainer = bt
 		log.Printf("data: %s: %d training rows, %d validation rows, %d features, %s%s (%.1fs)",
 			data.info.Source, data.train.N, data.valid.N, data.train.D, data.train.Task, classesText(data.train), time.Since(start).Seconds())
 	}
 
+	opts.Config.SetObjective(objective)
+	defaultAxisFractions(&opts)
 	units := clc.ShardUnits(mustPlanSpecs(opts), o.prune)
 	shard, err := resolveShard(flags, o.shard, o.shards, units)
 	if err != nil {
@@ -322,7 +359,8 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 		opts.Shard = &shard.Shard
 	}
 	opts.Journal = o.journalPath(shard)
-	opts.Events = fitEvents(log, o, shard, cfg)
+	opts.Events = fitEvents(log, o, shard, cfg, objective)
+	log.setObjective(objective)
 	setPhase(ctx, "sweeping", sweepLeaves(opts.Journal))
 	res, err := clc.Fit(ctx, opts)
 	log.endProgress()
@@ -345,6 +383,70 @@ func runFit(ctx context.Context, o *fitOptions, flags *pflag.FlagSet, stdin io.R
 	return writeFit(res.Fit, fitOutput{out: o.out, json: o.json, plot: o.plot, strict: o.strict}, log, stdout, stderr)
 }
 
+// axes returns the other runs of the list flags (--epochs 3,1,6,
+// --batch-size, --steps), at --axis-fractions or the two smallest
+// fractions; nil when every list has one value.
+func (o *fitOptions) axes(flags *pflag.FlagSet) (*clc.Axes, error) {
+	epochs, batches, steps, err := o.modelFlags.resolveLists()
+	if err != nil {
+		return nil, err
+	}
+	if len(epochs)+len(batches)+len(steps) == 0 {
+		if flags.Changed("axis-fractions") {
+			return nil, inputerr.New("--axis-fractions needs several values of --epochs, --batch-size or --steps").
+				WithHint("e.g. --epochs 3,1,6 trains 1 and 6 epochs at the axis fractions besides 3 at every fraction")
+		}
+		return nil, nil
+	}
+	a := &clc.Axes{Epochs: epochs, BatchSizes: batches, Steps: steps}
+	if flags.Changed("axis-fractions") {
+		if a.Fractions, a.FractionText, err = clc.ParseFractions(o.axisFracs); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil // without --axis-fractions, defaultAxisFractions fills them in
+}
+
+// defaultAxisFractions sets the axis fractions of a sweep with other runs
+// and no --axis-fractions, once N_full is known (clc.DefaultAxisFractions).
+func defaultAxisFractions(o *clc.Options) {
+	if a := o.Config.Axes; a != nil && a.Fractions == nil {
+		a.Fractions, a.FractionText = clc.DefaultAxisFractions(o.Dataset.Rows, o.Config)
+	}
+}
+
+// externalCommand is the user's training command and whether it is a
+// persistent worker's; "" for the built-in trainer.
+func (o *fitOptions) externalCommand() (string, bool) {
+	if o.execWorker != "" {
+		return o.execWorker, true
+	}
+	return o.exec, false
+}
+
+// externalFlag names the flag that gave the training command.
+func (o *fitOptions) externalFlag() string {
+	if o.execWorker != "" {
+		return "exec-worker"
+	}
+	return "exec"
+}
+
+// checkBuiltinMetric checks that the built-in trainer reports the
+// objective's metric for the task.
+func checkBuiltinMetric(obj clc.Objective, classification bool) error {
+	have := clc.BuiltinMetrics(classification)
+	if slices.Contains(have, obj.Metric) {
+		return nil
+	}
+	task := "regression"
+	if classification {
+		task = "classification"
+	}
+	return inputerr.New("--metric %s: the built-in trainer reports %s for %s", obj.Metric, strings.Join(have, " and "), task).
+		WithHint("use --metric %s, or train with your own command (--exec, --exec-worker) to report other metrics", strings.Join(have, " or --metric "))
+}
+
 // mustPlanSpecs lists the plan's trials for counting its units of work; an
 // invalid plan lists none (clc.Fit reports why).
 func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
@@ -357,20 +459,35 @@ func mustPlanSpecs(o clc.Options) []clc.TrialSpec {
 
 // fitEvents prints what the fit does: the plan, the journal's reuse, the
 // progress of the sweep and its end.
-func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config) clc.Events {
+func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config, objective clc.Objective) clc.Events {
 	var show clc.Progress
 	var seen []clc.Trial // the trials this run finished, for an adaptive sweep's best rates
 	return clc.Events{
 		Planned: func(p clc.Planned) {
 			plan := p.Plan.String()
 			if o.design == clc.DesignAdaptive {
-				plan = fmt.Sprintf("adaptive over %d fractions, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), len(p.Plan.LRs),
-					numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
+				runs := ""
+				if len(p.Plan.Runs) > 0 {
+					labels := make([]string, len(p.Plan.Runs))
+					for i, r := range p.Plan.Runs {
+						labels[i] = clc.RunLabel(r)
+					}
+					runs = fmt.Sprintf(" and %s (%s) at %s", numfmt.Count(len(p.Plan.Runs), "other run", "other runs"),
+						strings.Join(labels, ", "), numfmt.Count(len(p.Plan.AxisFractions), "fraction", "fractions"))
+				}
+				plan = fmt.Sprintf("adaptive over %d fractions%s, the grid's %d rates × %s at the smallest", len(p.Plan.Fractions), runs,
+					len(p.Plan.LRs), numfmt.Count(p.Plan.Seeds, "seed", "seeds"))
 			}
-			if o.exec != "" {
-				log.Printf("plan: %s; each trial runs: %s", plan, o.exec)
-			} else {
+			switch cmd, worker := o.externalCommand(); {
+			case worker:
+				log.Printf("plan: %s; up to %d persistent workers run: %s", plan, o.workers, cmd)
+			case cmd != "":
+				log.Printf("plan: %s; each trial runs: %s", plan, cmd)
+			default:
 				log.Printf("plan: %s; %s", plan, describeModel(cfg))
+			}
+			if obj := objective; !obj.IsLoss() {
+				log.Printf("objective: the optimum of %s (%s is better)", obj.Metric, map[clc.Direction]string{clc.Minimize: "lower", clc.Maximize: "higher"}[obj.Direction])
 			}
 			if shard != nil {
 				log.Printf("shard %s (from %s): %d of %d trials", shard, shard.from, p.Trials, p.Plan.Trials())
@@ -414,6 +531,7 @@ func fitEvents(log *logger, o *fitOptions, shard *shardChoice, cfg train.Config)
 			}
 			return nil
 		},
+		Report: log.report,
 	}
 }
 
@@ -436,8 +554,12 @@ func stageText(s clc.Stage, frac string) string {
 	if len(s.Seeds) == 1 {
 		seeds = fmt.Sprintf("seed %d", s.Seeds[0])
 	}
-	return fmt.Sprintf("%s %s (N = %d): %s %s × %s (%s); cost %s + %s of %s full-size runs",
-		s.Kind, frac, s.N, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
+	where := fmt.Sprintf("%s (N = %d)", frac, s.N)
+	if !s.RunSpec.IsBase() {
+		where = fmt.Sprintf("%s (N = %d, %s)", frac, s.N, clc.RunLabel(s.RunSpec))
+	}
+	return fmt.Sprintf("%s %s: %s %s × %s (%s); cost %s + %s of %s full-size runs",
+		s.Kind, where, numfmt.Count(len(s.LRs), "rate", "rates"), rates, seeds, s.Why,
 		numfmt.Sig(s.Spent, 2, 0.01), numfmt.Sig(s.Cost, 2, 0.01), numfmt.Sig(s.Budget, 3, 0.01))
 }
 
@@ -542,20 +664,22 @@ func (e gateError) Error() string {
 
 // checkExec validates the flags of a sweep trained by --exec.
 func (o *fitOptions) checkExec(flags *pflag.FlagSet, shape *schedule.Spec) error {
+	flag := o.externalFlag()
 	if o.nFull < 1 && (o.dataFlags.path == "" || flags.Changed("n-full")) {
-		return inputerr.New("--exec needs --n-full, the full training size the fractions are taken of").
+		return inputerr.New("--%s needs --n-full, the full training size the fractions are taken of", flag).
 			WithHint("e.g. --n-full 60000, or give the data file so that clc counts its rows")
 	}
 	if o.dataFlags.path == "-" {
-		return inputerr.New("--exec cannot pass stdin to every trial").WithHint("give the data file's path")
+		return inputerr.New("--%s cannot pass stdin to every trial", flag).WithHint("give the data file's path")
 	}
-	if shape != nil {
-		return inputerr.New("--shape needs the built-in trainer; with --exec your command sets the schedule")
+	if shape != nil && o.execWorker == "" {
+		return inputerr.New("--shape needs the built-in trainer or --exec-worker; with --exec your command sets the schedule").
+			WithHint("a worker receives each trial's rates per step; a one-shot command cannot")
 	}
 	for _, name := range []string{"model", "hidden", "activation", "optimizer", "divergence-factor", "budget", "steps",
 		"target", "task", "valid", "valid-fraction", "split-seed", "shuffle-seed"} {
 		if flags.Changed(name) {
-			return inputerr.New("--%s does not apply to --exec: your command sets it", name)
+			return inputerr.New("--%s does not apply to --%s: your command sets it", name, flag)
 		}
 	}
 	return nil

@@ -202,7 +202,9 @@ func (d *dataFlags) load(ctx context.Context, path string, stdin io.Reader, targ
 const maxHidden = 1 << 16
 
 // modelFlags are the model and training-length flags shared by clc fit and
-// clc train.
+// clc train. With lists (clc fit), --epochs, --batch-size and --steps take
+// comma-separated lists: the first value is the run clc tunes, the others
+// are other runs the fit measures (see axes).
 type modelFlags struct {
 	model      string
 	hidden     string
@@ -213,6 +215,9 @@ type modelFlags struct {
 	budget     string
 	steps      int
 	divergence float64
+
+	lists                          bool
+	epochList, batchList, stepList intList
 }
 
 func (m *modelFlags) register(f *pflag.FlagSet) {
@@ -220,16 +225,119 @@ func (m *modelFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&m.hidden, "hidden", "128", "MLP hidden layer widths, comma-separated (e.g. 128,64)")
 	f.StringVar(&m.activation, "activation", "relu", "MLP activation: relu or tanh")
 	f.StringVar(&m.optimizer, "optimizer", "sgd", "optimizer: sgd, momentum (0.9) or adam")
-	f.IntVar(&m.epochs, "epochs", 3, "epochs per run (E)")
-	f.IntVar(&m.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
+	if m.lists {
+		m.epochList, m.batchList = intList{3}, intList{64}
+		f.Var(&m.epochList, "epochs", "epochs per run (E); a list (3,1,6) also measures how the optimum moves with the training length: the first is the run clc tunes")
+		f.Var(&m.batchList, "batch-size", "batch size (B), each epoch taking floor(N/B) steps; a list (64,16,256) also measures how the optimum moves with B")
+	} else {
+		f.IntVar(&m.epochs, "epochs", 3, "epochs per run (E)")
+		f.IntVar(&m.batchSize, "batch-size", 64, "batch size (B); each epoch takes floor(N/B) steps")
+	}
 	f.StringVar(&m.budget, "budget", "epochs", "training length: epochs (T = E·floor(N/B), grows with N) or steps (fixed T = --steps)")
-	f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
+	if m.lists {
+		m.stepList = intList{0}
+		f.Var(&m.stepList, "steps", "optimizer steps per run with --budget steps; a list (500,250,1000) also measures how the optimum moves with T")
+	} else {
+		f.IntVar(&m.steps, "steps", 0, "optimizer steps per run with --budget steps")
+	}
 	f.Float64Var(&m.divergence, "divergence-factor", 10, "a run diverges when its batch loss exceeds this × max(the trivial loss, the first batch's) on 5 steps in a row (or is not finite)")
 }
 
+// intList is a flag of one or more whole numbers, comma-separated ("3" or
+// "3,1,6"); a pflag.SliceValue, so a config file may give a YAML list.
+type intList []int
+
+func (l *intList) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+// Set replaces the list by the comma-separated values of s.
+func (l *intList) Set(s string) error {
+	var vals []int
+	for _, p := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return err
+		}
+		vals = append(vals, v)
+	}
+	*l = vals
+	return nil
+}
+
+func (l *intList) Type() string { return "ints" }
+
+func (l *intList) Append(s string) error {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err == nil {
+		*l = append(*l, v)
+	}
+	return err
+}
+
+func (l *intList) Replace(items []string) error { return l.Set(strings.Join(items, ",")) }
+
+func (l *intList) GetSlice() []string { return strings.Split(l.String(), ",") }
+
+// maxAxisValues bounds the values of a list flag.
+const maxAxisValues = 8
+
+// resolveLists takes the first value of each list flag as the run's and
+// returns the other values (nil without lists). Every value must be at
+// least 1 (the steps at least 1 with --budget steps), no value may repeat.
+func (m *modelFlags) resolveLists() (epochs, batches, steps []int, err error) {
+	if !m.lists {
+		return nil, nil, nil, nil
+	}
+	for _, l := range []struct {
+		name string
+		vals intList
+		dst  *int
+		rest *[]int
+	}{
+		{"epochs", m.epochList, &m.epochs, &epochs},
+		{"batch-size", m.batchList, &m.batchSize, &batches},
+		{"steps", m.stepList, &m.steps, &steps},
+	} {
+		if len(l.vals) == 0 {
+			continue
+		}
+		if len(l.vals) > maxAxisValues {
+			return nil, nil, nil, inputerr.New("--%s has %d values (at most %d)", l.name, len(l.vals), maxAxisValues)
+		}
+		seen := map[int]bool{}
+		for _, v := range l.vals {
+			if seen[v] {
+				return nil, nil, nil, inputerr.New("--%s %s gives %d twice", l.name, l.vals.String(), v).WithHint("list each value once, the run to tune first")
+			}
+			seen[v] = true
+		}
+		*l.dst = l.vals[0]
+		*l.rest = l.vals[1:]
+	}
+	if len(epochs) > 0 && m.budget == "steps" {
+		return nil, nil, nil, inputerr.New("several values of --epochs need --budget epochs").
+			WithHint("with --budget steps, give several --steps instead")
+	}
+	for _, v := range append(append(append([]int(nil), epochs...), batches...), steps...) {
+		if v < 1 {
+			return nil, nil, nil, inputerr.New("--epochs, --batch-size and --steps values must be at least 1, not %d", v)
+		}
+	}
+	return epochs, batches, steps, nil
+}
+
 // config validates the model and training flags and returns the training
-// configuration (without a rate or seed).
+// configuration (without a rate or seed): of the first value of each list
+// flag (see resolveLists).
 func (m *modelFlags) config() (train.Config, error) {
+	if _, _, _, err := m.resolveLists(); err != nil {
+		return train.Config{}, err
+	}
 	cfg := train.Config{
 		Model:            train.ModelKind(m.model),
 		Activation:       train.Activation(m.activation),

@@ -40,10 +40,21 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	if fit.Config.Schedule != nil {
 		rate = "optimal mean lr"
 	}
-	fmt.Fprintf(tw, "fraction\tN\tsteps\t%s\t95%% interval\tval loss\tC (lr·steps)\tbracketed\t\n", rate)
+	// A fit with other runs has a column naming each optimum's run.
+	runCol := func(o scaling.Optimum) string { return "" }
+	head := "fraction\t"
+	if hasAxes(fit) {
+		runCol = func(o scaling.Optimum) string { return runText(o.RunSpec) + "\t" }
+		head += "run\t"
+	}
+	value := "val loss"
+	if obj := fit.Config.Objective(); !obj.IsLoss() {
+		value = "val " + obj.Metric // the seed-mean metric at the grid optimum
+	}
+	fmt.Fprintf(tw, "%sN\tsteps\t%s\t95%% interval\t%s\tC (lr·steps)\tbracketed\t\n", head, rate, value)
 	for _, o := range fit.Optima {
 		if !o.Usable {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps)
+			fmt.Fprintf(tw, "%s\t%s%d\t%d\t-\t-\t-\t-\tall diverged\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps)
 			continue
 		}
 		br := "yes"
@@ -57,7 +68,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		if o.LRHigh > o.LRLow {
 			interval = fmt.Sprintf("[%s, %s]", g3(o.LRLow), g3(o.LRHigh))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), o.N, o.Steps,
+		fmt.Fprintf(tw, "%s\t%s%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t\n", fractionLabel(fit, o.Fraction), runCol(o), o.N, o.Steps,
 			g3(o.LR), interval, o.Loss, g3(o.Constant), br)
 	}
 	if err := tw.Flush(); err != nil {
@@ -71,8 +82,12 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	if nz := fit.Noise; nz != nil {
 		if nz.DoF > 0 {
-			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %d fractions (%d degrees of freedom); intervals use Student's t\n",
-				nz.SeedSD, nz.Fractions, nz.DoF)
+			curves := numfmt.Count(nz.Fractions, "fraction", "fractions")
+			if hasAxes(fit) {
+				curves = numfmt.Count(nz.Fractions, "curve", "curves") + " of fractions and runs"
+			}
+			fmt.Fprintf(w, "noise     one seed moves η* by %.3f decades (sd), pooled over %s (%d degrees of freedom); intervals use Student's t\n",
+				nz.SeedSD, curves, nz.DoF)
 		} else {
 			fmt.Fprintf(w, "noise     no intervals: %s\n", nz.Note)
 		}
@@ -97,6 +112,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		fmt.Fprintf(w, "check     not possible: the optima carry no measurable uncertainty (no seed-to-seed errors, and they lie exactly on the law)\n")
 	}
 	fmt.Fprintf(w, "constant  C = η*·T: %s\n", fit.Constant.Verdict)
+	writeJointLines(w, fit)
 	p := fit.Prediction
 	interval := ""
 	if p.LRHigh > p.LRLow {
@@ -104,7 +120,11 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	}
 	fmt.Fprintf(w, "predict   N = %d (all training rows): η* = %s%s%s, T = %d steps, C = %s lr·steps\n",
 		p.N, g3(p.LR), interval, sourceText(fit), p.Steps, g3(p.Constant))
-	if p.ExpectedRegret > 0 {
+	if obj := fit.Config.Objective(); p.ExpectedRegret > 0 && !obj.IsLoss() {
+		worse := map[clc.Direction]string{clc.Minimize: "above", clc.Maximize: "below"}[obj.Direction]
+		fmt.Fprintf(w, "regret    expected %.2g of %s %s the true optimum's (½·curvature·error², from the %s curve at N = %d)\n",
+			p.ExpectedRegret, obj.Metric, worse, obj.Metric, p.LocalN)
+	} else if p.ExpectedRegret > 0 {
 		fmt.Fprintf(w, "regret    expected %.2g validation loss above the true optimum's (½·curvature·error², from the loss curve at N = %d)\n",
 			p.ExpectedRegret, p.LocalN)
 	}
@@ -199,14 +219,18 @@ type fitJSON struct {
 	LocalLR         float64                `json:"local_lr"`
 	ExpectedRegret  float64                `json:"expected_regret"`
 	Shape           string                 `json:"shape"`
-	Optima          []optimumJSON          `json:"optima"`
-	Warnings        []string               `json:"warnings"`
-	Gates           []gates.Finding        `json:"gates"`
-	MissingTrials   int                    `json:"missing_trials"`
-	Design          string                 `json:"design"`
-	Cost            float64                `json:"cost"`      // training spent, in full-size runs
-	GridCost        float64                `json:"grid_cost"` // what the grid design takes
-	FitFile         string                 `json:"fit_file"`
+	// Axes are the other runs (null for a fit of one run) and JointLaw
+	// the law fitted over them.
+	Axes          *clc.Axes         `json:"axes"`
+	JointLaw      *scaling.JointLaw `json:"joint_law"`
+	Optima        []optimumJSON     `json:"optima"`
+	Warnings      []string          `json:"warnings"`
+	Gates         []gates.Finding   `json:"gates"`
+	MissingTrials int               `json:"missing_trials"`
+	Design        string            `json:"design"`
+	Cost          float64           `json:"cost"`      // training spent, in full-size runs
+	GridCost      float64           `json:"grid_cost"` // what the grid design takes
+	FitFile       string            `json:"fit_file"`
 }
 
 type optimumJSON struct {
@@ -228,6 +252,10 @@ type optimumJSON struct {
 	Flat      bool    `json:"flat,omitempty"`
 	Refined   bool    `json:"refined"`
 	Usable    bool    `json:"usable"`
+	// The optimum's run when it is not the fit's own.
+	Epochs     int `json:"epochs,omitempty"`
+	BatchSize  int `json:"batch_size,omitempty"`
+	StepBudget int `json:"step_budget,omitempty"`
 }
 
 func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string) error {
@@ -240,7 +268,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
 		PredictedLRDoF: p.DoF, Source: p.Source, LawWeight: p.LawWeight, LawLR: p.LawLR, LocalLR: p.LocalLR,
 		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Noise: fit.Noise,
-		Warnings: warnings, FitFile: path, Shape: "constant",
+		Warnings: warnings, FitFile: path, Shape: "constant", Axes: fit.Config.Axes, JointLaw: fit.Joint,
 	}
 	if fit.Config.Schedule != nil {
 		out.Shape = fit.Config.Schedule.String()
@@ -258,6 +286,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 			Fraction: o.Fraction, N: o.N, Steps: o.Steps, LR: o.LR, GridLR: o.GridLR, LRLow: o.LRLow, LRHigh: o.LRHigh,
 			Log10SE: o.LogSE, DoF: o.DoF, Note: o.IntervalNote, Curvature: o.Curvature,
 			Loss: o.Loss, Constant: o.Constant, Bracketed: o.Bracketed, Edge: o.Edge, Flat: o.Flat, Refined: o.Refined, Usable: o.Usable,
+			Epochs: o.Epochs, BatchSize: o.BatchSize, StepBudget: o.StepBudget,
 		})
 	}
 	return writeJSON(w, out)

@@ -115,9 +115,11 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 		if w := extrapolationWarning(fit, e); w != "" {
 			warnings = append(warnings, w)
 		}
-		if n := transferNote(fit, e); n != "" {
+		notes, ws := transferMessages(fit, e)
+		for _, n := range notes {
 			fmt.Fprintf(stderr, "clc: note: %s\n", n)
 		}
+		warnings = append(warnings, ws...)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "clc: warning: %s\n", w)
@@ -127,19 +129,45 @@ func runPredict(o *predictOptions, stdout, stderr io.Writer) error {
 			"warnings": warnings})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t")
+	// A run other than the fit's has a column saying how its rate was
+	// moved there (not for a fit file before version 3, whose table is
+	// as it was; its note says the transfer is assumed).
+	transferred := false
+	for _, e := range estimates {
+		transferred = transferred || (e.Transfer != nil && e.Transfer.From != scaling.TransferAssumed)
+	}
+	head := "N\tsteps\toptimal lr\t95% interval\tC (lr·steps)\t95% interval\tC from\textrapolation\t"
+	if transferred {
+		head += "transfer\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, e := range estimates {
 		ext := "inside"
 		if e.ExtrapolationDecades > 0 {
 			ext = fmt.Sprintf("%.2f decades", e.ExtrapolationDecades)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.N, e.Steps, g3(e.LR), intervalText(e.LRLow, e.LRHigh),
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t", e.N, e.Steps, g3(e.LR), intervalText(e.LRLow, e.LRHigh),
 			g3(e.Constant), intervalText(e.ConstLow, e.ConstHigh), e.ConstantFrom, ext)
+		if transferred {
+			tr := "-"
+			if e.Transfer != nil {
+				tr = e.Transfer.From
+			}
+			fmt.Fprintf(tw, "%s\t", tr)
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nlaw η*(N) = %s·N^%.3f fitted on N %d…%d; %s\n", g3(fit.Law.K), fit.Law.Alpha, fit.Law.NMin, fit.Law.NMax, constantSource(fit))
+	if j := fit.Joint; j.Fitted() {
+		var exps []string
+		for _, e := range j.Exponents {
+			exps = append(exps, exponentText(e))
+		}
+		fmt.Fprintf(stdout, "joint law over %d runs: %s; a run of another length or batch size moves by these exponents\n", len(fit.Config.Axes.Runs())+1, strings.Join(exps, ", "))
+	}
 	return nil
 }
 
@@ -171,17 +199,6 @@ func extrapolationWarning(fit *clc.FitFile, e scaling.Estimate) string {
 	}
 	return fmt.Sprintf("N = %d is %.3g× %s fitted size (%d): extrapolating %.2f decades; the interval assumes the law holds there",
 		e.N, pow10(e.ExtrapolationDecades), where, edge, e.ExtrapolationDecades)
-}
-
-// transferNote explains, for a target run whose length differs from the
-// fit's trials at N, that its rate assumes C carries over.
-func transferNote(fit *clc.FitFile, e scaling.Estimate) string {
-	if !e.Transferred {
-		return ""
-	}
-	return fmt.Sprintf("at N = %d the fit's runs take %d steps; this run takes %d, so clc spreads C = %s lr·steps over it (rate %s), "+
-		"assuming the cumulative learning carries over to another training length — measure it with clc fit at the new epochs or batch size",
-		e.N, e.FitSteps, e.Steps, g3(e.Constant), g3(e.LR))
 }
 
 // inFitFile names the fit file in an input error about its content that

@@ -131,6 +131,9 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // booleans as they are, strings quoted where YAML needs it, slices as a
 // flow sequence.
 func yamlValue(s setting) string {
+	if _, ok := s.flag.Value.(*intList); ok {
+		return s.value // "3" or "3,1,6": read back as the flag reads it
+	}
 	if sv, ok := s.flag.Value.(pflag.SliceValue); ok && s.src.kind != fromDemo {
 		items := sv.GetSlice()
 		quoted := make([]string, len(items))
@@ -198,6 +201,12 @@ func printConfigJSON(w io.Writer, command string, file *configFile, settings []s
 // jsonValue types a setting's value for JSON; what does not parse as its
 // flag's type (NaN, ...) stays a string.
 func jsonValue(s setting) any {
+	if l, ok := s.flag.Value.(*intList); ok {
+		if len(*l) == 1 {
+			return (*l)[0]
+		}
+		return []int(*l)
+	}
 	if sv, ok := s.flag.Value.(pflag.SliceValue); ok && s.src.kind != fromDemo {
 		return sv.GetSlice()
 	}

@@ -46,6 +46,9 @@ type logger struct {
 	labels    []string
 	// known are trials finished before the sweep (setKnownTrials).
 	known []clc.Trial
+	// objective ranks the rates (setObjective); the zero value is the
+	// validation loss.
+	objective clc.Objective
 
 	mu  sync.Mutex
 	cur *sweepProgress // the sweep being shown, nil between sweeps
@@ -109,11 +112,51 @@ func (l *logger) setKnownTrials(trials []clc.Trial) {
 	l.known = append([]clc.Trial(nil), trials...)
 }
 
+// setObjective sets what ranks the rates in the best rates (default: the
+// validation loss).
+func (l *logger) setObjective(o clc.Objective) { l.objective = o }
+
+// report shows a running trial's latest per-epoch report: below the live
+// bar, or in a plain line when the interval has passed since the last one.
+func (l *logger) report(spec clc.TrialSpec, r clc.Report) {
+	if l.quiet {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.cur
+	if s == nil {
+		return
+	}
+	s.latest = reportText(s.best.label(spec.Fraction), spec, r)
+	switch {
+	case s.bar != nil:
+		l.drawDetail(s)
+	case !l.terminal && l.now().Sub(s.lastShown) >= l.interval:
+		s.lastShown = l.now()
+		count := shortDuration(l.now().Sub(s.start)) + " elapsed" // no trial finished yet: the total comes with the first
+		if s.total > 0 {
+			count = countText(s.done, s.total, l.now().Sub(s.start))
+		}
+		fmt.Fprintf(l.w, "clc: sweep %s; %s\n", count, s.latest)
+	}
+}
+
+// reportText is e.g. "1/32 lr 0.1 seed 0 epoch 2: accuracy 0.81 · loss 0.52".
+func reportText(label string, spec clc.TrialSpec, r clc.Report) string {
+	parts := make([]string, 0, len(r.Values))
+	for _, k := range slices.Sorted(maps.Keys(r.Values)) {
+		parts = append(parts, k+" "+strconv.FormatFloat(r.Values[k], 'g', 3, 64))
+	}
+	return fmt.Sprintf("%s lr %s seed %d epoch %d: %s", label, strconv.FormatFloat(spec.LR, 'g', 3, 64), spec.Seed, r.Epoch, strings.Join(parts, " · "))
+}
+
 // sweepProgress is the state of one sweep's progress display.
 type sweepProgress struct {
 	start       time.Time
 	done, total int
 	best        *bestRates
+	latest      string // the latest report of a running trial
 	// plain lines
 	shown     int // done at the last plain line, -1 before the first
 	lastShown time.Time
@@ -130,6 +173,7 @@ func (l *logger) progress(start time.Time) clc.Progress {
 		return nil
 	}
 	s := &sweepProgress{start: start, best: newBestRates(l.fractions, l.labels), shown: -1}
+	s.best.objective = l.objective
 	for _, t := range l.known {
 		s.best.add(t)
 	}
@@ -220,11 +264,27 @@ func (l *logger) drawBar(s *sweepProgress) {
 	}
 	// Set last: once it fills the bar, the bar is finished and ignores new
 	// descriptions and details.
-	if best := s.best.String(); best != "" {
-		_ = s.bar.AddDetail(l.fit(bestIndent + "best η: " + best))
-	}
+	l.drawDetail(s)
 	s.bar.Describe(l.barText(s))
 	_ = s.bar.Set(s.done)
+}
+
+// drawDetail writes the line below the bar: the best rates and the latest
+// report.
+func (l *logger) drawDetail(s *sweepProgress) {
+	detail := ""
+	if best := s.best.String(); best != "" {
+		detail = "best η: " + best
+	}
+	if s.latest != "" && s.done < s.total {
+		if detail != "" {
+			detail += "; "
+		}
+		detail += s.latest
+	}
+	if detail != "" {
+		_ = s.bar.AddDetail(l.fit(bestIndent + detail))
+	}
 }
 
 // tickBar redraws the bar every tick until s.stop is closed, so that the
@@ -303,8 +363,9 @@ func truncate(s string, n int) string {
 }
 
 // bestRates tracks, per fraction, the current best rate of a running sweep:
-// the argmin over the rates η of the mean validation loss over the seeds
-// finished so far,
+// the argmin over the rates η of the mean score over the seeds finished so
+// far (the validation loss, or the objective's metric negated when higher
+// is better: see clc.Objective.Score),
 //
 //	η̂(f) = argmin_η (1/|S(f,η)|) Σ_{s ∈ S(f,η)} loss(f, η, s)
 //
@@ -313,9 +374,10 @@ func truncate(s string, n int) string {
 // only: the final optima (scaling.EstimateOptima) also refine it and need every
 // seed.
 type bestRates struct {
-	order  []float64                        // fractions, ascending
-	labels map[float64]string               // fraction → label
-	loss   map[float64]map[float64]*meanSum // fraction → rate → losses
+	objective clc.Objective                    // ranks the rates; the zero value is the validation loss
+	order     []float64                        // fractions, ascending
+	labels    map[float64]string               // fraction → label
+	loss      map[float64]map[float64]*meanSum // fraction → rate → losses
 }
 
 // meanSum accumulates the losses of one (fraction, rate) over seeds.
@@ -356,8 +418,8 @@ func (b *bestRates) add(t clc.Trial) {
 		m = &meanSum{}
 		b.loss[t.Fraction][t.LR] = m
 	}
-	v := t.ValidLoss
-	if t.Diverged || t.Pruned || math.IsNaN(v) {
+	v, ok := b.objective.Score(t) // lower is better; +Inf when diverged
+	if !ok || math.IsNaN(v) {
 		v = math.Inf(1)
 	}
 	m.sum += v

@@ -166,6 +166,38 @@ func TestPlainProgressLines(t *testing.T) {
 	}
 }
 
+// TestPlainProgressReports: a running trial's reports show in a plain line
+// when the interval has passed, and the best rates rank by the objective.
+func TestPlainProgressReports(t *testing.T) {
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := &fakeClock{start.Add(time.Second)}
+	var buf bytes.Buffer
+	l := plainLogger(&buf, clock)
+	l.setFractions([]float64{0.5}, []string{"1/2"})
+	l.setObjective(clc.Objective{Metric: "accuracy", Direction: clc.Maximize})
+	show := l.progress(start)
+	acc := func(lr, a float64) clc.Trial {
+		t := trial(0.5, lr, 0, 1, false)
+		t.Metrics = map[string]float64{"accuracy": a}
+		return t
+	}
+	_ = show(acc(0.1, 0.8), 1, 3)
+	spec := clc.TrialSpec{Fraction: 0.5, N: 500, LR: 0.3}
+	clock.t = start.Add(3 * time.Second)
+	l.report(spec, clc.Report{Epoch: 1, Values: map[string]float64{"loss": 0.51234, "accuracy": 0.7}}) // 2s after: none
+	clock.t = start.Add(7 * time.Second)
+	l.report(spec, clc.Report{Epoch: 2, Values: map[string]float64{"loss": 0.41234, "accuracy": 0.9}})
+	clock.t = start.Add(8 * time.Second)
+	_ = show(acc(0.3, 0.9), 2, 3)
+	l.endProgress()
+	want := "clc: sweep 1/3 trials, 1s elapsed, ~2s left; best η: 1/2 0.1\n" +
+		"clc: sweep 1/3 trials, 7s elapsed, ~14s left; 1/2 lr 0.3 seed 0 epoch 2: accuracy 0.9 · loss 0.412\n" +
+		"clc: sweep 2/3 trials, 8s elapsed, ~4s left; best η: 1/2 0.3\n"
+	if got := buf.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 // TestPlainProgressInterrupted: a sweep that stops early still logs its
 // final count, once.
 func TestPlainProgressInterrupted(t *testing.T) {

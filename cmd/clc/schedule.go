@@ -188,13 +188,14 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 		return err
 	}
 	warnings, notes := []string{}, []string{}
-	for _, w := range []string{partialWarning(fit), extrapolationWarning(fit, est)} {
+	trNotes, trWarnings := transferMessages(fit, est)
+	for _, w := range append([]string{partialWarning(fit), extrapolationWarning(fit, est)}, trWarnings...) {
 		if w != "" {
 			warnings = append(warnings, w)
 			fmt.Fprintf(stderr, "clc: warning: %s\n", w)
 		}
 	}
-	texts := []string{transferNote(fit, est), shapeNote(fit, spec)}
+	texts := append(trNotes, shapeNote(fit, spec))
 	for _, n := range sched.Notes {
 		texts = append(texts, noteText(n, names))
 	}
@@ -236,7 +237,7 @@ func runSchedule(o *scheduleOptions, flags *pflag.FlagSet, names inputerr.Namer,
 			Steps: sched.Steps, Area: sched.Area, Peak: sched.Peak, Final: sched.Final,
 			N: h.N, Epochs: h.Epochs, BatchSize: h.BatchSize, PredictedLR: h.PredictedLR,
 			Constant: h.Constant, ConstantFrom: h.ConstantFrom, FitFile: o.fit, FitSHA256: h.FitSHA256,
-			Plot: o.plot, Warnings: warnings, Notes: notes,
+			Plot: o.plot, Warnings: warnings, Notes: notes, Transfer: est.Transfer,
 		})
 	}
 	return nil
@@ -288,6 +289,9 @@ type scheduleJSON struct {
 	Plot         string   `json:"plot,omitempty"`
 	Warnings     []string `json:"warnings"`
 	Notes        []string `json:"notes"`
+	// Transfer says how the rate was moved to a run of another length or
+	// batch size than the fit's (omitted for the fit's own run).
+	Transfer *scaling.Transfer `json:"transfer,omitempty"`
 }
 
 // writePlot draws the schedule to --plot, when given, and says so on

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -50,6 +51,7 @@ func registerShapeFlags(fs *pflag.FlagSet) *shapeFlags {
 	fs.Float64Var(&f.DivFactor, "div-factor", 0, "onecycle: the initial rate is the peak / div-factor (default 25)")
 	fs.Float64Var(&f.FinalDivFactor, "final-div-factor", 0, "onecycle: the final rate is the initial rate / final-div-factor (default 1e4)")
 	fs.StringVar(&f.Per, "per", "step", "how often the rate changes: step, or epoch (each epoch at the mean of the per-step shape over it)")
+	shapeDefaults(fs)
 	return f
 }
 
@@ -179,4 +181,47 @@ func printNotes(stderr io.Writer, notes []schedule.Note, names inputerr.Namer) {
 func noteText(n schedule.Note, names inputerr.Namer) string {
 	text, _ := inputerr.New(n.Format, n.Args...).Render(names)
 	return text
+}
+
+// shapeDefaults registers, for --print-config, the effective defaults of
+// the shape parameters: the chosen shape's own default when it uses the
+// parameter (exponential's --min-ratio 0.01, step's --gamma 0.1, …), else
+// the default of the shape that uses it, so that a printed config file
+// stays valid when that shape is chosen.
+func shapeDefaults(fs *pflag.FlagSet) {
+	def := func(shape string) schedule.Spec { return schedule.Spec{Shape: shape}.WithDefaults() }
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	pct := func(v float64) string { return strconv.FormatFloat(100*v, 'g', -1, 64) + "%" }
+	params := map[string]struct {
+		shape string // the shape whose default stands when the chosen one does not use the parameter
+		value func(schedule.Spec) string
+	}{
+		"min-ratio":        {schedule.Exponential, func(s schedule.Spec) string { return num(s.MinRatio) }},
+		"gamma":            {schedule.Step, func(s schedule.Spec) string { return num(s.Gamma) }},
+		"milestones":       {schedule.Step, func(s schedule.Spec) string { return joinFractions(s.Milestones) }},
+		"warmup":           {schedule.WarmupCosine, func(s schedule.Spec) string { return pct(s.Warmup) }},
+		"decay":            {schedule.WSD, func(s schedule.Spec) string { return pct(s.Decay) }},
+		"decay-type":       {schedule.WSD, func(s schedule.Spec) string { return s.DecayType }},
+		"pct-start":        {schedule.OneCycle, func(s schedule.Spec) string { return num(s.PctStart) }},
+		"div-factor":       {schedule.OneCycle, func(s schedule.Spec) string { return num(s.DivFactor) }},
+		"final-div-factor": {schedule.OneCycle, func(s schedule.Spec) string { return num(s.FinalDivFactor) }},
+	}
+	for name, p := range params {
+		derivedDefault(fs, name, func(fs *pflag.FlagSet) string {
+			s := def(fs.Lookup("shape").Value.String())
+			if !s.Uses(strings.ReplaceAll(name, "-", "_")) {
+				s = def(p.shape)
+			}
+			return p.value(s)
+		})
+	}
+}
+
+// joinFractions writes fractions as a comma-separated list.
+func joinFractions(fs []float64) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
 }

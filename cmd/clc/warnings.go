@@ -21,7 +21,7 @@ func fitWarnings(fit *clc.FitFile) []string {
 			out = append(out, gateWarning(fit, f))
 		}
 	}
-	return out
+	return append(out, axesWarnings(fit)...)
 }
 
 // fitNotes words the gates that could not be checked.
@@ -46,10 +46,12 @@ func uncheckedName(g gates.Gate) string {
 
 // unavailableWhy says why a gate could not be checked.
 func unavailableWhy(fit *clc.FitFile, f gates.Finding) string {
-	if f.Gate == gates.Trivial && fit.Config.Exec != "" {
+	switch {
+	case f.Gate == gates.Trivial && fit.Config.Metric != "" && fit.Config.Metric != "loss":
+		return fmt.Sprintf("it compares the validation loss, and the fit optimizes %s", fit.Config.Metric)
+	case f.Gate == gates.Trivial && fit.Config.Exec != "":
 		return "the --exec trainer does not report the trivial loss"
-	}
-	if f.Gate == gates.Trivial {
+	case f.Gate == gates.Trivial:
 		return "the fit does not record the trivial loss"
 	}
 	return "the fit lacks what it needs"
@@ -172,6 +174,10 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 		return fmt.Sprintf("the predicted rate %s is below the smallest rate tried (%s): lower --lr-min (e.g. --lr-min %s) so that the sweep covers it",
 			g3(f.LR), g3(f.Limit), flagNum(f.Limit/10))
 	case gates.Flat:
+		if obj := fit.Config.Objective(); !obj.IsLoss() { // the curve is the metric's
+			return fmt.Sprintf("the %s at %s does not depend on the rate within the seeds' noise (its seed means lie within %s of each other): its optimum is chance and is left out of the law — widen the grid around it (--design grid), add seeds, or optimize a smoother metric (--metric loss)",
+				obj.Metric, at(), numfmt.Sig(f.Value, 2, 1e-3))
+		}
 		return fmt.Sprintf("the loss at %s does not depend on the rate within the seeds' noise (its seed means lie within %s of each other): its minimum is chance and is left out of the law; the model learns nothing at this size that a rate changes — check the features, or train longer (--epochs)",
 			at(), numfmt.Sig(f.Value, 2, 1e-3))
 	case gates.AllDiverged:

@@ -147,8 +147,8 @@ type adaptive struct {
 	cfg   SweepConfig
 	plan  Plan
 	lat   lattice
-	steps func(n int) int // T(N)
 	nFull int
+	full  float64 // Plan.Cost of a trial of the own run on all N_full rows
 	// budget is MaxCost in full-size runs (the grid design's cost when 0).
 	budget    float64
 	precision float64
@@ -156,12 +156,7 @@ type adaptive struct {
 
 func newAdaptive(c SweepConfig, plan Plan, nFull int) *adaptive {
 	ad := &adaptive{cfg: c, plan: plan, lat: newLattice(c.LRs), nFull: nFull, precision: c.Precision, budget: c.MaxCost}
-	ad.steps = func(n int) int {
-		if c.Steps > 0 {
-			return c.Steps
-		}
-		return c.Epochs * (n / c.BatchSize)
-	}
+	ad.full = math.Max(1, plan.Cost(TrialSpec{N: nFull}))
 	if ad.precision <= 0 {
 		ad.precision = DefaultPrecision
 	}
@@ -171,28 +166,34 @@ func newAdaptive(c SweepConfig, plan Plan, nFull int) *adaptive {
 	return ad
 }
 
-// cost of a trial on n rows in full-size runs: its samples trained,
-// T(n)·B, over those of a run on all N_full rows.
-func (ad *adaptive) cost(n int) float64 {
-	return float64(ad.steps(n)) / float64(max(1, ad.steps(ad.nFull)))
+// samples are trials as the statistics see them for the sweep's
+// objective (see Objective.Samples); a trial without the metric, which
+// stops the sweep when it runs, counts as diverged here.
+func (ad *adaptive) samples(ts []Trial) []scaling.Sample {
+	return ad.cfg.Objective().samplesOrDiverged(ts)
 }
+
+// cost of a trial in full-size runs: its samples trained, T·B of its run
+// (Plan.Cost), over those of the own run on all N_full rows.
+func (ad *adaptive) cost(s TrialSpec) float64 { return ad.plan.Cost(s) / ad.full }
 
 // gridCost is the cost of the grid design of the same configuration.
 func (ad *adaptive) gridCost() float64 {
 	var c float64
-	for _, n := range ad.plan.Sizes {
-		c += float64(len(ad.cfg.LRs)*ad.plan.Seeds) * ad.cost(n)
+	for _, s := range ad.plan.Specs() {
+		c += ad.cost(s)
 	}
 	return c
 }
 
 // Stage describes one decision of an adaptive sweep: the trials it adds.
 type Stage struct {
-	Kind     string  // "bracket", "window", "extend" or "refine"
-	Fraction float64 // the fraction the trials train on
-	N        int
-	LRs      []float64 // the rates, ascending
-	Seeds    []int     // the seeds, ascending
+	Kind string // "bracket", "window", "extend" or "refine"
+	// Cell is the loss curve the trials add to: a fraction and a run (the
+	// own run, or another length or batch size).
+	Cell
+	LRs   []float64 // the rates, ascending
+	Seeds []int     // the seeds, ascending
 	// Why says what the stage answers, e.g. "the minimum is on the
 	// highest rate tried".
 	Why string
@@ -206,7 +207,7 @@ func (s Stage) Specs() []TrialSpec {
 	var out []TrialSpec
 	for _, lr := range s.LRs {
 		for _, seed := range s.Seeds {
-			out = append(out, TrialSpec{Fraction: s.Fraction, N: s.N, LR: lr, Seed: seed})
+			out = append(out, s.Cell.Spec(lr, seed))
 		}
 	}
 	return out
@@ -229,18 +230,27 @@ func (ts trialSet) sorted() []Trial {
 	for _, t := range ts {
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b Trial) int {
-		return cmp.Or(cmp.Compare(a.Fraction, b.Fraction), cmp.Compare(a.LR, b.LR), cmp.Compare(a.Seed, b.Seed))
-	})
+	slices.SortFunc(out, func(a, b Trial) int { return compareSpecs(a.TrialSpec, b.TrialSpec) })
 	return out
 }
 
-// at returns the trials at n rows, with a seed below maxSeed when it is
+// at returns the trials of cell c, with a seed below maxSeed when it is
 // not negative.
-func (ts trialSet) at(n int, maxSeed int) []Trial {
+func (ts trialSet) at(c Cell, maxSeed int) []Trial {
 	var out []Trial
 	for _, t := range ts.sorted() {
-		if t.N == n && (maxSeed < 0 || t.Seed < maxSeed) {
+		if t.N == c.N && t.RunSpec == c.RunSpec && (maxSeed < 0 || t.Seed < maxSeed) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// own returns the trials of the sweep's own run.
+func (ts trialSet) own() []Trial {
+	var out []Trial
+	for _, t := range ts.sorted() {
+		if t.RunSpec.IsBase() {
 			out = append(out, t)
 		}
 	}
@@ -251,7 +261,7 @@ func (ad *adaptive) spent(ts trialSet) float64 {
 	var c float64
 	for _, t := range ts {
 		if !t.Pruned {
-			c += ad.cost(t.N)
+			c += ad.cost(t.TrialSpec)
 		}
 	}
 	return c
@@ -266,30 +276,91 @@ func (ad *adaptive) baseSeeds() []int {
 	return s
 }
 
+// compareSpecs orders trials: the own run first, then other runs by
+// epochs, batch size and step budget; within a run by fraction, rate and
+// seed.
+func compareSpecs(a, b TrialSpec) int {
+	return cmp.Or(cmp.Compare(boolInt(!a.RunSpec.IsBase()), boolInt(!b.RunSpec.IsBase())),
+		cmp.Compare(a.RunSpec.Epochs, b.RunSpec.Epochs), cmp.Compare(a.RunSpec.BatchSize, b.RunSpec.BatchSize),
+		cmp.Compare(a.RunSpec.StepBudget, b.RunSpec.StepBudget),
+		cmp.Compare(a.Fraction, b.Fraction), cmp.Compare(a.LR, b.LR), cmp.Compare(a.Seed, b.Seed))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // next returns the stage to run given the trials so far, or the reason
-// the sweep is done.
+// the sweep is done: the own run's cells in order of size (bracket at the
+// smallest, windows and extensions at the others), then every other run's
+// cells (a window around the own run's optimum at the same size, and
+// extensions), then refinement of the own run's law.
 func (ad *adaptive) next(ts trialSet) (*Stage, *Stop) {
 	endBase := ad.plan.SeedBase + ad.plan.Seeds
-	for k, n := range ad.plan.Sizes {
-		frac := ad.plan.Fractions[k]
+	k := 0
+	for _, c := range ad.plan.Cells() {
 		var want []int
 		kind, why := "window", ""
-		if k == 0 {
+		switch {
+		case !c.RunSpec.IsBase():
+			want, why = ad.runWindow(ts, c)
+		case k == 0:
 			kind, why = "bracket", "the whole grid at the smallest fraction"
 			for i := range ad.lat.points {
 				want = append(want, i)
 			}
-		} else {
+		default:
 			want, why = ad.window(ts, k)
 		}
-		if st := ad.missing(ts, k, want, ad.baseSeeds(), kind, why); st != nil {
+		if c.RunSpec.IsBase() {
+			k++
+		}
+		if st := ad.missing(ts, c, want, ad.baseSeeds(), kind, why); st != nil {
 			return ad.affordable(ts, st)
 		}
-		if st := ad.extension(ts, k, frac, n, endBase); st != nil {
+		if st := ad.extension(ts, c, endBase); st != nil {
 			return ad.affordable(ts, st)
 		}
 	}
 	return ad.refine(ts)
+}
+
+// runWindow is the lattice rates to train for another run's cell c: the
+// rates the own run's optimum at the same size moves to under exponents
+// of the run's length and batch size anywhere in [−1, 1], and a grid step
+// more either side:
+//
+//	log10 η ∈ x* ± (|log10(T/T_own)| + |log10(B/B_own)| + h)
+//
+// (x* the own run's optimum there, h the grid step); extensions catch an
+// exponent outside.
+func (ad *adaptive) runWindow(ts trialSet, c Cell) ([]int, string) {
+	endBase := ad.plan.SeedBase + ad.plan.Seeds
+	ownCell := Cell{Fraction: c.Fraction, N: c.N}
+	var x float64
+	found := false
+	for _, o := range scaling.EstimateOptima(ad.samples(ts.at(ownCell, endBase))).Optima {
+		if o.Usable {
+			x, found = math.Log10(o.LR), true
+		}
+	}
+	if !found {
+		return ad.span(0, ad.lat.points-1), "no usable optimum of the own run at this size: the whole grid"
+	}
+	own, other := ad.plan.Run, c.RunSpec.Resolve(ad.plan.Run)
+	tOwn, tOther := float64(own.Steps), float64(other.Steps)
+	if own.Steps == 0 {
+		tOwn = float64(own.Epochs * (c.N / own.BatchSize))
+	}
+	if other.Steps == 0 {
+		tOther = float64(other.Epochs * (c.N / other.BatchSize))
+	}
+	half := math.Abs(math.Log10(tOther/tOwn)) + math.Abs(math.Log10(float64(other.BatchSize)/float64(own.BatchSize))) + ad.step()
+	a, b := ad.lat.index(x-half), ad.lat.index(x+half)
+	return ad.span(a, b), fmt.Sprintf("the own run's optimum %s at this size, moved by T^β·B^γ with β, γ in [−1, 1]", fmtRate(x))
 }
 
 // fits reports whether st stays within the budget (to rounding: a sweep
@@ -304,22 +375,21 @@ func (ad *adaptive) affordable(ts trialSet, st *Stage) (*Stage, *Stop) {
 		return st, nil
 	}
 	stop := &Stop{Reason: "budget", Precision: ad.precision, Spent: st.Spent, Budget: ad.budget}
-	optima := scaling.EstimateOptima(Samples(ts.sorted()))
+	optima := scaling.EstimateOptima(ad.samples(ts.sorted()))
 	if law, err := scaling.FitLaw(optima.Optima); err == nil {
 		stop.Log10SE = math.Sqrt(scaling.Decide(law, float64(ad.nFull)).MSE)
 	}
 	return nil, stop
 }
 
-// missing is the stage that trains the lattice rates want at fraction k
-// with seeds, leaving out the trials ts holds; nil when it holds them all.
-func (ad *adaptive) missing(ts trialSet, k int, want []int, seeds []int, kind, why string) *Stage {
-	n, frac := ad.plan.Sizes[k], ad.plan.Fractions[k]
-	st := &Stage{Kind: kind, Fraction: frac, N: n, Why: why}
+// missing is the stage that trains the lattice rates want in cell c with
+// seeds, leaving out the trials ts holds; nil when it holds them all.
+func (ad *adaptive) missing(ts trialSet, c Cell, want []int, seeds []int, kind, why string) *Stage {
+	st := &Stage{Kind: kind, Cell: c, Why: why}
 	need := map[int]bool{}
 	for _, i := range want {
 		for _, s := range seeds {
-			if _, ok := ts[TrialSpec{Fraction: frac, N: n, LR: ad.lat.rate(i), Seed: s}]; !ok {
+			if _, ok := ts[c.Spec(ad.lat.rate(i), s)]; !ok {
 				need[i] = true
 			}
 		}
@@ -337,7 +407,7 @@ func (ad *adaptive) missing(ts trialSet, k int, want []int, seeds []int, kind, w
 }
 
 func (ad *adaptive) priced(ts trialSet, st *Stage) *Stage {
-	st.Cost = float64(len(st.LRs)*len(st.Seeds)) * ad.cost(st.N)
+	st.Cost = float64(len(st.LRs)*len(st.Seeds)) * ad.cost(st.Cell.Spec(0, 0))
 	st.Spent, st.Budget = ad.spent(ts), ad.budget
 	return st
 }
@@ -348,9 +418,9 @@ func (ad *adaptive) window(ts trialSet, k int) ([]int, string) {
 	endBase := ad.plan.SeedBase + ad.plan.Seeds
 	var below []Trial
 	for j := range k {
-		below = append(below, ts.at(ad.plan.Sizes[j], endBase)...)
+		below = append(below, ts.at(Cell{Fraction: ad.plan.Fractions[j], N: ad.plan.Sizes[j]}, endBase)...)
 	}
-	optima := scaling.EstimateOptima(Samples(below)).Optima
+	optima := scaling.EstimateOptima(ad.samples(below)).Optima
 	var usable []scaling.Optimum
 	for _, o := range optima {
 		if o.Usable {
@@ -416,8 +486,8 @@ func (ad *adaptive) span(a, b int) []int {
 // loss (rates below that diverged do not bracket it) or the highest rate
 // tried; a minimum whose higher rates all diverged sits at the stability
 // edge and is bracketed.
-func (ad *adaptive) extension(ts trialSet, k int, frac float64, n int, endBase int) *Stage {
-	curve := scaling.MeanCurve(Samples(ts.at(n, endBase)))
+func (ad *adaptive) extension(ts trialSet, c Cell, endBase int) *Stage {
+	curve := scaling.MeanCurve(ad.samples(ts.at(c, endBase)))
 	if len(curve) == 0 {
 		return nil
 	}
@@ -437,28 +507,28 @@ func (ad *adaptive) extension(ts trialSet, k int, frac float64, n int, endBase i
 	}
 	switch {
 	case best < 0:
-		return ad.extend(ts, k, lowest-extendPoints, lowest-1, "every rate tried diverged")
+		return ad.extend(ts, c, lowest-extendPoints, lowest-1, "every rate tried diverged")
 	case best == first:
-		return ad.extend(ts, k, lowest-extendPoints, lowest-1, "the minimum is on the lowest rate tried")
+		return ad.extend(ts, c, lowest-extendPoints, lowest-1, "the minimum is on the lowest rate tried")
 	case best == len(curve)-1:
-		return ad.extend(ts, k, highest+1, highest+extendPoints, "the minimum is on the highest rate tried")
+		return ad.extend(ts, c, highest+1, highest+extendPoints, "the minimum is on the highest rate tried")
 	}
 	return nil
 }
 
-func (ad *adaptive) extend(ts trialSet, k, a, b int, why string) *Stage {
+func (ad *adaptive) extend(ts trialSet, c Cell, a, b int, why string) *Stage {
 	a, b = max(a, ad.lat.lo), min(b, ad.lat.hi)
 	if a > b {
 		return nil // the lattice ends here: the optimum stays unbracketed
 	}
-	return ad.missing(ts, k, ad.span(a, b), ad.baseSeeds(), "extend", why)
+	return ad.missing(ts, c, ad.span(a, b), ad.baseSeeds(), "extend", why)
 }
 
 // refine returns the next refinement stage, or why the sweep is done.
 func (ad *adaptive) refine(ts trialSet) (*Stage, *Stop) {
 	spent := ad.spent(ts)
 	stop := &Stop{Precision: ad.precision, Spent: spent, Budget: ad.budget}
-	optima := scaling.EstimateOptima(Samples(ts.sorted()))
+	optima := scaling.EstimateOptima(ad.samples(ts.own()))
 	law, err := scaling.FitLaw(optima.Optima)
 	if err != nil {
 		stop.Reason = "no law"
@@ -531,7 +601,7 @@ func (ad *adaptive) refine(ts trialSet) (*Stage, *Stop) {
 func (ad *adaptive) seedsAt(ts trialSet, n int) int {
 	seen := map[int]bool{}
 	for s := range ts {
-		if s.N == n {
+		if s.N == n && s.RunSpec.IsBase() {
 			seen[s.Seed] = true
 		}
 	}
@@ -542,7 +612,8 @@ func (ad *adaptive) seedsAt(ts trialSet, n int) int {
 // base seeds nearest the optimum o.
 func (ad *adaptive) refineStage(ts trialSet, o scaling.Optimum, seeds int) *Stage {
 	endBase := ad.plan.SeedBase + ad.plan.Seeds
-	curve := scaling.MeanCurve(Samples(ts.at(o.N, endBase)))
+	cell := Cell{Fraction: o.Fraction, N: o.N}
+	curve := scaling.MeanCurve(ad.samples(ts.at(cell, endBase)))
 	type near struct {
 		lr, d float64
 	}
@@ -555,7 +626,7 @@ func (ad *adaptive) refineStage(ts trialSet, o scaling.Optimum, seeds int) *Stag
 	}
 	slices.SortStableFunc(cands, func(a, b near) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.lr, b.lr)) })
 	cands = cands[:min(len(cands), refinePoints)]
-	st := &Stage{Kind: "refine", Fraction: o.Fraction, N: o.N, Seeds: []int{ad.plan.SeedBase + seeds},
+	st := &Stage{Kind: "refine", Cell: cell, Seeds: []int{ad.plan.SeedBase + seeds},
 		Why: "one more seed where it shrinks the full-size prediction's error most per cost"}
 	for _, c := range cands {
 		st.LRs = append(st.LRs, c.lr)
@@ -594,7 +665,8 @@ func runAdaptive(ctx context.Context, o Options, plan Plan, fp string, res *Resu
 		if o.Events.Stage != nil {
 			o.Events.Stage(*st)
 		}
-		opt := RunOptions{Workers: o.Workers, Prune: o.Config.Prune, Progress: o.Events.Progress}
+		opt := RunOptions{Workers: o.Workers, Prune: o.Config.Prune, Progress: o.Events.Progress,
+			Objective: o.Config.Objective(), Epochs: o.Config.Epochs, OnReport: o.Events.Report, Earlier: ts.sorted()}
 		rep, err := ss.run(ctx, st.Specs(), o.Trainer, opt)
 		if rep != nil {
 			res.Run.Ran += rep.Ran
@@ -670,7 +742,7 @@ func (f *FitFile) Cost() (spent, grid float64) {
 	ad := newAdaptive(f.Config, plan, f.Dataset.Rows)
 	for _, t := range f.Trials {
 		if !t.Pruned {
-			spent += ad.cost(t.N)
+			spent += ad.cost(t.TrialSpec)
 		}
 	}
 	return spent, ad.gridCost()

@@ -7,7 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // noisyBowl is bowlTrainer with seed noise: the vertex of each seed's
@@ -159,7 +162,9 @@ func TestLatticeMatchesGrid(t *testing.T) {
 // the trials' wall times): testdata/grid-design.golden.yaml was written by
 // that version on the same sweep of the bowl trainer, with pruning, and
 // updated where the statistics changed since (an exact law's intervals of
-// zero width are none, and the fit records its gates).
+// zero width are none, and the fit records its gates). Its version line
+// reads 2: version 3 (the other runs) changes nothing else in the fit file
+// of a sweep of one run.
 func TestGridDesignGolden(t *testing.T) {
 	o := bowlOptions(t, &bowlTrainer{k: 0.5, alpha: -0.5}, "", true)
 	g := o.Config.Grid()
@@ -177,7 +182,58 @@ func TestGridDesignGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v3 := "version: 3\n"; strings.HasPrefix(string(got), v3) {
+		got = append([]byte("version: 2\n"), got[len(v3):]...)
+	}
 	if string(got) != string(want) {
 		t.Errorf("the grid design's fit file differs from testdata/grid-design.golden.yaml")
+	}
+}
+
+// TestAdaptiveOtherRuns: with other training lengths and batch sizes the
+// adaptive design trains each at its axis fractions (a window around the
+// own run's optimum there), resumes to the same fit, and a merge of its
+// journal replays the same decisions.
+func TestAdaptiveOtherRuns(t *testing.T) {
+	opts := func(tr Trainer, journal string) Options {
+		o := adaptiveOptions(t, tr, journal, 0)
+		g := o.Config.Grid()
+		g.Axes = &Axes{Epochs: []int{1, 6}, BatchSizes: []int{20}, Fractions: []float64{1.0 / 16}, FractionText: []string{"1/16"}}
+		o.Config = ExecConfig("bowl", false, 3, 10, g)
+		return o
+	}
+	whole, err := Fit(context.Background(), opts(&noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[scaling.RunSpec]int{}
+	for _, tr := range whole.Fit.Trials {
+		runs[tr.RunSpec]++
+		if !tr.RunSpec.IsBase() && tr.N != 1024 {
+			t.Errorf("a trial of run %+v at N = %d, not at the axis fraction's 1024", tr.RunSpec, tr.N)
+		}
+	}
+	if len(runs) != 4 {
+		t.Errorf("trials of %d runs, want the own run and 3 others: %v", len(runs), runs)
+	}
+	journal := filepath.Join(t.TempDir(), "a.journal.jsonl")
+	_, err = Fit(context.Background(), opts(&noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5, failAt: 30}}, journal))
+	var stopped *StoppedError
+	if !errors.As(err, &stopped) {
+		t.Fatalf("%v; want a StoppedError", err)
+	}
+	res, err := Fit(context.Background(), opts(&noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, journal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withoutTimes(res.Fit), withoutTimes(whole.Fit)) {
+		t.Errorf("resumed fit differs from an uninterrupted one")
+	}
+	m, err := Merge([]string{journal}, MergeOptions{Tool: "clc test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withoutTimes(m.Fit), withoutTimes(whole.Fit)) {
+		t.Errorf("merged fit differs from the sweep's")
 	}
 }

@@ -30,6 +30,9 @@ type Grid struct {
 	// Prune records the rates above one that diverged at the same N and
 	// seed as diverged without training them.
 	Prune bool
+	// Axes are the other training runs the sweep measures (nil: only its
+	// own).
+	Axes *Axes
 	// Design is how the sweep chooses its trials (DesignGrid, "" too, or
 	// DesignAdaptive), Precision and MaxCost the adaptive design's target
 	// and budget (see SweepConfig).
@@ -68,26 +71,42 @@ func ExecConfig(command string, shell bool, epochs, batchSize int, g Grid) Sweep
 	return c
 }
 
+// SetShape records that every trial trains with shape at granularity per,
+// the grid value being the schedule's mean rate (nil or a constant shape:
+// constant rates).
+func (c *SweepConfig) SetShape(shape *schedule.Spec, per schedule.Granularity) {
+	c.Schedule, c.Per = nil, ""
+	if shape != nil && shape.Shape != schedule.Constant {
+		c.Schedule, c.Per = shape, string(per)
+	}
+}
+
 func (c *SweepConfig) setGrid(g Grid) {
 	c.Fractions, c.FractionText, c.LRs, c.Seeds, c.SeedBase, c.Bootstrap, c.Prune = g.Fractions, g.FractionText, g.LRs, g.Seeds, g.SeedBase, g.Bootstrap, g.Prune
 	c.Design, c.Precision, c.MaxCost = g.Design, g.Precision, g.MaxCost
 	if c.Design == DesignGrid {
 		c.Design = "" // a grid's fit file is as it was before designs
 	}
+	c.Axes = g.Axes
 }
 
 // Grid returns the configuration's grid.
 func (c SweepConfig) Grid() Grid {
 	return Grid{Fractions: c.Fractions, FractionText: c.FractionText, LRs: c.LRs, Seeds: c.Seeds, SeedBase: c.SeedBase, Bootstrap: c.Bootstrap,
-		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost}
+		Prune: c.Prune, Design: c.Design, Precision: c.Precision, MaxCost: c.MaxCost, Axes: c.Axes}
 }
 
 // PlanOf is the plan of a sweep with configuration c on N_full = nFull
-// rows (NewPlan, starting at c's SeedBase).
+// rows: NewPlan with the sweep's own run, starting at c's SeedBase, and
+// WithAxes with c's other runs (c.Axes). It is the one place a sweep's
+// trials are decided: Fit, Merge and the shards all plan through it.
 func PlanOf(nFull int, c SweepConfig) (Plan, error) {
 	p, err := NewPlan(nFull, c.Fractions, c.LRs, c.Seeds, c.BatchSize)
+	if err != nil {
+		return p, err
+	}
 	p.SeedBase = c.SeedBase
-	return p, err
+	return p.WithAxes(c.Run(), c.Axes)
 }
 
 // FractionLabel writes fraction f as the user gave it ("1/32") when it is
@@ -126,6 +145,9 @@ type Events struct {
 	Resumed func(Resume)
 	// Progress receives every trial the run finishes.
 	Progress Progress
+	// Report receives the intermediate reports of running trials (see
+	// RunOptions.OnReport).
+	Report func(spec TrialSpec, r Report)
 	// Stage is called before each stage of an adaptive sweep runs.
 	Stage func(Stage)
 }
@@ -140,11 +162,11 @@ type Planned struct {
 	Fingerprint string
 }
 
-// SizeChecker is implemented by trainers that can reject a plan's dataset
-// sizes before any trial runs (e.g. a schedule's warmup longer than the
-// run at the smallest size).
-type SizeChecker interface {
-	CheckSizes(sizes []int) error
+// CellChecker is implemented by trainers that can reject a plan's cells
+// (its sizes and runs) before any trial runs (e.g. a schedule's warmup
+// longer than the run at the smallest size).
+type CellChecker interface {
+	CheckCells(cells []Cell) error
 }
 
 // Result is a finished fit, or a shard's finished share.
@@ -168,8 +190,8 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sc, ok := o.Trainer.(SizeChecker); ok {
-		if err := sc.CheckSizes(plan.Sizes); err != nil {
+	if cc, ok := o.Trainer.(CellChecker); ok {
+		if err := cc.CheckCells(plan.Cells()); err != nil {
 			return nil, err
 		}
 	}
@@ -190,7 +212,7 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	}
 	specs := plan.Specs()
 	if o.Shard != nil {
-		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, nil)
+		specs = ShardSpecs(specs, o.Config.Prune, *o.Shard, plan.ShardCost())
 	}
 	fp := Fingerprint(o.Dataset, o.Config)
 	res := &Result{Fingerprint: fp, Planned: Planned{Plan: plan, Trials: len(specs), Shard: o.Shard, Fingerprint: fp}}
@@ -204,6 +226,7 @@ func Fit(ctx context.Context, o Options) (*Result, error) {
 	res.Run, err = Run(ctx, specs, o.Trainer, fp, rec, RunOptions{
 		Workers: o.Workers, Prune: o.Config.Prune, Journal: o.Journal,
 		OnResume: o.Events.Resumed, Progress: o.Events.Progress,
+		Objective: o.Config.Objective(), Epochs: o.Config.Epochs, OnReport: o.Events.Report,
 	})
 	if err != nil {
 		return res, err
@@ -227,16 +250,26 @@ func NewFitFile(tool string, d DatasetInfo, c SweepConfig, trials []Trial) *FitF
 }
 
 // Complete turns a fit's trials into its optima (with their noise model),
-// law, constant and prediction at N_full (the dataset's rows), checks its
-// sanity gates (package gates) and stamps its creation time.
+// law, constant, joint law over its other runs (when it has some) and
+// prediction at N_full (the dataset's rows), checks its sanity gates
+// (package gates) and stamps its creation time. The optima are those of
+// the configuration's objective (see Objective); each optimum's Loss is
+// the objective's seed-mean value at the grid optimum, in the metric's own
+// sign. A trial that ran to its end without reporting the metric is an
+// input error.
 // When too few optima are usable for a law it returns a *NoLawError
 // holding the fit with its optima and the gates that need no law (an input
 // error: the grid or the fractions need changing, or the model learns
 // nothing).
 func Complete(f *FitFile) error {
 	f.Created = time.Now().UTC().Format(time.RFC3339)
-	optima := scaling.EstimateOptima(Samples(f.Trials))
+	samples, err := f.Config.Objective().Samples(f.Trials)
+	if err != nil {
+		return err
+	}
+	optima := scaling.EstimateOptima(samples)
 	f.Optima, f.Noise = optima.Optima, &optima.Noise
+	f.unnegate()
 	law, err := scaling.FitLaw(f.Optima)
 	if err != nil {
 		f.Gates = gates.Check(f.gateInput()) // those that need no law
@@ -244,6 +277,7 @@ func Complete(f *FitFile) error {
 	}
 	f.Law = law
 	f.Constant = scaling.AnalyzeConstant(f.Optima, law)
+	f.Joint = scaling.FitJointLaw(f.Optima, f.Config.Run())
 	full, err := f.Estimate(scaling.Target{N: f.Dataset.Rows})
 	if err != nil {
 		return fmt.Errorf("predicting the full size: %w", err)
@@ -253,14 +287,52 @@ func Complete(f *FitFile) error {
 	return nil
 }
 
-// gateInput is what the sanity gates look at in a completed fit.
+// unnegate gives the optima's Loss in the metric's own sign: the
+// statistics minimized the negated metric of a Maximize objective.
+func (f *FitFile) unnegate() {
+	if f.Config.Objective().Direction != Maximize {
+		return
+	}
+	for i := range f.Optima {
+		if f.Optima[i].Usable {
+			f.Optima[i].Loss = -f.Optima[i].Loss
+		}
+	}
+}
+
+// gateInput is what the sanity gates look at in a completed fit: the
+// law, the prediction and the optima and trials of the fit's own run (the
+// gates judge the law's curves fraction by fraction; the other runs' have
+// the joint law's checks).
 func (f *FitFile) gateInput() gates.Fit {
 	p := f.Prediction
-	samples := Samples(f.Trials)
+	var own []Trial
+	for _, t := range f.Trials {
+		if t.IsBase() {
+			own = append(own, t)
+		}
+	}
+	// The gates see the objective in the statistics' sign (lower is
+	// better); the trivial predictor's loss says nothing of another metric.
+	obj := f.Config.Objective()
+	var optima []scaling.Optimum
+	for _, o := range f.Optima {
+		if o.IsBase() {
+			if o.Usable {
+				o.Loss *= obj.Sign()
+			}
+			optima = append(optima, o)
+		}
+	}
+	samples := obj.samplesOrDiverged(own)
+	trivial := f.Dataset.TrivialLoss
+	if !obj.IsLoss() {
+		trivial = 0
+	}
 	return gates.Fit{
-		Optima: f.Optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
+		Optima: optima, Law: f.Law, Trials: samples, LRs: gates.RatesTried(samples), Run: f.Config.Run(),
 		NFull: f.Dataset.Rows, LR: p.LR, LRLow: p.LRLow, LRHigh: p.LRHigh,
-		TrivialLoss: f.Dataset.TrivialLoss, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
+		TrivialLoss: trivial, ValidRows: f.Dataset.ValidRows, MinValidRows: train.MinValidationRows,
 	}
 }
 

@@ -24,8 +24,13 @@ import (
 // model, the optima's t intervals, the law's random-effects fields (tau,
 // method, sampling_cov, anchor, ...) and the prediction's decision; a
 // version-1 file reads with those absent, and predicts from its law with
-// the confidence band it was written with.
-const FitVersion = 2
+// the confidence band it was written with. Version 3 added the other runs
+// of a sweep (config.axes, the trials' and optima's epochs, batch_size and
+// step_budget) and the joint law (joint), and moves a prediction to a run
+// of another length or batch size by measured exponents or documented
+// priors; files of versions 1 and 2 carry C over to such runs unchanged,
+// as clc did when it wrote them.
+const FitVersion = 3
 
 // MinFitVersion is the oldest fit file version this package reads.
 const MinFitVersion = 1
@@ -48,6 +53,10 @@ type FitFile struct {
 	Noise    *scaling.Noise         `yaml:"noise,omitempty"`
 	Law      scaling.Law            `yaml:"law"`
 	Constant scaling.ConstantReport `yaml:"constant"`
+	// Joint is the law over the size, the training length and the batch
+	// size, fitted when the sweep had other runs (version 3; nil
+	// otherwise).
+	Joint *scaling.JointLaw `yaml:"joint,omitempty"`
 	// Gates are the sanity gates that did not pass (see package gates);
 	// none when every gate passed (and in fits of clc versions before the
 	// gates).
@@ -114,6 +123,9 @@ type SweepConfig struct {
 	// Prune: rates above one that diverged at the same N and seed were
 	// recorded as diverged without training.
 	Prune bool `yaml:"prune,omitempty" json:"prune,omitempty"`
+	// Axes are the other training runs of the sweep (version 3; nil for a
+	// sweep of one run).
+	Axes *Axes `yaml:"axes,omitempty" json:"axes,omitempty"`
 	// Exec is the command that trained each trial (an external trainer), run
 	// through sh -c when ExecShell; Model is then "exec".
 	Exec string `yaml:"exec,omitempty" json:"exec,omitempty"`
@@ -125,6 +137,17 @@ type SweepConfig struct {
 	Precision float64 `yaml:"precision,omitempty" json:"precision,omitempty"`
 	MaxCost   float64 `yaml:"max_cost,omitempty" json:"max_cost,omitempty"`
 	ExecShell bool    `yaml:"exec_shell,omitempty" json:"exec_shell,omitempty"`
+	// ExecWorker: Exec is the command of a persistent worker, started once
+	// per parallel slot and sent one trial at a time (package exectrainer's
+	// worker protocol), rather than run once per trial.
+	ExecWorker bool `yaml:"exec_worker,omitempty" json:"exec_worker,omitempty"`
+	// Metric and Direction are the fit's objective (see Objective): the
+	// metric whose optimum it measures and whether lower ("min") or higher
+	// ("max") is better; both empty for the validation loss, minimized.
+	// They are not part of the fingerprint: every trial records all its
+	// metrics, so a journal serves any objective.
+	Metric    string `yaml:"metric,omitempty" json:"metric,omitempty"`
+	Direction string `yaml:"direction,omitempty" json:"direction,omitempty"`
 }
 
 // Prediction is the fit's answer at the full dataset: the rate to use on
@@ -173,9 +196,17 @@ func (c SweepConfig) Run() scaling.Run {
 }
 
 // Estimate predicts the cumulative learning and the optimal constant rate
-// for the target run t from the fit's law and constant (see scaling.Predict).
+// for the target run t from the fit's law and joint law (see
+// scaling.Predict). A fit file of version 1 or 2 carries C over to a run
+// of another length unchanged, as the clc that wrote it did
+// (scaling.Model.AssumeTransfer).
 func (f *FitFile) Estimate(t scaling.Target) (scaling.Estimate, error) {
-	return scaling.Predict(f.Law, f.Constant, f.Config.Run(), t)
+	return scaling.Predict(f.Model(), t)
+}
+
+// Model is what the fit's predictions are made from.
+func (f *FitFile) Model() scaling.Model {
+	return scaling.Model{Law: f.Law, Joint: f.Joint, Run: f.Config.Run(), AssumeTransfer: f.Version > 0 && f.Version < 3}
 }
 
 // Samples returns the trials as the statistics see them.
@@ -189,7 +220,7 @@ func Samples(trials []Trial) []scaling.Sample {
 
 // Sample is the trial as the statistics see it.
 func (t Trial) Sample() scaling.Sample {
-	return scaling.Sample{Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed, Steps: t.Steps, Loss: t.ValidLoss, Diverged: t.Diverged}
+	return scaling.Sample{Fraction: t.Fraction, N: t.N, LR: t.LR, Seed: t.Seed, Steps: t.Steps, Loss: t.ValidLoss, Diverged: t.Diverged, RunSpec: t.RunSpec}
 }
 
 // MarshalFit encodes f as YAML. A zero Version is written as FitVersion;
@@ -410,8 +441,7 @@ func UnmarshalFit(data []byte, name string) (*FitFile, error) {
 	return &f, nil
 }
 
-// checkVersion accepts `version: 1` and `version: 2` (MinFitVersion …
-// FitVersion).
+// checkVersion accepts versions MinFitVersion … FitVersion.
 func checkVersion(doc *yamlstrict.Doc) error {
 	root := doc.Root
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -462,11 +492,24 @@ func checkValues(f *FitFile, doc *yamlstrict.Doc) error {
 		{f.Prediction.N, []any{"prediction", "n"}}, {f.Prediction.Steps, []any{"prediction", "steps"}},
 		{f.MissingTrials, []any{"missing_trials"}},
 	}
-	for i, w := range f.Config.Hidden {
+	add := func(v int, path ...any) {
 		ints = append(ints, struct {
 			v    int
 			path []any
-		}{w, []any{"config", "hidden", i}})
+		}{v, path})
+	}
+	for i, w := range f.Config.Hidden {
+		add(w, "config", "hidden", i)
+	}
+	for i, t := range f.Trials {
+		add(t.Epochs, "trials", i, "epochs")
+		add(t.BatchSize, "trials", i, "batch_size")
+		add(t.StepBudget, "trials", i, "step_budget")
+	}
+	for i, o := range f.Optima {
+		add(o.Epochs, "optima", i, "epochs")
+		add(o.BatchSize, "optima", i, "batch_size")
+		add(o.StepBudget, "optima", i, "step_budget")
 	}
 	for _, c := range ints {
 		if c.v < 0 {
@@ -509,6 +552,20 @@ func checkValues(f *FitFile, doc *yamlstrict.Doc) error {
 	for i, v := range f.Config.LRs {
 		if err := rate(v, "config", "lrs", i); err != nil {
 			return err
+		}
+	}
+	if a := f.Config.Axes; a != nil {
+		for key, vs := range map[string][]int{"epochs": a.Epochs, "steps": a.Steps, "batch_sizes": a.BatchSizes} {
+			for i, v := range vs {
+				if v < 1 {
+					return fail(v, "it must be at least 1", "config", "axes", key, i)
+				}
+			}
+		}
+		for i, v := range a.Fractions {
+			if err := fraction(v, "config", "axes", "fractions", i); err != nil {
+				return err
+			}
 		}
 	}
 	for i, t := range f.Trials {

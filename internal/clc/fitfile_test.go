@@ -80,8 +80,8 @@ func TestFitFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, []byte("version: 2\n")) {
-		t.Errorf("fit file does not start with version: 2:\n%s", data)
+	if !bytes.HasPrefix(data, []byte("version: 3\n")) {
+		t.Errorf("fit file does not start with version: 3:\n%s", data)
 	}
 	for _, bad := range []string{".inf", ".nan", "Inf", "NaN"} {
 		if bytes.Contains(data, []byte(bad)) {
@@ -115,7 +115,7 @@ func TestFitFileRoundTrip(t *testing.T) {
 		t.Errorf("diverged valid_loss read as %v, want +Inf", g.Trials[1].ValidLoss)
 	}
 
-	// Zero Version is written as 2, a version-1 fit as 1; other versions
+	// Zero Version is written as 3, a version-1 fit as 1; other versions
 	// are refused.
 	f.Version = 0
 	if data2, err := MarshalFit(f); err != nil || !bytes.Equal(data2, data) {
@@ -125,9 +125,9 @@ func TestFitFileRoundTrip(t *testing.T) {
 	if data1, err := MarshalFit(f); err != nil || !bytes.HasPrefix(data1, []byte("version: 1\n")) {
 		t.Errorf("Version 1: err %v, output starts %.12q", err, data1)
 	}
-	f.Version = 3
+	f.Version = 4
 	if _, err := MarshalFit(f); err == nil {
-		t.Error("MarshalFit wrote version 3")
+		t.Error("MarshalFit wrote version 4")
 	}
 }
 
@@ -156,6 +156,39 @@ func TestFitFileVersion1(t *testing.T) {
 	if e.Source != scaling.SourceLaw || e.LawWeight != 1 || math.Abs(math.Log10(e.OptimumLR)-y) > 1e-12 ||
 		math.Abs(math.Log10(e.ConstLow/fitT)-(y-t1*se)) > 1e-9 || math.Abs(math.Log10(e.ConstHigh/fitT)-(y+t1*se)) > 1e-9 {
 		t.Errorf("estimate %+v; want the law's 10^%.4f with band ∓%.4f decades", e, y, t1*se)
+	}
+}
+
+// Fit files of versions 1 and 2 carry C over to a run of another length
+// unchanged, as the clc that wrote them did: the rate is C(N)/T with the
+// interval of the fit's own run, and the transfer says it was assumed. A
+// version-3 fit of one run moves the rate by the prior instead.
+func TestFitFileOldVersionsAssumeTheTransfer(t *testing.T) {
+	for _, name := range []string{"fit.v1.yaml", "fit.v2.yaml"} {
+		f, err := ReadFitFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := f.Estimate(scaling.Target{N: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.Estimate(scaling.Target{N: 1000, Epochs: 4 * f.Config.Epochs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr := e.Transfer; tr == nil || tr.From != scaling.TransferAssumed || e.Constant != own.Constant ||
+			e.LR != own.Constant/float64(e.Steps) || e.LRLow != own.ConstLow/float64(e.Steps) || e.LRHigh != own.ConstHigh/float64(e.Steps) {
+			t.Errorf("%s: %+v; want C carried over from %+v", name, e, own)
+		}
+		f.Version = FitVersion
+		e3, err := f.Estimate(scaling.Target{N: 1000, Epochs: 4 * f.Config.Epochs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr := e3.Transfer; tr == nil || tr.From != scaling.TransferPrior || math.Abs(math.Log10(e3.LR/own.LR)-scaling.PriorBeta.Mean*math.Log10(4)) > 1e-12 {
+			t.Errorf("%s as version 3: %+v", name, e3)
+		}
 	}
 }
 
@@ -220,11 +253,11 @@ func TestFitFileErrors(t *testing.T) {
 	}{
 		{"empty", "", 0, "fit file is empty", "re-create", false},
 		{"not a mapping", "- 1\n- 2\n", 1, "not a fit file: expected a mapping", "clc fit", false},
-		{"missing version", strings.TrimPrefix(text, "version: 2\n"), 1, "not a fit file: no version", "version: 2", false},
-		{"version 3", strings.Replace(text, "version: 2", "version: 3", 1), 1,
-			"unsupported fit file version 3 (this clc reads versions 1 to 2)", "newer clc", false},
-		{"version 0", strings.Replace(text, "version: 2", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
-		{"version text", strings.Replace(text, "version: 2", "version: one", 1), 1, `fit file version "one" is not a number`, "versions 1 to 2", false},
+		{"missing version", strings.TrimPrefix(text, "version: 3\n"), 1, "not a fit file: no version", "version: 3", false},
+		{"version 4", strings.Replace(text, "version: 3", "version: 4", 1), 1,
+			"unsupported fit file version 4 (this clc reads versions 1 to 3)", "newer clc", false},
+		{"version 0", strings.Replace(text, "version: 3", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
+		{"version text", strings.Replace(text, "version: 3", "version: one", 1), 1, `fit file version "one" is not a number`, "versions 1 to 3", false},
 		{"unknown top-level key", text + "extra: 1\n", lineOf(text, "") + 1, `unknown key "extra"`, "", false},
 		{"unknown law key", strings.Replace(text, "  alpha: ", "  alfa: 3\n  alpha: ", 1), lineOf(text, "  alpha: "), `unknown key "alfa"`, "", false},
 		{"unknown trial key", strings.Replace(text, "    diverged: true", "    diverged: true\n    colour: red", 1),

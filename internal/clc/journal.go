@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 )
 
@@ -34,8 +35,8 @@ const maxJournalLine = 64 << 10
 // shuffled, the task and the training configuration. Two sweeps with the
 // same fingerprint produce bit-identical trials for the same (N, η, seed),
 // so a journal entry can be reused exactly when its fingerprint matches.
-// The grid itself (fractions, rates, seeds, bootstrap) is not part of it:
-// changing the grid reuses the trials the grids share.
+// The grid itself (fractions, rates, seeds, bootstrap, the other runs) is
+// not part of it: changing the grid reuses the trials the grids share.
 //
 // Its format tag names the rules that turn a configuration into results:
 // "clc-trial-v2" since the built-in trainer's divergence rule measures
@@ -68,12 +69,14 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 		Per           string
 		Exec          string
 		ExecShell     bool
+		ExecWorker    bool `json:",omitempty"` // absent for one-shot commands: their fingerprints predate workers
 	}{
 		Format: format, Data: d.SHA256, ValidSHA256: d.ValidSHA256, Rows: d.Rows,
 		Task: d.Task, Target: d.Target, Model: c.Model, Hidden: c.Hidden, Activation: c.Activation,
 		Optimizer: c.Optimizer, Epochs: c.Epochs, Batch: c.BatchSize, Steps: c.Steps,
 		ValidFraction: c.ValidFraction, SplitSeed: c.SplitSeed, ShuffleSeed: c.ShuffleSeed,
 		Divergence: c.DivergenceFactor, Shape: c.Schedule, Per: c.Per, Exec: c.Exec, ExecShell: c.ExecShell,
+		ExecWorker: c.ExecWorker,
 	}
 	b, err := json.Marshal(key)
 	if err != nil {
@@ -81,6 +84,34 @@ func Fingerprint(d DatasetInfo, c SweepConfig) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// TrialFingerprint is the fingerprint of a trial of run r in a sweep of
+// data d and configuration c: Fingerprint of the configuration with r's
+// epochs, batch size or step budget in place of c's. A trial of the
+// sweep's own run (r zero) has the sweep's fingerprint; a trial of another
+// run has exactly the fingerprint of a sweep whose own run it is, so
+// sweeps of one run and sweeps over several share their trials through a
+// journal, whichever run each took as its own.
+func TrialFingerprint(d DatasetInfo, c SweepConfig, r scaling.RunSpec) string {
+	run := r.Resolve(c.Run())
+	c.Epochs, c.BatchSize, c.Steps = run.Epochs, run.BatchSize, run.Steps
+	return Fingerprint(d, c)
+}
+
+// trialFingerprints returns the fingerprint of each spec's trial in a sweep
+// whose own fingerprint is fp (see TrialFingerprint), computing each run's
+// once.
+func trialFingerprints(fp string, d DatasetInfo, c SweepConfig) func(TrialSpec) string {
+	byRun := map[scaling.RunSpec]string{{}: fp}
+	return func(s TrialSpec) string {
+		f, ok := byRun[s.RunSpec]
+		if !ok {
+			f = TrialFingerprint(d, c, s.RunSpec)
+			byRun[s.RunSpec] = f
+		}
+		return f
+	}
 }
 
 // The format tags of Fingerprint.
@@ -248,13 +279,16 @@ func (j *Journal) load(r io.Reader) (int64, error) {
 	}
 }
 
-// Lookup returns the recorded trial for spec under fingerprint fp. A
-// recorded trial keeps its own Fraction only if it equals spec's; the
-// rows it trained on are the same whenever N matches.
+// Lookup returns the recorded trial for spec under fingerprint fp (the
+// trial's: see TrialFingerprint). A recorded trial keeps its own Fraction
+// only if it equals spec's, the rows it trained on being the same
+// whenever N matches; it takes spec's RunSpec, which fp already fixes
+// (a trial recorded by a sweep whose own run it was has none).
 func (j *Journal) Lookup(fp string, spec TrialSpec) (Trial, bool) {
 	t, ok := j.entries[journalKey{fp, spec.N, spec.LR, spec.Seed}]
 	if ok {
 		t.Fraction = spec.Fraction
+		t.RunSpec = spec.RunSpec
 	}
 	return t, ok
 }

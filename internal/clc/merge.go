@@ -59,9 +59,10 @@ func MergeJournals(journals []*Journal) (*Merged, error) {
 		return nil, fmt.Errorf("the plan of %s: %w", journals[0].Path(), err)
 	}
 	m := &Merged{Fingerprint: first.Fingerprint, Plan: first.PlanRecord, Specs: plan.Specs()}
+	fpOf := trialFingerprints(first.Fingerprint, first.Dataset, cfg)
 	lookup := func(s TrialSpec) (Trial, bool) {
 		for _, j := range journals {
-			if t, ok := j.Lookup(first.Fingerprint, s); ok {
+			if t, ok := j.Lookup(fpOf(s), s); ok {
 				return t, true
 			}
 		}

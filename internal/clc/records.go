@@ -16,15 +16,50 @@ import (
 // (a diverged trial) is left out of YAML and written as null in JSON; an
 // accuracy that is not finite is left out of both. A pruned trial (which
 // did not run) appears only in fit files: journals record trials that ran.
+// Metrics, the per-epoch curve and the early stop are omitted when empty,
+// so records of trials without them read and write as before metrics
+// existed; their non-finite values are left out.
 type trialRecord struct {
 	TrialSpec     `yaml:",inline"`
-	Steps         int      `yaml:"steps" json:"steps"`
-	ValidLoss     *float64 `yaml:"valid_loss,omitempty" json:"valid_loss"`
-	TrainLoss     *float64 `yaml:"train_loss,omitempty" json:"train_loss"`
-	ValidAccuracy *float64 `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
-	Diverged      bool     `yaml:"diverged" json:"diverged"`
-	Pruned        bool     `yaml:"pruned,omitempty" json:"pruned,omitempty"`
-	Seconds       float64  `yaml:"seconds" json:"seconds"`
+	Steps         int                `yaml:"steps" json:"steps"`
+	ValidLoss     *float64           `yaml:"valid_loss,omitempty" json:"valid_loss"`
+	TrainLoss     *float64           `yaml:"train_loss,omitempty" json:"train_loss"`
+	ValidAccuracy *float64           `yaml:"valid_accuracy,omitempty" json:"valid_accuracy,omitempty"`
+	Diverged      bool               `yaml:"diverged" json:"diverged"`
+	Pruned        bool               `yaml:"pruned,omitempty" json:"pruned,omitempty"`
+	Seconds       float64            `yaml:"seconds" json:"seconds"`
+	Metrics       map[string]float64 `yaml:"metrics,flow,omitempty" json:"metrics,omitempty"`
+	Curve         []Report           `yaml:"curve,omitempty" json:"curve,omitempty"`
+	Stopped       bool               `yaml:"stopped,omitempty" json:"stopped,omitempty"`
+}
+
+// finiteValues is m without its non-finite values; nil when none is left.
+func finiteValues(m map[string]float64) map[string]float64 {
+	var out map[string]float64
+	for k, v := range m {
+		if isFinite(v) {
+			if out == nil {
+				out = make(map[string]float64, len(m))
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// finiteCurve is c with only finite values in its reports.
+func finiteCurve(c []Report) []Report {
+	if c == nil {
+		return nil
+	}
+	out := make([]Report, len(c))
+	for i, r := range c {
+		out[i] = Report{Epoch: r.Epoch, Values: finiteValues(r.Values)}
+		if out[i].Values == nil {
+			out[i].Values = map[string]float64{}
+		}
+	}
+	return out
 }
 
 // recordOf is t's stored shape.
@@ -38,6 +73,9 @@ func recordOf(t Trial) trialRecord {
 		Diverged:      t.Diverged,
 		Pruned:        t.Pruned,
 		Seconds:       t.Seconds,
+		Metrics:       finiteValues(t.Metrics),
+		Curve:         finiteCurve(t.Curve),
+		Stopped:       t.Stopped,
 	}
 }
 
@@ -53,15 +91,25 @@ func (r trialRecord) trial() Trial {
 		Diverged:      r.Diverged,
 		Pruned:        r.Pruned,
 		Seconds:       r.Seconds,
+		Metrics:       r.Metrics,
+		Curve:         r.Curve,
+		Stopped:       r.Stopped,
 	}
 }
 
 // valid reports whether the record could have been written by clc: a
-// positive size, rate and fraction in (0, 1], non-negative seed and steps,
-// and a loss unless it diverged.
+// positive size, rate and fraction in (0, 1], non-negative seed, steps
+// and run, a loss unless it diverged or was stopped early, and curve
+// epochs of at least 1.
 func (r trialRecord) valid() bool {
+	for _, c := range r.Curve {
+		if c.Epoch < 1 {
+			return false
+		}
+	}
 	return r.N > 0 && r.LR > 0 && !math.IsInf(r.LR, 0) && r.Seed >= 0 && r.Steps >= 0 &&
-		r.Fraction > 0 && r.Fraction <= 1 && (r.ValidLoss != nil || r.Diverged)
+		r.Epochs >= 0 && r.BatchSize >= 0 && r.StepBudget >= 0 &&
+		r.Fraction > 0 && r.Fraction <= 1 && (r.ValidLoss != nil || r.Diverged || r.Stopped)
 }
 
 func finitePtr(v float64) *float64 {
@@ -84,8 +132,10 @@ func (t Trial) MarshalYAML() (any, error) { return recordOf(t), nil }
 // trialKeys lists the keys of a stored trial and whether each is required.
 var trialKeys = map[string]bool{
 	"fraction": true, "n": true, "lr": true, "seed": true, "steps": true,
+	"epochs": false, "batch_size": false, "step_budget": false,
 	"valid_loss": false, "train_loss": false, "valid_accuracy": false,
 	"diverged": true, "pruned": false, "seconds": true,
+	"metrics": false, "curve": false, "stopped": false,
 }
 
 // UnmarshalYAML reads a trial written by MarshalYAML. Unknown and missing

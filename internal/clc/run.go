@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/numfmt"
 )
 
@@ -23,6 +24,20 @@ type RunOptions struct {
 	// Progress, when set, receives every trial this run finishes (or
 	// prunes), not the reused ones.
 	Progress Progress
+	// Objective is what the trials are judged by (see
+	// SweepOptions.Objective); a reused trial without its metric is an
+	// input error before any trial runs.
+	Objective Objective
+	// Epochs is the trials' epoch count, for early stopping (see
+	// SweepOptions.Epochs).
+	Epochs int
+	// OnReport, when set, receives the intermediate reports of running
+	// trials (see SweepOptions.OnReport).
+	OnReport func(spec TrialSpec, r Report)
+	// Earlier holds trials finished before these specs outside the
+	// journal's lookup (an adaptive design's earlier stages): early
+	// stopping compares against them too (see SweepOptions.Known).
+	Earlier []Trial
 }
 
 // Resume says what a journal held for a run's specs.
@@ -54,7 +69,9 @@ type RunReport struct {
 
 // Run runs the specs a journal does not already hold and returns all of
 // them. It records the plan (the fingerprint fp and plan) and then every
-// finished trial in the journal as it completes, so a stopped run resumes
+// finished trial in the journal as it completes, under the trial's
+// fingerprint (fp for the sweep's own run, TrialFingerprint of plan's data
+// and configuration for another run), so a stopped run resumes
 // where it ended: the same specs with the same fingerprint reuse every
 // recorded trial and run only the rest. With pruning, a rate above a
 // recorded divergence at the same N and seed is pruned whether or not it
@@ -78,12 +95,15 @@ type session struct {
 	journal *Journal // nil without a journal
 	path    string
 	fp      string
+	// fpOf is the fingerprint of a spec's trial: fp for the sweep's own
+	// run, TrialFingerprint for another (see trialFingerprints).
+	fpOf func(TrialSpec) string
 }
 
 // openSession opens the journal at path (none when "") and records the
 // plan in it.
 func openSession(path, fp string, plan PlanRecord) (*session, error) {
-	ss := &session{path: path, fp: fp}
+	ss := &session{path: path, fp: fp, fpOf: trialFingerprints(fp, plan.Dataset, plan.Config)}
 	if path == "" {
 		return ss, nil
 	}
@@ -111,7 +131,7 @@ func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, 
 		if ss.journal == nil {
 			return Trial{}, false
 		}
-		return ss.journal.Lookup(ss.fp, s)
+		return ss.journal.Lookup(ss.fpOf(s), s)
 	}
 	trials, have := CollectTrials(specs, opt.Prune, lookup)
 	rep := &RunReport{Resume: Resume{Journal: ss.path}}
@@ -134,10 +154,13 @@ func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, 
 	if opt.OnResume != nil {
 		opt.OnResume(rep.Resume)
 	}
+	if err := opt.Objective.Check(rep.Resume.Known); err != nil {
+		return rep, err
+	}
 
 	record := func(t Trial, done, total int) error {
 		if ss.journal != nil && !t.Pruned { // a pruned trial did not run: nothing to reuse
-			if err := ss.journal.Append(ss.fp, t); err != nil {
+			if err := ss.journal.Append(ss.fpOf(t.TrialSpec), t); err != nil {
 				return err
 			}
 		}
@@ -147,8 +170,15 @@ func (ss *session) run(ctx context.Context, specs []TrialSpec, trainer Trainer, 
 		return nil
 	}
 	start := time.Now()
-	ran, err := RunSweep(ctx, todo, trainer, SweepOptions{Workers: opt.Workers, Prune: opt.Prune, Progress: record})
+	ran, err := RunSweep(ctx, todo, trainer, SweepOptions{
+		Workers: opt.Workers, Prune: opt.Prune, Progress: record,
+		Objective: opt.Objective, Epochs: opt.Epochs, OnReport: opt.OnReport,
+		Known: append(append([]Trial(nil), opt.Earlier...), rep.Resume.Known...),
+	})
 	rep.Ran, rep.Elapsed = len(ran), time.Since(start)
+	if _, ok := inputerr.As(err); ok {
+		return rep, err // the objective's metric is missing: nothing to resume
+	}
 	if err != nil {
 		return rep, &StoppedError{Recorded: len(specs) - len(todo) + len(ran), Total: len(specs), Journal: ss.path, Err: err}
 	}

@@ -113,18 +113,17 @@ func CollectTrials(specs []TrialSpec, prune bool, lookup func(TrialSpec) (Trial,
 	if !prune {
 		return trials, have
 	}
-	type key struct{ n, seed int }
-	lowestDiverged := map[key]float64{}
+	lowestDiverged := map[chainKey]float64{}
 	for i, s := range specs {
 		if have[i] && trials[i].Diverged && !trials[i].Pruned {
-			k := key{s.N, s.Seed}
+			k := chainKeyOf(s)
 			if lr, ok := lowestDiverged[k]; !ok || s.LR < lr {
 				lowestDiverged[k] = s.LR
 			}
 		}
 	}
 	for i, s := range specs {
-		if lr, ok := lowestDiverged[key{s.N, s.Seed}]; ok && s.LR > lr {
+		if lr, ok := lowestDiverged[chainKeyOf(s)]; ok && s.LR > lr {
 			trials[i], have[i] = prunedTrial(s), true
 		}
 	}

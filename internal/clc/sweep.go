@@ -1,6 +1,7 @@
 package clc
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clc-tools/clc/internal/scaling"
 	"github.com/clc-tools/clc/internal/schedule"
 	"github.com/clc-tools/clc/internal/train"
 )
@@ -30,6 +32,24 @@ type SweepOptions struct {
 	Prune bool
 	// Progress, when set, receives every finished (or pruned) trial.
 	Progress Progress
+	// Objective is what the trials are judged by: a trial that runs to its
+	// end without reporting its metric stops the sweep with an input
+	// error (after Progress received it), and early stopping (see
+	// PruneRule) compares its scores. The zero value is the validation
+	// loss.
+	Objective Objective
+	// Epochs is the trials' epoch count (0: unknown); with Prune, reports
+	// of the last epoch never stop a trial, which has finished anyway.
+	Epochs int
+	// Known holds trials finished before this sweep (reused from a
+	// journal); with Prune, early stopping compares against those of the
+	// same N and seed at smaller rates as if they had run in this sweep,
+	// so a resumed sweep decides as an uninterrupted one.
+	Known []Trial
+	// OnReport, when set, receives every intermediate report of a trial
+	// trained by a ReportingTrainer, as it comes. It is called from one
+	// goroutine at a time.
+	OnReport func(spec TrialSpec, r Report)
 }
 
 // RunSweep runs every spec on trainer. Trials start largest-N first so that
@@ -55,11 +75,15 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 		done     int
 		wg       sync.WaitGroup
 	)
+	rt, reporting := trainer.(ReportingTrainer)
+	reporting = reporting && (opt.Prune || opt.OnReport != nil)
+	history := newPruneHistory(opt.Known)
 	// finish records a trial; it reports false when the sweep must stop.
 	finish := func(i int, t Trial) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		results[i] = &t
+		history.add(t)
 		done++
 		if opt.Progress != nil {
 			if err := opt.Progress(t, done, len(specs)); err != nil && firstErr == nil {
@@ -86,7 +110,29 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 						}
 						continue
 					}
-					res, err := trainer.Train(ctx, spec)
+					var (
+						res  Outcome
+						err  error
+						rule *pruneState
+					)
+					if reporting {
+						rule = &pruneState{objective: opt.Objective, epochs: cmp.Or(spec.Epochs, opt.Epochs)}
+						if opt.Prune {
+							mu.Lock()
+							rule.ref = history.reference(spec)
+							mu.Unlock()
+						}
+						res, err = rt.TrainReporting(ctx, spec, func(r Report) bool {
+							if opt.OnReport != nil {
+								mu.Lock()
+								opt.OnReport(spec, r)
+								mu.Unlock()
+							}
+							return !opt.Prune || rule.keep(r)
+						})
+					} else {
+						res, err = trainer.Train(ctx, spec)
+					}
 					if err != nil {
 						mu.Lock()
 						if firstErr == nil {
@@ -97,8 +143,20 @@ func RunSweep(ctx context.Context, specs []TrialSpec, trainer Trainer, opt Sweep
 						break
 					}
 					t := trialFrom(spec, res)
+					if rule != nil && rule.diverged {
+						t.Diverged, t.ValidLoss = true, math.Inf(1)
+					}
 					diverged = opt.Prune && t.Diverged
 					if !finish(i, t) {
+						break
+					}
+					if _, ok := opt.Objective.Score(t); !ok {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = missingMetric(opt.Objective, t)
+							cancel()
+						}
+						mu.Unlock()
 						break
 					}
 				}
@@ -130,17 +188,16 @@ feed:
 
 // sweepChains groups spec indices into units of work, largest N first.
 // Without pruning each trial is its own unit; with pruning a unit is every
-// rate of one (N, seed), in ascending order of rate.
+// rate of one (N, seed, run), in ascending order of rate.
 func sweepChains(specs []TrialSpec, prune bool) [][]int {
-	type key struct{ n, seed int }
 	var chains [][]int
-	at := map[key]int{}
+	at := map[chainKey]int{}
 	for i, s := range specs {
 		if !prune {
 			chains = append(chains, []int{i})
 			continue
 		}
-		k := key{s.N, s.Seed}
+		k := chainKeyOf(s)
 		c, ok := at[k]
 		if !ok {
 			c = len(chains)
@@ -156,6 +213,15 @@ func sweepChains(specs []TrialSpec, prune bool) [][]int {
 	return chains
 }
 
+// chainKey is what the trials pruned together share: the size, the seed
+// and the run.
+type chainKey struct {
+	n, seed int
+	run     scaling.RunSpec
+}
+
+func chainKeyOf(s TrialSpec) chainKey { return chainKey{s.N, s.Seed, s.RunSpec} }
+
 // prunedTrial records a trial skipped because a smaller rate at the same N
 // and seed diverged.
 func prunedTrial(spec TrialSpec) Trial {
@@ -163,7 +229,7 @@ func prunedTrial(spec TrialSpec) Trial {
 }
 
 func trialFrom(spec TrialSpec, r Outcome) Trial {
-	return Trial{
+	t := Trial{
 		TrialSpec:     spec,
 		Steps:         r.Steps,
 		ValidLoss:     r.ValidLoss,
@@ -171,12 +237,21 @@ func trialFrom(spec TrialSpec, r Outcome) Trial {
 		ValidAccuracy: finiteOrZero(r.ValidAccuracy),
 		Diverged:      r.Diverged,
 		Seconds:       r.Seconds,
+		Metrics:       r.Metrics,
+		Curve:         r.Curve,
+		Stopped:       r.Stopped,
 	}
+	if t.Stopped && !isFinite(t.ValidLoss) {
+		t.ValidLoss = math.Inf(1)
+	}
+	return t
 }
 
 // BuiltinTrainer trains trials with clc's pure-Go engine. TrainSet holds all
 // training rows in their sweep order (shuffled once), so a trial with N rows
 // trains on the view TrainSet.Rows(N); ValidSet is the same for every trial.
+// A trial of another run (TrialSpec.RunSpec) trains with that run's epochs,
+// batch size or step budget in place of Config's.
 //
 // With a Shape, a trial's grid value η is the schedule's mean rate: step t
 // trains at η·m_t, where the multipliers m_t follow the shape and average
@@ -187,40 +262,77 @@ type BuiltinTrainer struct {
 	Config   train.Config // LR, Seed and Schedule are set per trial
 	Shape    *schedule.Spec
 	Per      schedule.Granularity
+	// TargetStd is the standard deviation of a regression target in its
+	// own units, which turns the validation loss (the MSE of the
+	// standardized target) into the metric "rmse" = TargetStd·√loss; 0
+	// for classification, whose trials report "accuracy".
+	TargetStd float64
+}
+
+// BuiltinMetrics lists the metrics the built-in trainer reports for a
+// task: loss and accuracy for classification, loss and rmse for
+// regression.
+func BuiltinMetrics(classification bool) []string {
+	if classification {
+		return []string{MetricLoss, "accuracy"}
+	}
+	return []string{MetricLoss, "rmse"}
+}
+
+// config is the training configuration of a trial of run r.
+func (b *BuiltinTrainer) config(r scaling.RunSpec) train.Config {
+	cfg := b.Config
+	run := r.Resolve(scaling.Run{Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, Steps: cfg.Steps})
+	cfg.Epochs, cfg.BatchSize, cfg.Steps = run.Epochs, run.BatchSize, run.Steps
+	return cfg
 }
 
 // Multipliers returns the shape's per-step multipliers m_t (mean 1) for a
-// trial on n rows, or nil without a Shape.
+// trial of the sweep's own run on n rows, or nil without a Shape.
 func (b *BuiltinTrainer) Multipliers(n int) ([]float64, error) {
+	return b.multipliers(b.Config, n)
+}
+
+func (b *BuiltinTrainer) multipliers(cfg train.Config, n int) ([]float64, error) {
 	if b.Shape == nil {
 		return nil, nil
 	}
-	steps := train.StepsFor(b.Config, n)
-	s, err := schedule.Design(*b.Shape, steps, float64(steps), b.Per, n/b.Config.BatchSize)
+	return ShapeMultipliers(*b.Shape, b.Per, train.StepsFor(cfg, n), n/cfg.BatchSize)
+}
+
+// ShapeMultipliers returns the per-step multipliers m_t, t = 0 … steps−1,
+// of shape at granularity per over a run of steps steps with
+// stepsPerEpoch steps per epoch, scaled to mean 1: a trial at grid value η
+// trains step t at η·m_t, so its area is η·steps.
+func ShapeMultipliers(shape schedule.Spec, per schedule.Granularity, steps, stepsPerEpoch int) ([]float64, error) {
+	s, err := schedule.Design(shape, steps, float64(steps), per, stepsPerEpoch)
 	if err != nil {
 		return nil, err
 	}
 	return s.Rates, nil
 }
 
-// CheckSizes reports a shape that cannot be laid over the run at one of
-// the plan's dataset sizes (e.g. a warmup longer than the run).
-func (b *BuiltinTrainer) CheckSizes(sizes []int) error {
-	for _, n := range sizes {
-		if _, err := b.Multipliers(n); err != nil {
-			return fmt.Errorf("fraction with N = %d: %w", n, err)
+// CheckCells reports a shape that cannot be laid over the run of one of
+// the plan's cells (e.g. a warmup longer than the run).
+func (b *BuiltinTrainer) CheckCells(cells []Cell) error {
+	for _, c := range cells {
+		if _, err := b.multipliers(b.config(c.RunSpec), c.N); err != nil {
+			if c.IsBase() {
+				return fmt.Errorf("fraction with N = %d: %w", c.N, err)
+			}
+			return fmt.Errorf("fraction with N = %d, %s: %w", c.N, RunLabel(c.RunSpec), err)
 		}
 	}
 	return nil
 }
 
 // Train runs one trial: the first spec.N training rows, rate spec.LR (the
-// mean rate with a Shape), seed spec.Seed.
+// mean rate with a Shape), seed spec.Seed, with the run spec.RunSpec.
 func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (Outcome, error) {
-	cfg := b.Config
+	cfg := b.config(spec.RunSpec)
 	cfg.LR = spec.LR
 	cfg.Seed = uint64(spec.Seed)
-	m, err := b.Multipliers(spec.N)
+	m, err := b.multipliers(cfg, spec.N)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -233,10 +345,18 @@ func (b *BuiltinTrainer) Train(ctx context.Context, spec TrialSpec) (Outcome, er
 	if res.Seconds == 0 {
 		res.Seconds = time.Since(start).Seconds()
 	}
-	return Outcome{
+	out := Outcome{
 		ValidLoss: res.ValidLoss, TrainLoss: res.TrainLoss, ValidAccuracy: res.ValidAccuracy,
 		Steps: res.Steps, Diverged: res.Diverged, Seconds: res.Seconds,
-	}, err
+	}
+	switch {
+	case res.Diverged:
+	case b.TargetStd > 0 && isFinite(res.ValidLoss):
+		out.Metrics = map[string]float64{"rmse": b.TargetStd * math.Sqrt(res.ValidLoss)}
+	case isFinite(res.ValidAccuracy):
+		out.Metrics = map[string]float64{"accuracy": res.ValidAccuracy}
+	}
+	return out, err
 }
 
 // finiteOrZero maps NaN (accuracy of a regression) and ±Inf to 0, so they

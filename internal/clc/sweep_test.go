@@ -153,7 +153,7 @@ func TestRunSweepPrune(t *testing.T) {
 				if !g.Diverged || !math.IsInf(g.ValidLoss, 1) || g.Steps != 0 || !full[i].Diverged {
 					t.Fatalf("pruned trial %+v; the full sweep had %+v", g, full[i])
 				}
-			} else if g != full[i] {
+			} else if !reflect.DeepEqual(g, full[i]) {
 				t.Fatalf("trial %d: %+v, full sweep %+v", i, g, full[i])
 			}
 		}

@@ -11,12 +11,18 @@
 //   - A fraction f ∈ (0, 1] trains on N = round(f·N_full) rows, a prefix of one
 //     seeded permutation of the training rows, so fractions are nested.
 //   - A trial (fraction, η, seed) trains E epochs at batch size B with constant
-//     rate η: T(N) = E·floor(N/B) steps (or a fixed T with a steps budget).
+//     rate η: T(N) = E·floor(N/B) steps (or a fixed T with a steps budget);
+//     a sweep over several lengths or batch sizes (Axes) has trials of other
+//     runs too (TrialSpec.RunSpec).
 //   - The cumulative learning of a schedule η_1..η_T is S = Σ_t η_t (lr·steps).
 //   - At the optimum with a constant rate, C(N) = η*(N)·T(N).
 package clc
 
-import "context"
+import (
+	"context"
+
+	"github.com/clc-tools/clc/internal/scaling"
+)
 
 // TrialSpec identifies one trial of a sweep.
 type TrialSpec struct {
@@ -24,6 +30,12 @@ type TrialSpec struct {
 	N        int     `yaml:"n" json:"n"` // training rows, round(Fraction·N_full)
 	LR       float64 `yaml:"lr" json:"lr"`
 	Seed     int     `yaml:"seed" json:"seed"`
+	// RunSpec is the trial's run when it is not the sweep's own (the
+	// configuration's epochs, batch size and step budget): a sweep over
+	// several training lengths or batch sizes (Axes) trains some trials
+	// with another epoch count, batch size or step budget. Zero, and left
+	// out of fit files and journals, for the sweep's own run.
+	scaling.RunSpec `yaml:",inline"`
 }
 
 // Trial is a finished trial: its spec and what training measured.
@@ -39,6 +51,25 @@ type Trial struct {
 	// same N and seed diverged (Grid.Prune); it counts as diverged.
 	Pruned  bool
 	Seconds float64
+	// Metrics holds every final value the trainer reported by name
+	// ("accuracy", "rmse", "f1", ...) except the validation loss, which
+	// is ValidLoss (the metric "loss"). Non-finite values are left out.
+	Metrics map[string]float64
+	// Curve holds the intermediate results the trainer reported, one per
+	// epoch, in order; nil when it reported none.
+	Curve []Report
+	// Stopped marks a trial stopped early by pruning after the last epoch
+	// of Curve because it was clearly worse than a smaller rate at the same
+	// N and seed (see PruneMargin); the statistics treat it like a diverged
+	// one.
+	Stopped bool
+}
+
+// Report is an intermediate result of a trial: the values it reported
+// after one epoch, by metric name (non-finite values are left out).
+type Report struct {
+	Epoch  int                `yaml:"epoch" json:"epoch"`
+	Values map[string]float64 `yaml:"values,flow" json:"values"`
 }
 
 // Outcome is what training one trial measured.
@@ -49,6 +80,14 @@ type Outcome struct {
 	Steps         int     // optimizer steps taken (fewer when it diverged)
 	Diverged      bool
 	Seconds       float64 // wall time
+	// Metrics holds the other final values the trainer reported, by name
+	// (see Trial.Metrics); the validation loss is ValidLoss.
+	Metrics map[string]float64
+	// Curve holds the per-epoch reports, when the trainer made any.
+	Curve []Report
+	// Stopped reports that the trial ended early because its report
+	// callback asked it to (see ReportingTrainer).
+	Stopped bool
 }
 
 // Trainer runs one trial. Implementations must be safe for concurrent use and
@@ -56,4 +95,14 @@ type Outcome struct {
 // configuration and data.
 type Trainer interface {
 	Train(ctx context.Context, spec TrialSpec) (Outcome, error)
+}
+
+// ReportingTrainer is a Trainer whose trials report intermediate results
+// as they train. TrainReporting calls report (from one goroutine, in epoch
+// order) with each report; when report returns false the trial stops as
+// soon as it can and its Outcome has Stopped set. The reports are also in
+// the Outcome's Curve.
+type ReportingTrainer interface {
+	Trainer
+	TrainReporting(ctx context.Context, spec TrialSpec, report func(Report) bool) (Outcome, error)
 }

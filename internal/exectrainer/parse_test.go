@@ -28,7 +28,7 @@ func TestSplitArgs(t *testing.T) {
 }
 
 func TestParseTemplate(t *testing.T) {
-	tpl, err := parseTemplate("a{lr}b{n}{}{1x}{ lr}${seed}{seed")
+	tpl, err := parseTemplate("a{lr}b{n}{}{1x}{ lr}${seed}{seed", paramExec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func FuzzParseOutput(f *testing.F) {
 func FuzzParseTemplate(f *testing.F) {
 	f.Add("a{lr}b{n}{}{x")
 	f.Fuzz(func(t *testing.T, s string) {
-		tpl, err := parseTemplate(s)
+		tpl, err := parseTemplate(s, paramExec)
 		if err != nil {
 			return
 		}
@@ -153,4 +153,40 @@ func FuzzParseTemplate(f *testing.F) {
 			t.Fatalf("%q: round trip gave %q (placeholders %q)", s, got, names)
 		}
 	})
+}
+
+// Every numeric value of a result is a metric; a curve is one report per
+// epoch.
+func TestParseOutputMetrics(t *testing.T) {
+	o, err := parseOutput(`{"loss": 0.5, "accuracy": 0.9, "f1": "0.7", "name": "x", "ok": true, "steps": 3, ` +
+		`"metrics": {"auc": 0.8}, "curve": [{"epoch": 1, "loss": 0.9, "acc": NaN}, {"epoch": 2, "values": {"loss": 0.6}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"accuracy": 0.9, "f1": 0.7, "auc": 0.8}
+	if len(o.metrics) != len(want) {
+		t.Errorf("metrics %v, want %v", o.metrics, want)
+	}
+	for k, v := range want {
+		if o.metrics[k] != v {
+			t.Errorf("metrics %v, want %v", o.metrics, want)
+		}
+	}
+	if len(o.curve) != 2 || o.curve[0].Epoch != 1 || o.curve[0].Values["loss"] != 0.9 || !math.IsNaN(o.curve[0].Values["acc"]) ||
+		o.curve[1].Epoch != 2 || o.curve[1].Values["loss"] != 0.6 || len(o.curve[1].Values) != 1 {
+		t.Errorf("curve %+v", o.curve)
+	}
+	kv, err := parseOutput("loss=0.5 rmse=1.5 train_loss=0.25 note=x")
+	if err != nil || kv.metrics["rmse"] != 1.5 || kv.metrics["train_loss"] != 0.25 || len(kv.metrics) != 2 {
+		t.Errorf("key=value metrics %v, %v", kv.metrics, err)
+	}
+	for _, bad := range []string{
+		`{"loss": 1, "curve": {"epoch": 1}}`, `{"loss": 1, "curve": [{"loss": 1}]}`, `{"loss": 1, "curve": [{"epoch": 0}]}`,
+		`{"loss": 1, "curve": [{"epoch": 1.5}]}`, `{"loss": 1, "metrics": [1]}`, `{"loss": 1, "metrics": {"a": "x"}}`,
+		`{"stopped": "yes"}`,
+	} {
+		if _, err := parseOutput(bad); err == nil {
+			t.Errorf("parseOutput(%s) succeeded, want an error", bad)
+		}
+	}
 }

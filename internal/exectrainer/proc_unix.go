@@ -22,3 +22,14 @@ func setProcessGroup(cmd *exec.Cmd) {
 		return nil
 	}
 }
+
+// killGroup kills cmd's process group (cmd was started with
+// setProcessGroup), or cmd alone when that fails.
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		_ = cmd.Process.Kill()
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/clc-tools/clc/internal/clc"
 )
 
 // output is what a trainer reported on its last stdout line.
@@ -16,6 +18,27 @@ type output struct {
 	trainLoss float64 // NaN when absent
 	diverged  bool
 	steps     int // -1 when absent
+	// metrics holds every other numeric value, by key (accuracy and
+	// train_loss included); nil when there is none.
+	metrics map[string]float64
+	// curve holds the per-epoch values of "curve", when given.
+	curve []clc.Report
+	// stopped: the trainer ended the trial early because clc asked it to
+	// (workers only); loss is then optional.
+	stopped bool
+}
+
+// reservedKeys are the result keys that are not metrics.
+var reservedKeys = map[string]bool{
+	"loss": true, "steps": true, "diverged": true, "curve": true, "metrics": true,
+	"type": true, "trial": true, "stopped": true, "epoch": true,
+}
+
+func (o *output) setMetric(k string, v float64) {
+	if o.metrics == nil {
+		o.metrics = map[string]float64{}
+	}
+	o.metrics[k] = v
 }
 
 // lastLine returns the last line of b that is not blank, trimmed.
@@ -43,9 +66,16 @@ func lastLine(b []byte) string {
 //
 //	loss=0.41 accuracy=0.86 steps=2811 diverged=false train_loss=0.39
 //
-// Only loss is required. In JSON, a number may also be written as a string
-// ("inf", "nan") or as Python's NaN / Infinity / -Infinity; unknown fields
-// and keys are ignored.
+// Only loss is required. Every other key with a numeric value is a metric
+// (accuracy and train_loss too), and so is every numeric value of a JSON
+// "metrics" object; keys with other values are ignored. A JSON result may
+// also carry "curve", a list of objects, one per epoch, each with "epoch"
+// (an integer ≥ 1) and numeric values by metric name:
+//
+//	{"loss": 0.41, "curve": [{"epoch": 1, "loss": 0.9}, {"epoch": 2, "loss": 0.5}]}
+//
+// In JSON, a number may also be written as a string ("inf", "nan") or as
+// Python's NaN / Infinity / -Infinity.
 func parseOutput(line string) (output, error) {
 	o := output{accuracy: math.NaN(), trainLoss: math.NaN(), steps: -1}
 	if line == "" {
@@ -109,20 +139,76 @@ func pythonNonFinite(s string) string {
 	return b.String()
 }
 
-func parseJSON(line string, o *output) error {
+// decodeObject decodes a JSON object, accepting Python's non-finite
+// tokens.
+func decodeObject(line string) (map[string]json.RawMessage, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(line), &raw); err != nil {
-		if err2 := json.Unmarshal([]byte(pythonNonFinite(line)), &raw); err2 != nil {
-			return fmt.Errorf("invalid JSON: %v", err)
+		if err2 := json.Unmarshal([]byte(pythonNonFinite(line)), &raw); err2 != nil || raw == nil {
+			return nil, fmt.Errorf("invalid JSON: %v", err)
+		}
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("invalid JSON: not an object")
+	}
+	return raw, nil
+}
+
+func parseJSON(line string, o *output) error {
+	raw, err := decodeObject(line)
+	if err != nil {
+		return err
+	}
+	return parseResult(raw, o)
+}
+
+// parseResult reads a decoded result object into o.
+func parseResult(raw map[string]json.RawMessage, o *output) error {
+	if r, ok := raw["stopped"]; ok && string(r) != "null" {
+		if err := json.Unmarshal(r, &o.stopped); err != nil {
+			return fmt.Errorf("\"stopped\" must be true or false, got %s", r)
 		}
 	}
 	lossRaw, ok := raw["loss"]
-	if !ok {
+	var err error
+	switch {
+	case ok:
+		if o.loss, err = jsonFloat("loss", lossRaw); err != nil {
+			return err
+		}
+	case o.stopped:
+		o.loss = math.Inf(1)
+	default:
 		return fmt.Errorf("JSON result has no \"loss\"")
 	}
-	var err error
-	if o.loss, err = jsonFloat("loss", lossRaw); err != nil {
+	if err := jsonMetrics(raw, reservedKeys, o.setMetric); err != nil {
 		return err
+	}
+	if r, ok := raw["metrics"]; ok && string(r) != "null" {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(r, &m); err != nil {
+			return fmt.Errorf("\"metrics\" must be an object of numbers, got %s", truncate(string(r), 60))
+		}
+		for k, v := range m {
+			f, err := jsonFloat(k, v)
+			if err != nil {
+				return fmt.Errorf("metrics: %w", err)
+			}
+			o.setMetric(k, f)
+		}
+	}
+	if r, ok := raw["curve"]; ok && string(r) != "null" {
+		var entries []map[string]json.RawMessage
+		if err := json.Unmarshal(r, &entries); err != nil {
+			return fmt.Errorf("\"curve\" must be a list of objects, one per epoch")
+		}
+		for i, e := range entries {
+			rep, err := parseReport(e)
+			if err != nil {
+				return fmt.Errorf("curve[%d]: %w", i, err)
+			}
+			o.curve = append(o.curve, rep)
+		}
 	}
 	if r, ok := raw["accuracy"]; ok && string(r) != "null" {
 		if o.accuracy, err = jsonFloat("accuracy", r); err != nil {
@@ -150,6 +236,57 @@ func parseJSON(line string, o *output) error {
 		o.steps = int(f)
 	}
 	return nil
+}
+
+// reportKeys are the keys of a report that are not values.
+var reportKeys = map[string]bool{"type": true, "trial": true, "epoch": true, "values": true}
+
+// jsonMetrics calls set for every key of raw that is not reserved and
+// holds a number (or a number in a string); other values are ignored.
+func jsonMetrics(raw map[string]json.RawMessage, reserved map[string]bool, set func(string, float64)) error {
+	for k, v := range raw {
+		if reserved[k] || string(v) == "null" {
+			continue
+		}
+		if f, err := jsonFloat(k, v); err == nil {
+			set(k, f)
+		}
+	}
+	return nil
+}
+
+// parseReport reads one epoch's report: "epoch" (an integer ≥ 1) and
+// numeric values by metric name (a "values" object, or keys beside
+// "epoch").
+func parseReport(raw map[string]json.RawMessage) (clc.Report, error) {
+	r := clc.Report{Values: map[string]float64{}}
+	e, ok := raw["epoch"]
+	if !ok {
+		return r, fmt.Errorf("a report needs \"epoch\"")
+	}
+	f, err := jsonFloat("epoch", e)
+	if err != nil || f != math.Trunc(f) || f < 1 || f > 1<<31 {
+		return r, fmt.Errorf("\"epoch\" must be an integer ≥ 1, got %s", truncate(string(e), 30))
+	}
+	r.Epoch = int(f)
+	set := func(k string, v float64) { r.Values[k] = v }
+	if err := jsonMetrics(raw, reportKeys, set); err != nil {
+		return r, err
+	}
+	if v, ok := raw["values"]; ok && string(v) != "null" {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return r, fmt.Errorf("\"values\" must be an object of numbers")
+		}
+		for k, x := range m {
+			f, err := jsonFloat(k, x)
+			if err != nil {
+				return r, err
+			}
+			r.Values[k] = f
+		}
+	}
+	return r, nil
 }
 
 func jsonFloat(key string, r json.RawMessage) (float64, error) {
@@ -184,13 +321,18 @@ func parseKV(line string, o *output) error {
 			o.loss, err = strconv.ParseFloat(v, 64)
 		case "accuracy":
 			o.accuracy, err = strconv.ParseFloat(v, 64)
+			o.setMetric(k, o.accuracy)
 		case "train_loss":
 			o.trainLoss, err = strconv.ParseFloat(v, 64)
+			o.setMetric(k, o.trainLoss)
 		case "diverged":
 			o.diverged, err = strconv.ParseBool(v)
 		case "steps":
 			o.steps, err = strconv.Atoi(v)
 		default:
+			if f, ferr := strconv.ParseFloat(v, 64); ferr == nil && !reservedKeys[k] {
+				o.setMetric(k, f)
+			}
 			continue
 		}
 		if err != nil {

@@ -66,8 +66,9 @@ func isIdent(c byte) bool { return isIdentStart(c) || '0' <= c && c <= '9' }
 // parseTemplate splits s into literals and placeholders. A placeholder is
 // {name} with name an identifier ([A-Za-z_][A-Za-z0-9_]*); any other brace is
 // literal, and so is ${name} (a shell variable). An identifier in braces that
-// is not a known placeholder is an input error.
-func parseTemplate(s string) (template, error) {
+// is not a known placeholder is an input error naming param (the setting
+// that holds the command).
+func parseTemplate(s string, param inputerr.Param) (template, error) {
 	var t template
 	lit := 0
 	for i := 0; i < len(s); i++ {
@@ -86,7 +87,7 @@ func parseTemplate(s string) (template, error) {
 		}
 		name := s[i+1 : j]
 		if !isPlaceholder(name) {
-			return nil, inputerr.New("%v: unknown placeholder {%s}", paramExec, name).
+			return nil, inputerr.New("%v: unknown placeholder {%s}", param, name).
 				WithHint("known placeholders: {%s}; write ${%s} for a shell variable with %v", strings.Join(placeholderNames, "}, {"), name, paramExecShell)
 		}
 		if lit < i {

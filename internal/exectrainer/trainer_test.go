@@ -227,6 +227,35 @@ func TestPlaceholdersAndQuoting(t *testing.T) {
 	}
 }
 
+// A trial of another run (a sweep over several lengths or batch sizes)
+// gets that run's epochs and batch size in its placeholders, environment,
+// trial id and default step count.
+func TestOtherRun(t *testing.T) {
+	work := t.TempDir()
+	out := filepath.Join(work, "rec.json")
+	tr := newFake(t, "kv", Config{Command: q(os.Args[0]) + " {epochs} {batch_size} {trial}", Epochs: 3, BatchSize: 64}, "GO_EXEC_TRAINER_OUT="+out)
+	spec := spec0
+	spec.Epochs, spec.BatchSize = 9, 128
+	res, err := tr.Train(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := readRecord(t, out)
+	if want := []string{"9", "128", "n1875-lr0.1-s0-e9-b128"}; strings.Join(rec.Args, " ") != strings.Join(want, " ") {
+		t.Errorf("args %q, want %q", rec.Args, want)
+	}
+	if rec.Env["CLC_EPOCHS"] != "9" || rec.Env["CLC_BATCH_SIZE"] != "128" || rec.Env["CLC_TRIAL"] != "n1875-lr0.1-s0-e9-b128" {
+		t.Errorf("env %v", rec.Env)
+	}
+	if res.Steps != 9*(1875/128) {
+		t.Errorf("steps %d, want the run's 9·floor(1875/128) = %d", res.Steps, 9*(1875/128))
+	}
+	spec.Epochs = 0
+	if got := TrialID(spec); got != "n1875-lr0.1-s0-b128" {
+		t.Errorf("TrialID = %q", got)
+	}
+}
+
 func assertNoPwned(t *testing.T, dirs ...string) {
 	t.Helper()
 	for _, d := range append(dirs, ".") {
@@ -280,7 +309,7 @@ func TestShell(t *testing.T) {
 // command as one literal word.
 func TestShellQuotesValues(t *testing.T) {
 	work := t.TempDir()
-	tpl, err := parseTemplate(`printf '[%s]' {trial} x{trial}y`)
+	tpl, err := parseTemplate(`printf '[%s]' {trial} x{trial}y`, paramExec)
 	if err != nil {
 		t.Fatal(err)
 	}

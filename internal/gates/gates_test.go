@@ -91,7 +91,8 @@ func TestCheck(t *testing.T) {
 		{"check failed", func(f *Fit) { f.Law.Extrapolation = &scaling.Extrapolation{N: 4000, DoF: 3, PValue: 0.04} },
 			[]Finding{{Gate: Extrapolation, Severity: Warn, N: 4000, Value: 0.04, Limit: 0.05}}},
 		{"check passed", func(f *Fit) { f.Law.Extrapolation = &scaling.Extrapolation{N: 4000, DoF: 3, PValue: 0.06} }, nil},
-		{"far", func(f *Fit) { f.NFull = 40001 }, []Finding{{Gate: FarExtrapolation, Severity: Warn, N: 40001, Value: math.Log10(40001.0 / 4000), Limit: 1}}},
+		{"far", func(f *Fit) { f.NFull = 12650 }, []Finding{{Gate: FarExtrapolation, Severity: Warn, N: 12650, Value: math.Log10(12650.0 / 4000), Limit: FarDecades}}},
+		{"not far", func(f *Fit) { f.NFull = 12640 }, nil},
 	}
 	for _, c := range cases {
 		f := clean()

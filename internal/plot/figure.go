@@ -188,6 +188,19 @@ func FitFigure(fit *clc.FitFile) (*Figure, error) {
 		if err == nil {
 			fig.Panels = append(fig.Panels, c)
 		}
+		if ld, ok := LengthSeries(fit); ok {
+			colors := map[string]int{}
+			for f, i := range idx {
+				colors[fractionLabel(fit, f)] = i
+			}
+			lp, err := LengthPlot(ld, colors)
+			if err != nil && !errors.Is(err, errNoData) {
+				return nil, err
+			}
+			if err == nil {
+				fig.Panels = append(fig.Panels, lp)
+			}
+		}
 	}
 	if !hasLaw(fit) && len(skipped) == 0 {
 		skipped = append(skipped, "no law was fitted (fewer than 2 bracketed optima): widen the learning-rate grid")
@@ -200,7 +213,7 @@ func FitFigure(fit *clc.FitFile) (*Figure, error) {
 // position in ascending order: the colour index LossSeries' order gives.
 func fractionIndex(fit *clc.FitFile) map[float64]int {
 	seen := map[float64]bool{}
-	for _, t := range fit.Trials {
+	for _, t := range ownTrials(fit) {
 		seen[t.Fraction] = true
 	}
 	var fs []float64
@@ -229,11 +242,17 @@ func colorIndexes(fit *clc.FitFile, idx map[float64]int) []int {
 
 // lossLabels are the loss panel's axis labels for fit: the rate is a
 // constant rate, or the mean rate of the schedule shape the fit trained
-// with; the loss is named by the task.
+// with; the loss is named by the task, another objective by its metric.
 func lossLabels(fit *clc.FitFile) LossLabels {
 	l := LossLabels{X: "learning rate η (log scale)", Y: "final validation loss"}
 	if s := fit.Config.Schedule; s != nil && s.Shape != "" && s.Shape != schedule.Constant {
 		l.X = fmt.Sprintf("mean learning rate η of a %s schedule (log scale)", s.Shape)
+	}
+	if obj := fit.Config.Objective(); !obj.IsLoss() {
+		better := map[clc.Direction]string{clc.Minimize: "lower", clc.Maximize: "higher"}[obj.Direction]
+		l.Y = fmt.Sprintf("final %s (%s is better)", obj.Metric, better)
+		l.Title = fmt.Sprintf("Validation %s against learning rate, per data fraction", obj.Metric)
+		return l
 	}
 	switch fit.Dataset.Task {
 	case "classification":

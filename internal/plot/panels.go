@@ -20,9 +20,11 @@ import (
 // draw.
 var errNoData = errors.New("nothing to plot")
 
-// LossLabels are the axis labels of the loss panel.
+// LossLabels are the axis labels of the loss panel, and its title ("":
+// the validation loss's).
 type LossLabels struct {
-	X, Y string
+	X, Y  string
+	Title string
 }
 
 // LossPlot draws the validation loss against the learning rate (log x
@@ -36,7 +38,11 @@ type LossLabels struct {
 // off-scale mean ends at its triangle.
 func LossPlot(d LossData, labels LossLabels) (*Panel, error) {
 	fs := d.Fractions
-	p := newPlot("Validation loss against learning rate, per data fraction", labels.X, labels.Y)
+	title := labels.Title
+	if title == "" {
+		title = "Validation loss against learning rate, per data fraction"
+	}
+	p := newPlot(title, labels.X, labels.Y)
 	setLog(&p.X)
 	xlo, xhi := math.Inf(1), math.Inf(-1)
 	anyOff := false
@@ -190,7 +196,7 @@ func addLossKey(l *Legend, k lossKey) {
 			scatter(plotter.XYs{{}}, draw.PyramidGlyph{}, neutral, 4))
 	}
 	if k.diverged {
-		l.Add("rate where a seed diverged\n(one row per fraction)", scatter(plotter.XYs{{}}, crossGlyph{vg.Points(1.6)}, neutral, 4))
+		l.Add("rate where a seed diverged or\nwas stopped (one row per fraction)", scatter(plotter.XYs{{}}, crossGlyph{vg.Points(1.6)}, neutral, 4))
 	}
 }
 

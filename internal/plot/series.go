@@ -185,7 +185,7 @@ func median(vs []float64) float64 {
 // ascending order of fraction, without off-scale points.
 func fractionLosses(fit *clc.FitFile) []FractionLoss {
 	byFrac := map[float64][]clc.Trial{}
-	for _, t := range fit.Trials {
+	for _, t := range ownTrials(fit) {
 		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
 	}
 	fracs := make([]float64, 0, len(byFrac))
@@ -208,18 +208,24 @@ func fractionLoss(fit *clc.FitFile, frac float64, ts []clc.Trial) FractionLoss {
 	})
 	fl := FractionLoss{Fraction: frac, Label: fractionLabel(fit, frac), N: ts[0].N,
 		Seeds: []XY{}, Mean: []XY{}, Diverged: []float64{}, OffScale: []XY{}, MeanOffScale: []XY{}}
+	obj := fit.Config.Objective() // the validation loss, or the fit's metric
 	for _, t := range ts {
-		if !t.Diverged && !t.Pruned && finite(t.ValidLoss) {
+		if v, ok := obj.Value(t); ok && finite(v) {
 			fl.Steps = max(fl.Steps, t.Steps)
-			fl.Seeds = append(fl.Seeds, XY{t.LR, t.ValidLoss})
+			fl.Seeds = append(fl.Seeds, XY{t.LR, v})
 		}
 	}
-	// The line is the seed-mean curve the optimum is located on.
-	for _, p := range scaling.MeanCurve(clc.Samples(ts)) {
+	// The line is the seed-mean curve the optimum is located on, in the
+	// metric's own sign.
+	samples, err := obj.Samples(ts)
+	if err != nil {
+		samples = nil // a trial without the metric: no line (Complete refuses such fits)
+	}
+	for _, p := range scaling.MeanCurve(samples) {
 		if p.Diverged {
 			fl.Diverged = append(fl.Diverged, p.LR)
 		} else {
-			fl.Mean = append(fl.Mean, XY{p.LR, p.Loss})
+			fl.Mean = append(fl.Mean, XY{p.LR, obj.Sign() * p.Loss})
 		}
 	}
 	if o, ok := findOptimum(fit, frac); ok && o.Usable && o.LR > 0 {
@@ -250,10 +256,10 @@ func lossAt(mean []XY, lr, def float64) float64 {
 	return def
 }
 
-// findOptimum returns the fit's optimum at fraction frac.
+// findOptimum returns the fit's optimum at fraction frac (of its own run).
 func findOptimum(fit *clc.FitFile, frac float64) (scaling.Optimum, bool) {
 	for _, o := range fit.Optima {
-		if o.Fraction == frac {
+		if o.Fraction == frac && o.IsBase() {
 			return o, true
 		}
 	}
@@ -384,7 +390,12 @@ func interval(o scaling.Optimum) (lo, hi float64) {
 // sortedOptima returns the fit's optima in ascending order of N, then
 // fraction.
 func sortedOptima(fit *clc.FitFile) []scaling.Optimum {
-	os := slices.Clone(fit.Optima)
+	var os []scaling.Optimum
+	for _, o := range fit.Optima {
+		if o.IsBase() {
+			os = append(os, o)
+		}
+	}
 	slices.SortFunc(os, func(a, b scaling.Optimum) int {
 		return cmp.Or(cmp.Compare(a.N, b.N), cmp.Compare(a.Fraction, b.Fraction))
 	})

@@ -190,7 +190,7 @@ func TestCalibration(t *testing.T) {
 // exact power laws and, as a robustness check, true optima that scatter
 // about the law by τ = 0.04 decades. It writes a Markdown table of the
 // coverage by seeds × fractions (pooled over exponents and grids) and by
-// scenario.
+// scenario, then the joint law's (axesCalibrationTable).
 func TestCalibrationTable(t *testing.T) {
 	if !*calibrate {
 		t.Skip("the long calibration suite runs with -calibrate (make calibrate)")
@@ -277,6 +277,7 @@ func TestCalibrationTable(t *testing.T) {
 			pct(st.fracCover, st.fracN), pct(st.predCover, st.predN), pct(st.lawCover, st.predN), pct(st.checkHit, st.checkN),
 			rmse(st.sqPred, st.fits), rmse(st.sqLaw, st.fits), rmse(st.sqLocal, st.fits))
 	}
+	b.WriteString(axesCalibrationTable(*calibrateReps / 4))
 	if *calibrateOut == "" {
 		t.Log("\n" + b.String())
 		return

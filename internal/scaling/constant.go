@@ -63,7 +63,7 @@ func AnalyzeConstant(optima []Optimum, law Law) ConstantReport {
 		r.Verdict = fmt.Sprintf("untested: one dataset size only; C = %s lr·steps", fmtG(r.Mean))
 		return r
 	}
-	b, vb, dof := f.slope()
+	b, vb, dof := f.coefficient(1)
 	r.Slope = b
 	half := interval95(vb, dof)
 	if half == 0 {

@@ -107,7 +107,7 @@ func TestAnalyzeConstantTooFew(t *testing.T) {
 		t.Errorf("one optimum: %+v", r)
 	}
 	// Without a law there is nothing to predict from.
-	if _, err := Predict(Law{}, r, Run{}, Target{N: 5000}); err == nil {
+	if _, err := Predict(Model{}, Target{N: 5000}); err == nil {
 		t.Error("Estimate without a law succeeded")
 	}
 }

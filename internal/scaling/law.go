@@ -21,177 +21,15 @@ const (
 
 var tauNullF = true
 
-// lineFit is the line y = a + b·x fitted to points with sampling
-// variances v_i plus a between-point variance τ² (see fitLine).
-type lineFit struct {
-	a, b float64
-	// cov is the covariance of (a, b); covS the part of it that comes
-	// from the points' sampling variances (the rest comes from τ²).
-	cov, covS [3]float64 // var a, var b, cov(a, b)
-	tau2      float64
-	// q is Cochran's Q, Σ w_i (y_i − a_FE − b_FE·x_i)² with w_i = 1/v_i
-	// (the residual sum of squares for least squares).
-	q        float64
-	r2       float64
-	n        int
-	noiseDoF int // ν₁ of the v_i; 0 for least squares
-	xs       []float64
-	w        []float64 // the weights 1/(v_i + τ²) (1 for least squares)
-	v        []float64
+// fitLine fits the line y = a + b·x to n ≥ 2 points with distinct x
+// (see fitLinear, whose model it is with the columns 1 and x).
+func fitLine(x, y, v []float64, noiseDoF int) (linFit, bool) {
+	rows := make([][]float64, len(x))
+	for i, xi := range x {
+		rows[i] = []float64{1, xi}
+	}
+	return fitLinear(rows, y, v, noiseDoF)
 }
-
-// fitLine fits y = a + b·x to n ≥ 2 points with distinct x, as a
-// random-effects meta-regression (DerSimonian & Laird 1986; the regression
-// form of Raudenbush 2009):
-//
-//	y_i = a + b·x_i + u_i + e_i,   u_i ~ N(0, τ²),   e_i ~ N(0, v_i).
-//
-// The between-point variance τ² is the method-of-moments estimate
-//
-//	τ² = max(0, (Q − (n − 2)) / (Σw − tr((XᵀWX)⁻¹XᵀW²X))),   w_i = 1/v_i,
-//
-// Q = Σ w_i·r_i² the weighted residual sum of squares of the fixed-effect
-// fit. The line is then weighted least squares with w*_i = 1/(v_i + τ²),
-// and the covariance of (a, b) is (XᵀW*X)⁻¹. Its sampling part,
-//
-//	(XᵀW*X)⁻¹·XᵀW*VW*X·(XᵀW*X)⁻¹,   V = diag(v_i),
-//
-// is what the v_i contribute; the rest comes from τ². The v_i carry
-// noiseDoF degrees of freedom (the pooled noise model's), τ² at most
-// n − 2 (see satterthwaite).
-//
-// When v is nil, or some v_i is 0, the points have no known errors: the
-// fit is ordinary least squares and τ² = Q/(n − 2) is the whole residual
-// variance (0 for n = 2, where nothing can be estimated).
-func fitLine(x, y, v []float64, noiseDoF int) (lineFit, bool) {
-	n := len(x)
-	if n < 2 {
-		return lineFit{}, false
-	}
-	xMin, xMax := x[0], x[0]
-	for _, xi := range x {
-		xMin, xMax = math.Min(xMin, xi), math.Max(xMax, xi)
-	}
-	if xMin == xMax {
-		return lineFit{}, false
-	}
-	known := v != nil && noiseDoF > 0
-	for i := range v {
-		known = known && v[i] > 0
-	}
-	f := lineFit{n: n, xs: x, w: make([]float64, n), v: make([]float64, n)}
-	if !known {
-		for i := range f.w {
-			f.w[i] = 1
-		}
-		wls(&f, y)
-		if n > 2 {
-			f.tau2 = f.q / float64(n-2)
-		}
-		f.cov = scale3(f.cov, f.tau2)
-		f.r2 = rSquared(x, y, f.w, f.a, f.b)
-		return f, true
-	}
-	f.noiseDoF = noiseDoF
-	copy(f.v, v)
-	for i := range f.w {
-		f.w[i] = 1 / v[i]
-	}
-	wls(&f, y)
-	// tr((XᵀWX)⁻¹XᵀW²X) for the 2×2 case, and Σw.
-	var sw, swx, swxx, s2, s2x, s2xx float64
-	for i := range x {
-		w := f.w[i]
-		sw += w
-		swx += w * x[i]
-		swxx += w * x[i] * x[i]
-		s2 += w * w
-		s2x += w * w * x[i]
-		s2xx += w * w * x[i] * x[i]
-	}
-	det := sw*swxx - swx*swx
-	trace := sw - (swxx*s2-2*swx*s2x+sw*s2xx)/det
-	if n > 2 && trace > 0 && (!tauNullF || noiseDoF > 2) {
-		m := 1.0
-		if tauNullF {
-			m = float64(noiseDoF) / float64(noiseDoF-2)
-		}
-		f.tau2 = math.Max(0, (f.q-float64(n-2)*m)/trace)
-	}
-	q := f.q
-	for i := range f.w {
-		f.w[i] = 1 / (v[i] + f.tau2)
-	}
-	wls(&f, y)
-	f.q = q
-	// Sampling part: A⁻¹·(Σ w*_i² v_i·c_i c_iᵀ)·A⁻¹, c_i = (1, x_i).
-	var b00, b01, b11 float64
-	for i := range x {
-		s := f.w[i] * f.w[i] * v[i]
-		b00 += s
-		b01 += s * x[i]
-		b11 += s * x[i] * x[i]
-	}
-	va, vb, c := f.cov[0], f.cov[1], f.cov[2]
-	// A⁻¹ = [[va, c], [c, vb]]; covS = A⁻¹ B A⁻¹.
-	m00, m01 := va*b00+c*b01, va*b01+c*b11
-	m10, m11 := c*b00+vb*b01, c*b01+vb*b11
-	f.covS = [3]float64{m00*va + m01*c, m10*c + m11*vb, m00*c + m01*vb}
-	f.r2 = rSquared(x, y, f.w, f.a, f.b)
-	return f, true
-}
-
-// wls sets f.a, f.b, f.cov = (XᵀWX)⁻¹ and f.q = Σw·r² for the weights
-// f.w.
-func wls(f *lineFit, y []float64) {
-	var s, sx, sy float64
-	for i, x := range f.xs {
-		s += f.w[i]
-		sx += f.w[i] * x
-		sy += f.w[i] * y[i]
-	}
-	xb, yb := sx/s, sy/s
-	var sxx, sxy float64
-	for i, x := range f.xs {
-		sxx += f.w[i] * (x - xb) * (x - xb)
-		sxy += f.w[i] * (x - xb) * (y[i] - yb)
-	}
-	f.b = sxy / sxx
-	f.a = yb - f.b*xb
-	f.cov = [3]float64{1/s + xb*xb/sxx, 1 / sxx, -xb / sxx}
-	f.q = 0
-	for i, x := range f.xs {
-		r := y[i] - f.a - f.b*x
-		f.q += f.w[i] * r * r
-	}
-}
-
-// rSquared is the weighted coefficient of determination of y = a + b·x:
-// 0 when it is undefined (2 points, which any line fits exactly, or points
-// that do not vary).
-func rSquared(x, y, w []float64, a, b float64) float64 {
-	var s, sy float64
-	for i := range y {
-		s += w[i]
-		sy += w[i] * y[i]
-	}
-	if len(y) <= 2 {
-		return 0
-	}
-	yb := sy / s
-	var res, tot float64
-	for i := range y {
-		r := y[i] - a - b*x[i]
-		res += w[i] * r * r
-		tot += w[i] * (y[i] - yb) * (y[i] - yb)
-	}
-	if tot == 0 {
-		return 0
-	}
-	return 1 - res/tot
-}
-
-func scale3(c [3]float64, s float64) [3]float64 { return [3]float64{c[0] * s, c[1] * s, c[2] * s} }
 
 // quad is cᵀ·M·c for c = (1, x) and M given as (m00, m11, m01).
 func quad(m [3]float64, x float64) float64 { return m[0] + 2*x*m[2] + x*x*m[1] }
@@ -230,45 +68,14 @@ func satterthwaite(vs float64, dofS int, vt float64, dofT int) float64 {
 	return (vs + vt) * (vs + vt) / den
 }
 
-// residualDoF is the degrees of freedom of τ²: n − 2.
-func (f lineFit) residualDoF() int { return f.n - 2 }
-
-// predict returns the line at x, the variance of a new point there,
-//
-//	V = cᵀ·Cov·c + τ²,  c = (1, x),
-//
-// and its effective degrees of freedom (satterthwaite of the sampling part
-// cᵀ·Cov_S·c, with the noise model's ν₁, and the rest, with n − 2).
-func (f lineFit) predict(x float64) (y, v, dof float64) {
-	y = f.a + f.b*x
-	v = quad(f.cov, x) + f.tau2
-	return y, v, f.dof(v, quad(f.covS, x))
-}
-
-// dof is the effective degrees of freedom of a variance v whose sampling
-// part is vs: satterthwaite of vs (ν₁) and v − vs (n − 2). With τ² = 0
-// the whole variance is sampling variance (exactly, whatever the
-// rounding); without a noise model it is all residual variance. With 2
-// points there is no interval (0) either way: a line through 2 points
-// cannot tell how far the true optima scatter about a power law (τ), and
-// an interval that assumed τ = 0 would be a guess.
-func (f lineFit) dof(v, vs float64) float64 {
-	switch {
-	case f.n <= 2:
-		return 0
-	case f.noiseDoF == 0:
-		return float64(f.n - 2)
-	case f.tau2 == 0:
-		return float64(f.noiseDoF)
+// coefficient returns θ̂_j, its variance and the variance's effective
+// degrees of freedom.
+func (f linFit) coefficient(j int) (b, v, dof float64) {
+	var vs float64
+	if f.covS != nil {
+		vs = f.covS[j][j]
 	}
-	vs = math.Max(0, vs)
-	return satterthwaite(vs, f.noiseDoF, math.Max(0, v-vs), f.residualDoF())
-}
-
-// slope returns b, its variance and the variance's effective degrees of
-// freedom.
-func (f lineFit) slope() (b, v, dof float64) {
-	return f.b, f.cov[1], f.dof(f.cov[1], f.covS[1])
+	return f.coef[j], f.cov[j][j], f.dof(f.cov[j][j], vs)
 }
 
 // interval95 is the two-sided 95% half-width t(0.975, dof)·√v; 0 (no
@@ -281,12 +88,27 @@ func interval95(v, dof float64) float64 {
 	return tQuantile95(dof) * math.Sqrt(v)
 }
 
-// fitPoints returns the optima a fit uses: the usable, bracketed ones
-// whose curve is not flat.
+// fitPoints returns the optima the law and the constant use: the usable,
+// bracketed ones of the fit's own run whose curve is not flat.
 func fitPoints(optima []Optimum) []Optimum {
 	var ps []Optimum
 	for _, o := range optima {
-		if o.Usable && o.Bracketed && !o.Flat && o.N > 0 && o.LR > 0 {
+		if o.IsBase() && usable(o) {
+			ps = append(ps, o)
+		}
+	}
+	return ps
+}
+
+// usable reports whether an optimum can enter a law: usable, bracketed,
+// not on a flat curve, with a size and a rate.
+func usable(o Optimum) bool { return o.Usable && o.Bracketed && !o.Flat && o.N > 0 && o.LR > 0 }
+
+// allFitPoints returns the usable, bracketed optima of every run.
+func allFitPoints(optima []Optimum) []Optimum {
+	var ps []Optimum
+	for _, o := range optima {
+		if usable(o) {
 			ps = append(ps, o)
 		}
 	}
@@ -309,7 +131,7 @@ func noiseDoF(ps []Optimum) int {
 }
 
 // fitLog fits log10(value(o)) on log10 N over ps.
-func fitLog(ps []Optimum, value func(Optimum) float64) (lineFit, bool) {
+func fitLog(ps []Optimum, value func(Optimum) float64) (linFit, bool) {
 	x := make([]float64, len(ps))
 	y := make([]float64, len(ps))
 	v := make([]float64, len(ps))
@@ -387,14 +209,14 @@ func FitLaw(optima []Optimum) (Law, error) {
 	return law, nil
 }
 
-func lawFrom(f lineFit, ps []Optimum) Law {
-	b, vb, dof := f.slope()
+func lawFrom(f linFit, ps []Optimum) Law {
+	b, vb, dof := f.coefficient(1)
 	l := Law{
 		Alpha:        b,
 		AlphaSE:      math.Sqrt(vb),
-		K:            math.Pow(10, f.a),
-		Log10KSE:     math.Sqrt(f.cov[0]),
-		CovLogKAlpha: f.cov[2],
+		K:            math.Pow(10, f.coef[0]),
+		Log10KSE:     math.Sqrt(f.cov[0][0]),
+		CovLogKAlpha: f.cov[0][1],
 		R2:           f.r2,
 		Points:       f.n,
 		DoF:          f.n - 2,
@@ -408,7 +230,7 @@ func lawFrom(f lineFit, ps []Optimum) Law {
 	if f.noiseDoF == 0 {
 		l.Method = MethodLeastSquares
 	} else {
-		l.SamplingCov = &Covariance{Log10K: f.covS[0], Alpha: f.covS[1], Log10KAlpha: f.covS[2]}
+		l.SamplingCov = &Covariance{Log10K: f.covS[0][0], Alpha: f.covS[1][1], Log10KAlpha: f.covS[0][1]}
 	}
 	if f.n > 2 && f.noiseDoF > 0 {
 		l.BirgeRatio = f.q / float64(f.n-2)
@@ -485,12 +307,11 @@ func extrapolate(ps []Optimum) *Extrapolation {
 	if !ok {
 		return nil
 	}
-	x := math.Log10(float64(held.N))
-	pred := f.a + f.b*x
+	c := []float64{1, math.Log10(float64(held.N))}
+	pred, v, dof := f.predict(c)
 	miss := pred - math.Log10(held.LR)
-	_, v, dof := f.predict(x)
 	if f.noiseDoF > 0 {
-		vs := quad(f.covS, x) + held.LogSE*held.LogSE
+		vs := quadForm(f.covS, c) + held.LogSE*held.LogSE
 		v += held.LogSE * held.LogSE
 		dof = f.dof(v, vs)
 		if f.n == 2 {

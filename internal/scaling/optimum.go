@@ -1,7 +1,9 @@
 package scaling
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -60,6 +62,11 @@ const (
 // EstimateOptima finds the optimal constant learning rate η* of every
 // fraction present in trials, with a 95% interval from a noise model
 // pooled over the fractions. The optima are sorted by fraction, ascending.
+// Trials of other runs (Sample.RunSpec: another epoch count, batch size or
+// step budget) form loss curves of their own: one optimum per fraction and
+// run, the fit's own run first, then the others by RunSpec, each by
+// fraction; the noise model is pooled over all of them (a seed pulls an
+// optimum about as far in every run).
 //
 // At each fraction the loss at a rate η is the mean validation loss over
 // seeds, and +Inf when any seed diverged (as scripts/compare_peer.py does):
@@ -140,21 +147,23 @@ const (
 // LR, Loss, Steps, LogSE and Constant zero. Otherwise Steps is T(N) of the
 // fraction's non-diverged trials and Constant = η*·T(N).
 func EstimateOptima(trials []Sample) Optima {
-	byFrac := map[float64][]Sample{}
+	byCell := map[cell][]Sample{}
 	for _, t := range trials {
-		byFrac[t.Fraction] = append(byFrac[t.Fraction], t)
+		c := cell{t.Fraction, t.RunSpec}
+		byCell[c] = append(byCell[c], t)
 	}
-	fracs := make([]float64, 0, len(byFrac))
-	for f := range byFrac {
-		fracs = append(fracs, f)
+	cells := make([]cell, 0, len(byCell))
+	for c := range byCell {
+		cells = append(cells, c)
 	}
-	sort.Float64s(fracs)
-	out := Optima{Optima: make([]Optimum, 0, len(fracs))}
+	slices.SortFunc(cells, func(a, b cell) int { return cmp.Or(compareRuns(a.run, b.run), cmp.Compare(a.fraction, b.fraction)) })
+	out := Optima{Optima: make([]Optimum, 0, len(cells))}
 	var ss float64
 	maxSeeds := 0
-	local := make([]localOptimum, len(fracs))
-	for k, f := range fracs {
-		o, l := estimateOne(f, byFrac[f])
+	local := make([]localOptimum, len(cells))
+	for k, c := range cells {
+		o, l := estimateOne(c.fraction, byCell[c])
+		o.RunSpec = c.run
 		out.Optima = append(out.Optima, o)
 		local[k] = l
 		maxSeeds = max(maxSeeds, l.seeds)
@@ -181,6 +190,12 @@ func EstimateOptima(trials []Sample) Optima {
 		setInterval(&out.Optima[k], local[k], out.Noise)
 	}
 	return out
+}
+
+// cell is one loss curve of a sweep: a fraction and a run.
+type cell struct {
+	fraction float64
+	run      RunSpec
 }
 
 // maxAsymmetry bounds |κ|: a larger pooled value comes from noise, not
@@ -554,7 +569,9 @@ func estimateOne(frac float64, ts []Sample) (Optimum, localOptimum) {
 // their smallest: with few rates and seeds, or one rate whose seeds
 // disagree wildly, the test has little power, and a curve that moves by
 // more than that is not flat for want of evidence. A curve that reaches
-// from rates that learn nothing to rates that learn is never flat.
+// from rates that learn nothing to rates that learn is never flat, and
+// neither is one whose minimum lies between other rates less than
+// flatMinSpan decades apart.
 func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	var js []int
 	for j, y := range ys {
@@ -564,6 +581,20 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	}
 	if len(js) < 3 {
 		return false
+	}
+	if tab.x[js[len(js)-1]]-tab.x[js[0]] < flatMinSpan {
+		// Over a narrow range of rates only a minimum on an edge can be
+		// flat: an interior one is a bracketed optimum whose neighbours
+		// differ little by design.
+		best := 0
+		for j, y := range ys {
+			if isFinite(y) && (!isFinite(ys[best]) || y < ys[best]) {
+				best = j
+			}
+		}
+		if rows[best] != js[0] && rows[best] != js[len(js)-1] {
+			return false
+		}
 	}
 	var seeds []int
 	for s := range tab.loss[js[0]] {
@@ -581,7 +612,12 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for j, y := range ys {
-		if isFinite(y) && y >= 0 {
+		if isFinite(y) {
+			if y < 0 {
+				// A negated metric to maximize (accuracy): a relative
+				// spread means nothing on its scale, so no call of flat.
+				return false
+			}
 			lo, hi = math.Min(lo, ys[j]), math.Max(hi, ys[j])
 		}
 	}
@@ -617,6 +653,12 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 	f := (ssRate / d1) / (ssRes / d2)
 	return f < distuv.F{D1: d1, D2: d2}.Quantile(0.95)
 }
+
+// flatMinSpan is the narrowest range of rates, in decades, over which a
+// curve with an interior minimum can be called flat: any smooth curve
+// differs little over a few rates around its minimum (an adaptive sweep's
+// window there), which says nothing about the rate mattering.
+const flatMinSpan = 1.0
 
 // flatSpread bounds a flat curve's range of seed-mean losses, relative to
 // its smallest: 5%. (Random labels and features that carry nothing give

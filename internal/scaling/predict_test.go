@@ -15,7 +15,9 @@ type fit struct {
 
 func fitOf(law Law, c ConstantReport, run Run) *fit { return &fit{law, c, run} }
 
-func (f *fit) Estimate(t Target) (Estimate, error) { return Predict(f.law, f.constant, f.run, t) }
+func (f *fit) Estimate(t Target) (Estimate, error) {
+	return Predict(Model{Law: f.law, Run: f.run, AssumeTransfer: true}, t)
+}
 
 func TestEstimate(t *testing.T) {
 	// A law η* = 0.5·N^−0.5 fitted on N 1000…16000 with tiny errors and a
@@ -78,7 +80,7 @@ func TestEstimate(t *testing.T) {
 			t.Errorf("Estimate(%+v) error %v, want %q", c.t, err, c.want)
 		}
 	}
-	if _, err := Predict(Law{}, ConstantReport{}, Run{}, Target{N: 10}); err == nil || !strings.Contains(err.Error(), "no usable law") {
+	if _, err := Predict(Model{}, Target{N: 10}); err == nil || !strings.Contains(err.Error(), "no usable law") {
 		t.Errorf("no law: %v", err)
 	}
 }
@@ -162,8 +164,8 @@ func TestPredictIgnoresConstantVerdict(t *testing.T) {
 	law := Law{Alpha: 0.2, AlphaSE: 0.01, K: 0.01, Log10KSE: 0.04, CovLogKAlpha: -0.0004, Points: 5,
 		NMin: 1000, NMax: 16000, Method: MethodRandomEffects, NoiseDoF: 10,
 		Anchor: &Anchor{N: 16000, LR: 0.01 * math.Pow(16000, 0.2), LogSE: 0.03}}
-	constant := ConstantReport{Values: []float64{1, 1, 1}, Mean: 1, Holds: true}
-	e, err := Predict(law, constant, Run{Steps: 1000}, Target{N: 1600000})
+	// The model has no constant at all: C comes from the predicted rate.
+	e, err := Predict(Model{Law: law, Run: Run{Steps: 1000}}, Target{N: 1600000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestPredictIgnoresConstantVerdict(t *testing.T) {
 	if math.Abs(e.LawLR/want-1) > 1e-12 || math.Abs(e.LR/want-1) > 0.01 || e.ConstantFrom != SourceLaw || math.Abs(e.Constant/(e.LR*1000)-1) > 1e-12 {
 		t.Errorf("estimate %+v; want the law's %v, C = η*·T", e, want)
 	}
-	near, _ := Predict(law, constant, Run{Steps: 1000}, Target{N: 16000})
+	near, _ := Predict(Model{Law: law, Run: Run{Steps: 1000}}, Target{N: 16000})
 	if !(e.LRHigh/e.LRLow > near.LRHigh/near.LRLow) {
 		t.Errorf("the interval did not widen with the extrapolation: %v vs %v", e.LRHigh/e.LRLow, near.LRHigh/near.LRLow)
 	}

@@ -70,46 +70,75 @@ func simulate(sc simScenario, rng *rand.Rand) simSweep {
 	c0 := -1.5 + (rng.Float64()-0.5)*step
 	law := func(n int) float64 { return c0 + sc.Alpha*math.Log10(float64(n)/simNFull) }
 	// Per sweep: the curve shape and the noise.
-	kappa := 1.5 + 2.5*rng.Float64()    // asymmetry, per decade
-	curvFull := 0.3 + 0.3*rng.Float64() // L'' at NFull, loss/decade²
-	phi := 0.05 + 0.07*rng.Float64()    // seed shift sd, decades
-	level := 0.015 + 0.01*rng.Float64() // seed level noise at NFull, loss
-	edge := 0.35 + 0.35*rng.Float64()   // stability edge above the optimum, decades
-	const tilt = 2.4                    // growth of the level noise with the rate, per decade (demo)
+	sp := drawCurves(rng)
 	sw := simSweep{TrueX: map[int]float64{}, Curvature: map[int]float64{}, NFull: simNFull}
 	sw.TrueXFull = law(simNFull) + sc.Tau*rng.NormFloat64()
 	lrs := sc.Grid.rates()
 	for f := sc.Fractions; f >= 1; f-- {
 		frac := 1 / float64(int(1)<<f)
 		n := simNFull >> f
-		r := float64(n) / simNFull
 		xStar := law(n) + sc.Tau*rng.NormFloat64()
-		curv := curvFull * math.Pow(r, -0.55)
-		sigma := level * math.Pow(r, -0.3)
-		loss0 := 0.45 * math.Pow(r, -0.25)
 		sw.TrueX[n] = xStar
-		sw.Curvature[n] = curv
-		// The expected curve E_δ L(x − δ) has its minimum κφ²/2 below the
-		// curve's centre c: centre it so the minimum is at xStar.
-		c := xStar + kappa*phi*phi/2
-		steps := 3 * n / 32
-		for s := range sc.Seeds {
-			delta := phi * rng.NormFloat64()
-			b := sigma * rng.NormFloat64()
-			edgeS := xStar + edge + 0.05*rng.NormFloat64()
-			for _, lr := range lrs {
-				x := math.Log10(lr)
-				t := Sample{Fraction: frac, N: n, LR: lr, Seed: s, Steps: steps}
-				if x > edgeS {
-					t.Loss, t.Diverged, t.Steps = math.Inf(1), true, steps/3
-				} else {
-					u := kappa * (x - c - delta)
-					g := 2 * (math.Exp(u) - 1 - u) / (kappa * kappa)
-					t.Loss = loss0 + curv/2*g + b*math.Exp(tilt*(x-xStar)) + 0.2*sigma*rng.NormFloat64()
-				}
-				sw.Trials = append(sw.Trials, t)
-			}
-		}
+		sw.Curvature[n] = sp.curvature(n)
+		sw.Trials = append(sw.Trials, sp.cell(frac, n, 3*n/32, xStar, lrs, sc.Seeds, RunSpec{}, rng)...)
 	}
 	return sw
+}
+
+// simCurves is the shape and noise of one simulated sweep's loss curves.
+type simCurves struct {
+	kappa    float64 // asymmetry, per decade
+	curvFull float64 // L'' at NFull, loss/decade²
+	phi      float64 // seed shift sd, decades
+	level    float64 // seed level noise at NFull, loss
+	edge     float64 // stability edge above the optimum, decades
+}
+
+// drawCurves draws a sweep's curve shape and noise.
+func drawCurves(rng *rand.Rand) simCurves {
+	return simCurves{
+		kappa:    1.5 + 2.5*rng.Float64(),
+		curvFull: 0.3 + 0.3*rng.Float64(),
+		phi:      0.05 + 0.07*rng.Float64(),
+		level:    0.015 + 0.01*rng.Float64(),
+		edge:     0.35 + 0.35*rng.Float64(),
+	}
+}
+
+// curvature is L” of the expected loss at the optimum on n rows.
+func (sp simCurves) curvature(n int) float64 {
+	return sp.curvFull * math.Pow(float64(n)/simNFull, -0.55)
+}
+
+// cell draws the trials of one fraction and run: every rate × seed, with
+// the expected loss curve's minimum at xStar = log10 η* and T = steps.
+func (sp simCurves) cell(frac float64, n, steps int, xStar float64, lrs []float64, seeds int, run RunSpec, rng *rand.Rand) []Sample {
+	const tilt = 2.4 // growth of the level noise with the rate, per decade (demo)
+	r := float64(n) / simNFull
+	curv := sp.curvature(n)
+	sigma := sp.level * math.Pow(r, -0.3)
+	loss0 := 0.45 * math.Pow(r, -0.25)
+	// The expected curve E_δ L(x − δ) has its minimum κφ²/2 below the
+	// curve's centre c: centre it so the minimum is at xStar.
+	kappa, phi := sp.kappa, sp.phi
+	c := xStar + kappa*phi*phi/2
+	var out []Sample
+	for s := range seeds {
+		delta := phi * rng.NormFloat64()
+		b := sigma * rng.NormFloat64()
+		edgeS := xStar + sp.edge + 0.05*rng.NormFloat64()
+		for _, lr := range lrs {
+			x := math.Log10(lr)
+			t := Sample{Fraction: frac, N: n, LR: lr, Seed: s, Steps: steps, RunSpec: run}
+			if x > edgeS {
+				t.Loss, t.Diverged, t.Steps = math.Inf(1), true, steps/3
+			} else {
+				u := kappa * (x - c - delta)
+				g := 2 * (math.Exp(u) - 1 - u) / (kappa * kappa)
+				t.Loss = loss0 + curv/2*g + b*math.Exp(tilt*(x-xStar)) + 0.2*sigma*rng.NormFloat64()
+			}
+			out = append(out, t)
+		}
+	}
+	return out
 }

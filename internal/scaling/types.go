@@ -12,7 +12,10 @@
 //     at the optimum with a constant rate, C(N) = η*(N)·T(N).
 package scaling
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // Sample is one finished training run as the statistics see it.
 type Sample struct {
@@ -23,6 +26,51 @@ type Sample struct {
 	Steps    int     // T: optimizer steps taken (fewer when it diverged)
 	Loss     float64 // final validation loss; +Inf when it diverged
 	Diverged bool
+	// RunSpec is the training run of the sample when it is not the fit's
+	// own (the zero RunSpec): another epoch count, batch size or step
+	// budget. Samples of one fraction and run form one loss curve.
+	RunSpec
+}
+
+// RunSpec names a training run by how it differs from a fit's own run
+// (Run): each field is 0 where the run is the fit's. The zero RunSpec is
+// the fit's run itself.
+type RunSpec struct {
+	Epochs     int `yaml:"epochs,omitempty" json:"epochs,omitempty"`
+	BatchSize  int `yaml:"batch_size,omitempty" json:"batch_size,omitempty"`
+	StepBudget int `yaml:"step_budget,omitempty" json:"step_budget,omitempty"`
+}
+
+// IsBase reports whether r is the fit's own run.
+func (r RunSpec) IsBase() bool { return r == RunSpec{} }
+
+// Resolve is the run r names, given the fit's run base.
+func (r RunSpec) Resolve(base Run) Run {
+	out := base
+	if r.Epochs > 0 {
+		out.Epochs = r.Epochs
+	}
+	if r.BatchSize > 0 {
+		out.BatchSize = r.BatchSize
+	}
+	if r.StepBudget > 0 {
+		out.Steps = r.StepBudget
+	}
+	return out
+}
+
+// compareRuns orders runs: the fit's own first, then by epochs, batch
+// size and step budget.
+func compareRuns(a, b RunSpec) int {
+	switch {
+	case a == b:
+		return 0
+	case a.IsBase():
+		return -1
+	case b.IsBase():
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.Epochs, b.Epochs), cmp.Compare(a.BatchSize, b.BatchSize), cmp.Compare(a.StepBudget, b.StepBudget))
 }
 
 // Optimum is the estimated optimal constant learning rate at one fraction.
@@ -76,6 +124,11 @@ type Optimum struct {
 	Flat bool `yaml:"flat,omitempty"`
 	// Constant is C(N) = η*·T(N), in lr·steps.
 	Constant float64 `yaml:"constant"`
+	// RunSpec is the run of this optimum's trials when it is not the
+	// fit's own (fit files of version 3): the optima of other runs measure
+	// how η* moves with the training length and the batch size (see
+	// FitJointLaw); the law η*(N) and the constant use the fit's own run.
+	RunSpec `yaml:",inline"`
 }
 
 // Law is the power law η*(N) = k·N^α fitted to the usable, bracketed, not flat

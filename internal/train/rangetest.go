@@ -99,10 +99,16 @@ func RangeTest(ctx context.Context, trainSet *Dataset, cfg Config, lo, hi float6
 	return rep, nil
 }
 
+// slopeSpan is the half-width, in decades of rate, of the central
+// difference that measures the smoothed loss's slope: over a span much
+// shorter than the moving average's memory, the difference of two noisy
+// batch losses, not the curve's slope, would decide.
+const slopeSpan = 0.1
+
 // suggest sets the lowest and steepest rates and the bracket from the
 // smoothed curve: the steepest descent is the most negative slope of the
-// smoothed loss against log10 η, by central differences, at or below the
-// lowest point.
+// smoothed loss against log10 η, by central differences over ±slopeSpan
+// decades, below the lowest point.
 func (r *RangeReport) suggest() {
 	pts := r.Points
 	lowest := 0
@@ -111,10 +117,16 @@ func (r *RangeReport) suggest() {
 			lowest = i
 		}
 	}
+	k := 1
+	if len(pts) > 1 {
+		if step := math.Log10(pts[1].LR) - math.Log10(pts[0].LR); step > 0 {
+			k = max(1, int(math.Ceil(slopeSpan/step)))
+		}
+	}
 	steep, slope := 0, math.Inf(1)
-	for i := 1; i < lowest && i+1 < len(pts); i++ {
-		dx := math.Log10(pts[i+1].LR) - math.Log10(pts[i-1].LR)
-		if g := (pts[i+1].Smoothed - pts[i-1].Smoothed) / dx; g < slope {
+	for i := k; i < lowest && i+k < len(pts); i++ {
+		dx := math.Log10(pts[i+k].LR) - math.Log10(pts[i-k].LR)
+		if g := (pts[i+k].Smoothed - pts[i-k].Smoothed) / dx; g < slope {
 			steep, slope = i, g
 		}
 	}

@@ -79,6 +79,15 @@ func (d *Doc) checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 				return err
 			}
 		}
+	case reflect.Map:
+		// A map with string keys (e.g. a trial's metrics): any plain key
+		// (Pairs), each value checked against the element type.
+		if n.Kind != yaml.MappingNode || t.Key().Kind() != reflect.String {
+			return d.kindError(n, t, path)
+		}
+		return d.Pairs(n, path, func(k, v *yaml.Node) error {
+			return d.checkKeys(v, t.Elem(), Join(path, k.Value))
+		})
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
 			return d.kindError(n, t, path)
@@ -304,6 +313,9 @@ func describeGoType(t string) string {
 	}
 	if strings.HasPrefix(t, "[]") {
 		return "a list"
+	}
+	if strings.HasPrefix(t, "map[string]float64") {
+		return "a mapping of names to numbers"
 	}
 	return "a mapping of keys"
 }
