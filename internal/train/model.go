@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/clc-tools/clc/internal/fsum"
 )
 
 // Stream identifiers of the PCG generators derived from Config.Seed: one for
@@ -250,10 +252,10 @@ func activate[T float](act Activation, z []T) {
 //
 // The log-sum-exp, the softmax normalizer and the sum over rows are computed
 // in float64 (math.Exp works in float64 anyway), each exp once per logit,
-// the sum over rows compensated (sum64); gradients are stored in T.
+// the sum over rows compensated (fsum.Sum); gradients are stored in T.
 // A correct prediction is an argmax (first maximum) equal to the label.
 func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
-	var total sum64
+	var total fsum.Sum
 	L := len(m.w)
 	k := m.sizes[L]
 	z := m.out[L-1][:n*k]
@@ -266,12 +268,12 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 		scale := T(2 * inv)
 		for i, v := range z {
 			d := v - m.yin[i]
-			total.add(float64(d) * float64(d))
+			total.Add(float64(d) * float64(d))
 			if grad {
 				g[i] = scale * d
 			}
 		}
-		return total.value(), 0
+		return total.Value(), 0
 	}
 	ez := m.ez[:k]
 	for i := 0; i < n; i++ {
@@ -292,7 +294,7 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			ez[j] = e
 			s += e
 		}
-		total.add(math.Log(s) + mx - float64(row[y]))
+		total.Add(math.Log(s) + mx - float64(row[y]))
 		if grad {
 			gr := g[i*k : i*k+k]
 			for j, e := range ez {
@@ -304,7 +306,7 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			}
 		}
 	}
-	return total.value(), correct
+	return total.Value(), correct
 }
 
 // backward fills grads with the gradient of the mean loss of the first n rows,
