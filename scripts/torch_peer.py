@@ -52,9 +52,12 @@ Subcommands (each prints JSON lines on stdout, notes on stderr):
     with --classes classes. One line:
       {"peer": "torch 1.13.0 1 thread", "hidden": 128, "batch_size": 64, "optimizer": "sgd",
        "threads": 1, "steps": 937, "epoch_seconds": 1.2, "samples_per_s": 50000,
+       "cpu_seconds": 1.1, "cpu_samples_per_s": 54500,
        "blas": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"}
-    (blas: the BLAS library torch runs on; Debian selects it with update-alternatives, and the
-    reference BLAS makes torch an order of magnitude slower than OpenBLAS.)
+    (cpu_*: the CPU time of the calling thread, which leaves out waiting for a shared core;
+    with one torch thread that is all of the step's work. blas: the BLAS library torch runs
+    on; Debian selects it with update-alternatives, and the reference BLAS makes torch an
+    order of magnitude slower than OpenBLAS.)
 """
 import argparse
 import csv
@@ -356,14 +359,15 @@ def cmd_throughput(a):
     for i in range(min(10, steps)):
         step(warm[i * b:(i + 1) * b])
     perm = torch.randperm(n)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.thread_time()
     for i in range(steps):
         step(perm[i * b:(i + 1) * b])
-    dt = time.perf_counter() - t
+    dt, dc = time.perf_counter() - t, time.thread_time() - c
     threads = "1 thread" if a.threads == 1 else f"{a.threads} threads"
     print(json.dumps({"peer": f"torch {torch.__version__} {threads}", "hidden": a.hidden[0] if len(a.hidden) == 1 else a.hidden,
                       "batch_size": b, "optimizer": a.optimizer, "threads": a.threads, "steps": steps,
                       "epoch_seconds": round(dt, 3), "samples_per_s": round(steps * b / dt),
+                      "cpu_seconds": round(dc, 3), "cpu_samples_per_s": round(steps * b / dc),
                       "blas": blas_library()}))
 
 

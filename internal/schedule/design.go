@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
@@ -151,20 +152,20 @@ func New(s Spec, steps int, area float64, per Granularity, stepsPerEpoch int) (*
 		return nil, err
 	}
 	// One pass over the points: Σ S, max S, the last S.
-	var acc accumulator
+	var acc fsum.Sum
 	peak, last := 0.0, 0.0
 	for i := range r.points() {
 		w := res.point(i)
 		if !finite(w) || w < 0 {
 			return nil, inputerr.New("%v %s gives a non-finite or negative rate at %s %d", paramShape, res.Spec, singular(1, r.unit()), i)
 		}
-		acc.add(w)
+		acc.Add(w)
 		peak, last = max(peak, w), w
 	}
 	if !(peak > 0) {
 		return nil, inputerr.New("%v %s is zero at every %s", paramShape, res.Spec, singular(1, r.unit()))
 	}
-	scale := area / (acc.value() * float64(r.spe))
+	scale := area / (acc.Value() * float64(r.spe))
 	return &Schedule{
 		Spec: res.Spec, Steps: steps, Per: per, StepsPerEpoch: stepsPerEpoch,
 		Area: area, Peak: scale * peak, Final: scale * last, Notes: res.notes,
@@ -200,11 +201,11 @@ func (r *resolved) point(i int) float64 {
 	if !r.perEpoch {
 		return r.weight(i)
 	}
-	var a accumulator
+	var a fsum.Sum
 	for t := i * r.spe; t < (i+1)*r.spe; t++ {
-		a.add(r.weight(t))
+		a.Add(r.weight(t))
 	}
-	return a.value() / float64(r.spe)
+	return a.Value() / float64(r.spe)
 }
 
 // All yields the rate η_t of every step t = 0 … Steps−1, in order: from
@@ -256,11 +257,11 @@ func (s *Schedule) resolvedShape() (*resolved, float64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var acc accumulator
+	var acc fsum.Sum
 	for i := range r.points() {
-		acc.add(res.point(i))
+		acc.Add(res.point(i))
 	}
-	return res, s.Area / (acc.value() * float64(r.spe)), nil
+	return res, s.Area / (acc.Value() * float64(r.spe)), nil
 }
 
 // check verifies a schedule's consistency: the granularity and the steps
@@ -298,7 +299,7 @@ func (s *Schedule) check() error {
 			return fmt.Errorf("rate %d differs from rate %d within an epoch", t, t-1)
 		}
 	}
-	if got := sum(s.Rates); !(math.Abs(got-s.Area) <= areaTolerance*math.Abs(s.Area)) {
+	if got := fsum.Of(s.Rates); !(math.Abs(got-s.Area) <= areaTolerance*math.Abs(s.Area)) {
 		return fmt.Errorf("the rates sum to %.10g, not the area %.10g", got, s.Area)
 	}
 	if s.Peak != slices.Max(s.Rates) || s.Final != s.Rates[len(s.Rates)-1] {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
 	"github.com/clc-tools/clc/internal/yamlstrict"
 )
@@ -354,7 +355,7 @@ func parsePlainCSV(b []byte, name string) (*Schedule, error) {
 	}
 	s := &Schedule{
 		Spec: Spec{Shape: Custom}, Steps: len(rates), Per: PerStep, Rates: rates,
-		Area: sum(rates), Peak: slices.Max(rates), Final: rates[len(rates)-1],
+		Area: fsum.Of(rates), Peak: slices.Max(rates), Final: rates[len(rates)-1],
 		Notes: []Note{unverifiedNote(name)},
 	}
 	if !(s.Peak > 0) {

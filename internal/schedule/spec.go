@@ -43,6 +43,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
@@ -701,7 +702,7 @@ func (s Spec) Normalized(steps int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := float64(steps) / sum(w)
+	f := float64(steps) / fsum.Of(w)
 	for i := range w {
 		w[i] *= f
 	}
@@ -812,27 +813,3 @@ func oneCycle(t, total int, pctStart, peak, div, finalDiv float64) float64 {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// sum is Neumaier's compensated sum of xs.
-func sum(xs []float64) float64 {
-	var a accumulator
-	for _, x := range xs {
-		a.add(x)
-	}
-	return a.value()
-}
-
-// accumulator is Neumaier's compensated sum, one term at a time.
-type accumulator struct{ s, c float64 }
-
-func (a *accumulator) add(x float64) {
-	t := a.s + x
-	if math.Abs(a.s) >= math.Abs(x) {
-		a.c += (a.s - t) + x
-	} else {
-		a.c += (x - t) + a.s
-	}
-	a.s = t
-}
-
-func (a *accumulator) value() float64 { return a.s + a.c }

@@ -9,6 +9,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
@@ -502,7 +503,7 @@ func TestSum(t *testing.T) {
 		xs = append(xs, 1e-16)
 	}
 	xs = append(xs, -1)
-	if got, want := sum(xs), 1e-12; relErr(got, want) > 1e-12 {
+	if got, want := fsum.Of(xs), 1e-12; relErr(got, want) > 1e-12 {
 		t.Errorf("sum = %.17g, want %.17g", got, want)
 	}
 }

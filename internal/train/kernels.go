@@ -1,6 +1,8 @@
 package train
 
 import (
+	"unsafe"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -9,50 +11,53 @@ import (
 // exact gradient checks in the tests. The model code is written once for both.
 type float interface{ ~float32 | ~float64 }
 
-// kernels bundles the two matrix products the model needs, for one element
+// kernels bundles the three matrix products the model needs, for one element
 // type. All matrices are dense, row-major and contiguous (leading dimension
-// = number of columns).
+// = number of columns as stored). With C m×n, acc false computes C = P and
+// acc true C = C + P, where P is
 //
-// nt computes, for A m×k and B n×k,
+//	nt: A·Bᵀ   for A m×k and B n×k   (forward: z = a·Wᵀ)
+//	nn: A·B    for A m×k and B k×n   (input gradient: ∂a = dz·W)
+//	tn: Aᵀ·B   for A k×m and B k×n   (weight gradient: ∂W = dzᵀ·a)
 //
-//	C = A·Bᵀ        (acc false)
-//	C = C + A·Bᵀ    (acc true)
-//
-// and nn computes, for A m×k and B k×n,
-//
-//	C = A·B         (acc false)
-//	C = C + A·B     (acc true)
-//
-// with C m×n. Each element of C is accumulated in the element type, in
-// increasing k order within one tile of k (gonum's kernels, SSE on amd64) or in
-// 8 interleaved partial sums (the AVX2 kernels, see asmNT), so the result is
-// deterministic for a given build and CPU feature set.
+// Each element of C is accumulated in the element type in an order fixed by
+// the kernel, so the result is deterministic for a given build and CPU
+// feature set: gonum's tiles (portable), or the assembly kernels below, which
+// all use the same order whatever the vector width (AVX2, AVX-512, NEON).
 type kernels[T float] struct {
 	nt func(m, n, k int, a, b, c []T, acc bool)
 	nn func(m, n, k int, a, b, c []T, acc bool)
+	tn func(m, n, k int, a, b, c []T, acc bool)
 }
 
-// useAsm selects the assembly float32 kernels (kernels_amd64.s) when the CPU
-// has them; tests set it to false to exercise the portable kernels, which are
-// also what other architectures and CPUs without AVX2/FMA run. It is read when
-// a model or optimizer is built.
+// useAsm selects the assembly float32 kernels (AVX2+FMA on amd64, NEON on
+// arm64) when the CPU has them; tests set it to false to exercise the
+// portable kernels, which are also what other architectures, CPUs without
+// AVX2/FMA and -tags purego builds run. It is read when a model or optimizer
+// is built.
 var useAsm = hasAsm
 
-// kernelsFor returns the products for T: for float32 the AVX2+FMA assembly
-// kernels when useAsm is set, else (and for float64) gonum's pure-Go BLAS
-// (Sgemm, Dgemm) on tiles.
-func kernelsFor[T float]() kernels[T] {
+// kernelsFor returns the products for T: for float32 the assembly kernels
+// when useAsm is set, else (and for float64) gonum's pure-Go BLAS (Sgemm,
+// Dgemm) on tiles. tnSize is the largest m·k of the Aᵀ·B products to come:
+// the assembly tn keeps a workspace of that size (see asmTN).
+func kernelsFor[T float](tnSize int) kernels[T] {
 	var z T
 	var k any
 	switch any(z).(type) {
 	case float32:
 		if useAsm {
-			k = kernels[float32]{nt: asmNT, nn: asmNN}
+			var ws []float32
+			if !useAVX512 {
+				ws = make([]float32, tnSize)
+			}
+			tn := func(m, n, k int, a, b, c []float32, acc bool) { asmTN(m, n, k, a, b, c, acc, ws) }
+			k = kernels[float32]{nt: asmNT, nn: asmNN, tn: tn}
 		} else {
-			k = kernels[float32]{nt: sgemmNT, nn: sgemmNN}
+			k = kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN}
 		}
 	case float64:
-		k = kernels[float64]{nt: dgemmNT, nn: dgemmNN}
+		k = kernels[float64]{nt: dgemmNT, nn: dgemmNN, tn: dgemmTN}
 	default:
 		panic("train: unsupported element type")
 	}
@@ -86,10 +91,9 @@ const (
 )
 
 // gemmTiled calls gemm on the tiles of C. trA/trB say whether A (m×k stored
-// k×m) or B (k×n stored n×k) is transposed in storage; lda, ldb are the row
-// lengths as stored.
+// k×m) or B (k×n stored n×k) is transposed in storage.
 func gemmTiled[T float](gemm func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int),
-	trB bool, m, n, k int, a, b, c []T, acc bool) {
+	trA, trB bool, m, n, k int, a, b, c []T, acc bool) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -97,71 +101,83 @@ func gemmTiled[T float](gemm func(tA, tB blas.Transpose, m, n, k int, alpha T, a
 	if acc {
 		beta = 1
 	}
-	tB, ldb := blas.NoTrans, n
-	if trB {
-		tB, ldb = blas.Trans, k
-	}
 	if k == 0 {
 		if !acc {
 			clear(c[:m*n])
 		}
 		return
 	}
+	tA, lda := blas.NoTrans, k
+	if trA {
+		tA, lda = blas.Trans, m
+	}
+	tB, ldb := blas.NoTrans, n
+	if trB {
+		tB, ldb = blas.Trans, k
+	}
 	for i0 := 0; i0 < m; i0 += tileRows {
 		mi := min(tileRows, m-i0)
 		as := a[i0*k:]
+		if trA {
+			as = a[i0:]
+		}
 		for j0 := 0; j0 < n; j0 += tileCols {
 			nj := min(tileCols, n-j0)
-			var bs []T
+			bs := b[j0:]
 			if trB {
 				bs = b[j0*k:]
-			} else {
-				bs = b[j0:]
 			}
-			gemm(blas.NoTrans, tB, mi, nj, k, 1, as, k, bs, ldb, beta, c[i0*n+j0:], n)
+			gemm(tA, tB, mi, nj, k, 1, as, lda, bs, ldb, beta, c[i0*n+j0:], n)
 		}
 	}
 }
 
 func sgemmNT(m, n, k int, a, b, c []float32, acc bool) {
-	gemmTiled(gonum.Implementation{}.Sgemm, true, m, n, k, a, b, c, acc)
+	gemmTiled(gonum.Implementation{}.Sgemm, false, true, m, n, k, a, b, c, acc)
 }
 
 func sgemmNN(m, n, k int, a, b, c []float32, acc bool) {
-	gemmTiled(gonum.Implementation{}.Sgemm, false, m, n, k, a, b, c, acc)
+	gemmTiled(gonum.Implementation{}.Sgemm, false, false, m, n, k, a, b, c, acc)
+}
+
+func sgemmTN(m, n, k int, a, b, c []float32, acc bool) {
+	gemmTiled(gonum.Implementation{}.Sgemm, true, false, m, n, k, a, b, c, acc)
 }
 
 func dgemmNT(m, n, k int, a, b, c []float64, acc bool) {
-	gemmTiled(gonum.Implementation{}.Dgemm, true, m, n, k, a, b, c, acc)
+	gemmTiled(gonum.Implementation{}.Dgemm, false, true, m, n, k, a, b, c, acc)
 }
 
 func dgemmNN(m, n, k int, a, b, c []float64, acc bool) {
-	gemmTiled(gonum.Implementation{}.Dgemm, false, m, n, k, a, b, c, acc)
+	gemmTiled(gonum.Implementation{}.Dgemm, false, false, m, n, k, a, b, c, acc)
 }
 
-// transpose writes the transpose of the r×c matrix a into t (c×r).
-func transpose[T float](r, c int, a, t []T) {
-	a = a[:r*c]
-	t = t[:r*c]
-	for i := 0; i < r; i++ {
-		row := a[i*c : i*c+c]
-		for j, v := range row {
-			t[j*r+i] = v
-		}
-	}
+func dgemmTN(m, n, k int, a, b, c []float64, acc bool) {
+	gemmTiled(gonum.Implementation{}.Dgemm, true, false, m, n, k, a, b, c, acc)
 }
 
-// The assembly kernels (amd64 with AVX2 and FMA; see kernels_amd64.s).
+// The assembly kernels: kernels_amd64.s (AVX2+FMA), kernels_avx512_amd64.s
+// (AVX-512) and kernels_arm64.s (NEON). Each computes a register block of C;
+// the Go drivers below split a product into blocks, and every path does the
+// same float32 operations in the same order for each element of C, so AVX2,
+// AVX-512 and NEON give identical results:
 //
-// asmNN computes C (+)= A·B with register blocks of 4 rows × 16 columns of C
-// (eight 8-wide accumulators, one broadcast of A per row and k): each element
-// of C is accumulated with fused multiply-adds in increasing k order, starting
-// from C when acc is set. asmNT computes C (+)= A·Bᵀ as dot products with
-// blocks of 2 rows × 4 columns of C: eight lanes of partial sums per element
-// over k in steps of 8, summed pairwise at the end, then the k mod 8 tail
-// added in Go. Rows and columns outside whole blocks are done by the Go loops
-// below in float32. Results differ from gonum's (no FMA, other order) only by
-// float32 rounding; TestKernels bounds the difference.
+//   - nn and tn (asmNN, asmTN) by blocks of 4 rows × 16 columns of C
+//     (nn4x16; nn4x32 with AVX-512 for pairs of them): each element is a
+//     chain of fused multiply-adds c ← a·b + c in increasing k order,
+//     starting from 0 (or from C when accumulating);
+//   - nt (asmNT) by blocks of 2 rows × 4 columns (nt2x4; nt4x4 with
+//     AVX-512): each element is 8 partial sums sⱼ (j = 0…7), sⱼ a fused
+//     chain over l ≡ j (mod 8), l < 8⌊k/8⌋, reduced as
+//     ((s₀+s₁)+(s₂+s₃)) + ((s₄+s₅)+(s₆+s₇)), plus C when accumulating;
+//     then the k mod 8 remaining products, summed in Go (below, unfused),
+//     are added to C.
+//
+// Rows and columns that do not fill a whole block are computed by a block
+// that overlaps the ones before it, into a scratch block of which only the
+// missing part is copied back (so every element of a matrix with at least
+// one block's rows and columns is a block kernel's); only products smaller
+// than one block use the Go loops goGEMM and goNT.
 //
 // Measured with BenchmarkMatMul (one thread, AMD EPYC, go1.26), MLP
 // 784-128-10 at batch 64, see BENCHMARKS.md for the runs:
@@ -178,13 +194,13 @@ func transpose[T float](r, c int, a, t []T) {
 // At hidden 512 (batch 64 and 256) the assembly kernels measured ≈ 100 GFLOP/s
 // with the cache blocking below (57–66 without it), gonum 16–21.
 //
-// Cache blocking: asmNN works on panels of nnTileCols columns of B (k×128
+// Cache blocking: asmNN/asmTN work on panels of nnTileCols columns of B (k×128
 // values, 32 KB per 64 rows) so that a panel stays in L2 while every block of
 // 4 rows of A passes over it; asmNT on tiles of ntTileRows rows of A and
 // ntTileCols rows of B (64×k values each, 200 KB each at k = 784).
 const (
-	nnTileCols = 128 // multiple of 16
-	ntTileRows = 64  // multiple of 2
+	nnTileCols = 128 // multiple of 32
+	ntTileRows = 64  // multiple of 4
 	ntTileCols = 64  // multiple of 4
 )
 
@@ -204,29 +220,162 @@ func emptyProduct(m, n, k int, c []float32, acc bool) bool {
 	return false
 }
 
+// asmNN computes C (+)= A·B (A m×k, B k×n, C m×n).
 func asmNN(m, n, k int, a, b, c []float32, acc bool) {
 	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[k*n-1], c[m*n-1]
-	m4, n16 := m&^3, n&^15
-	if n16 > 0 {
-		for j0 := 0; j0 < n16; j0 += nnTileCols {
-			nb := min(nnTileCols, n16-j0) / 16
-			for i := 0; i < m4; i += 4 {
-				nn4x16(&a[i*k], k, &b[j0], n, &c[i*n+j0], n, k, nb, acc)
-			}
-		}
-	} else {
-		m4 = 0
-	}
-	goNN(0, m4, n16, n, n, k, a, b, c, acc)
-	goNN(m4, m, 0, n, n, k, a, b, c, acc)
+	gemmBlocks(m, n, k, a, k, 1, b, c, acc)
 }
 
-// goNN computes rows [i0, i1) and columns [j0, j1) of C (+)= A·B (C m×n,
-// A m×k, B k×n), accumulating in increasing k order.
-func goNN(i0, i1, j0, j1, n, k int, a, b, c []float32, acc bool) {
+// asmTN computes C (+)= Aᵀ·B (A k×m, B k×n, C m×n). The rows of Aᵀ are
+// columns of A: read in place, the values of consecutive l lie a row of A
+// apart, which for power-of-two widths maps them to a few cache sets and
+// slowed the 4×16 blocks by 10–25 % (BenchmarkMatMul). So unless the
+// AVX-512 blocks run (which read each of those lines for twice the columns
+// and measured as fast in place), Aᵀ is first written into ws when it has
+// room for it (m·k values), and the product runs as A·B on it. Both compute
+// each element the same way.
+func asmTN(m, n, k int, a, b, c []float32, acc bool, ws []float32) {
+	if emptyProduct(m, n, k, c, acc) {
+		return
+	}
+	_, _, _ = a[k*m-1], b[k*n-1], c[m*n-1]
+	if !useAVX512 && len(ws) >= m*k && m >= 4 && n >= 16 {
+		transposeInto(k, m, a, ws)
+		gemmBlocks(m, n, k, ws, k, 1, b, c, acc)
+		return
+	}
+	gemmBlocks(m, n, k, a, 1, m, b, c, acc)
+}
+
+// transposeInto writes the transpose of the k×m matrix a into t (m×k), by
+// blocks of 4×4 held in registers (3–4 times the speed of a loop over
+// single values, which writes or reads one value per cache line), then the
+// rows and columns left over.
+func transposeInto(k, m int, a, t []float32) {
+	a, t = a[:k*m], t[:m*k]
+	k4, m4 := k&^3, m&^3
+	for l := 0; l < k4; l += 4 {
+		r0 := a[l*m : l*m+m]
+		r1 := a[(l+1)*m : (l+1)*m+m][:len(r0)]
+		r2 := a[(l+2)*m : (l+2)*m+m][:len(r0)]
+		r3 := a[(l+3)*m : (l+3)*m+m][:len(r0)]
+		for i := 0; i < m4; i += 4 {
+			x0, x1, x2, x3 := r0[i:i+4], r1[i:i+4], r2[i:i+4], r3[i:i+4]
+			s0 := t[i*k+l : i*k+l+4]
+			s1 := t[(i+1)*k+l : (i+1)*k+l+4]
+			s2 := t[(i+2)*k+l : (i+2)*k+l+4]
+			s3 := t[(i+3)*k+l : (i+3)*k+l+4]
+			s0[0], s0[1], s0[2], s0[3] = x0[0], x1[0], x2[0], x3[0]
+			s1[0], s1[1], s1[2], s1[3] = x0[1], x1[1], x2[1], x3[1]
+			s2[0], s2[1], s2[2], s2[3] = x0[2], x1[2], x2[2], x3[2]
+			s3[0], s3[1], s3[2], s3[3] = x0[3], x1[3], x2[3], x3[3]
+		}
+		for i := m4; i < m; i++ {
+			s := t[i*k+l : i*k+l+4]
+			s[0], s[1], s[2], s[3] = r0[i], r1[i], r2[i], r3[i]
+		}
+	}
+	for l := k4; l < k; l++ {
+		for i, v := range a[l*m : l*m+m] {
+			t[i*k+l] = v
+		}
+	}
+}
+
+// gemmBlocks computes C (+)= A'·B for the m×k matrix A' whose element (i, l)
+// is a[i·sa + l·sk] (A' = A: sa = k, sk = 1; A' = Aᵀ: sa = 1, sk = m), B
+// k×n and C m×n, by blocks of 4×16 (see above).
+func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
+	if m < 4 || n < 16 {
+		goGEMM(0, m, 0, n, n, k, a, sa, sk, b, c, acc)
+		return
+	}
+	m4, n16 := m&^3, n&^15
+	for j0 := 0; j0 < n16; j0 += nnTileCols {
+		w := min(nnTileCols, n16-j0)
+		for i := 0; i < m4; i += 4 {
+			nnRows(a, i, sa, sk, b[j0:], n, c[i*n+j0:], n, k, w, acc)
+		}
+		if m4 < m {
+			// Rows m−4…m−1 into a scratch block; rows m4… are copied back.
+			var t [4 * nnTileCols]float32
+			scratchLoad(t[:], c, m-4, 4, j0, w, n, acc)
+			nnRows(a, m-4, sa, sk, b[j0:], n, t[:], w, k, w, acc)
+			scratchStore(c, t[:], m-4, m4, 4, j0, j0, w, n)
+		}
+	}
+	if n16 < n {
+		// Columns n−16…n−1, one block of 4 rows at a time (the last one
+		// overlapping when m is not a multiple of 4); columns n16… and
+		// rows not done yet are copied back.
+		var t [4 * 16]float32
+		for i := 0; i < m; i += 4 {
+			i0, from := i, i
+			if i0+4 > m {
+				i0 = m - 4
+			}
+			scratchLoad(t[:], c, i0, 4, n-16, 16, n, acc)
+			nnRows(a, i0, sa, sk, b[n-16:], n, t[:], 16, k, 16, acc)
+			scratchStore(c, t[:], i0, from, 4, n-16, n16, 16, n)
+		}
+	}
+}
+
+// nnRows computes the 4 rows i…i+3 of C (+)= A'·B over w columns (a
+// multiple of 16) of B and C (b and c start at the first column; leading
+// dimensions ldb, ldc).
+func nnRows(a []float32, i, sa, sk int, b []float32, ldb int, c []float32, ldc, k, w int, acc bool) {
+	nnPanel(&a[i*sa], sa, sk, &b[0], ldb, &c[0], ldc, k, w, acc)
+}
+
+// nnPanel runs the block kernel on 4 rows of A' and w columns (a multiple
+// of 16) of B: with AVX-512, nn4x32 on pairs of 16 columns and nn4x16 on an
+// odd one; else nn4x16. Both compute each element the same way.
+func nnPanel(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, w int, acc bool) {
+	if useAVX512 && w >= 32 {
+		nn4x32(a, sa, sk, b, ldb, c, ldc, k, w/32, acc)
+		if w%32 == 0 {
+			return
+		}
+		b, c = addPtr(b, w&^31), addPtr(c, w&^31)
+		w = 16
+	}
+	nn4x16(a, sa, sk, b, ldb, c, ldc, k, w/16, acc)
+}
+
+// scratchLoad prepares the scratch block t (rows×w, leading dimension w)
+// for a block kernel that computes rows [i0, i0+rows) and columns [j0, j0+w)
+// of C (leading dimension n): when accumulating, t starts as that part of C.
+func scratchLoad(t, c []float32, i0, rows, j0, w, n int, acc bool) {
+	if !acc {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copy(t[r*w:r*w+w], c[(i0+r)*n+j0:])
+	}
+}
+
+// scratchStore copies rows [from, i0+rows) and columns [jfrom, j0+w) of the
+// scratch block back into C; the other rows and columns were already done
+// (their scratch values, accumulated twice, are dropped).
+func scratchStore(c, t []float32, i0, from, rows, j0, jfrom, w, n int) {
+	for r := from - i0; r < rows; r++ {
+		copy(c[(i0+r)*n+jfrom:(i0+r)*n+j0+w], t[r*w+jfrom-j0:r*w+w])
+	}
+}
+
+// addPtr returns p advanced by n float32 values.
+func addPtr(p *float32, n int) *float32 { return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*n)) }
+
+// goGEMM computes rows [i0, i1) and columns [j0, j1) of C (+)= A'·B (C m×n,
+// A' m×k with element (i, l) at a[i·sa + l·sk], B k×n), accumulating in
+// increasing k order. Each product is rounded before it is added (the
+// explicit conversion keeps the compiler from fusing them), so the result
+// is the same on every architecture.
+func goGEMM(i0, i1, j0, j1, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
 	if j0 >= j1 {
 		return
 	}
@@ -235,44 +384,75 @@ func goNN(i0, i1, j0, j1, n, k int, a, b, c []float32, acc bool) {
 		if !acc {
 			clear(row)
 		}
-		for l, x := range a[i*k : i*k+k] {
+		for l := 0; l < k; l++ {
+			x := a[i*sa+l*sk]
 			bl := b[l*n+j0 : l*n+j1]
 			bl = bl[:len(row)]
 			for j, y := range bl {
-				row[j] += x * y
+				row[j] += float32(x * y)
 			}
 		}
 	}
 }
 
+// asmNT computes C (+)= A·Bᵀ (A m×k, B n×k, C m×n).
 func asmNT(m, n, k int, a, b, c []float32, acc bool) {
 	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[n*k-1], c[m*n-1]
 	k8 := k / 8
-	m2, n4 := m&^1, n&^3
-	if k8 == 0 || n4 == 0 {
-		m2, n4 = 0, 0
+	if k8 == 0 || m < 2 || n < 4 {
+		goNT(0, m, 0, n, n, k, 0, a, b, c, acc)
+		return
 	}
-	for i0 := 0; i0 < m2; i0 += ntTileRows {
-		i1 := min(i0+ntTileRows, m2)
+	n4 := n &^ 3
+	for i0 := 0; i0 < m; i0 += ntTileRows {
+		i1 := min(i0+ntTileRows, m)
 		for j0 := 0; j0 < n4; j0 += ntTileCols {
 			nb := min(ntTileCols, n4-j0) / 4
-			for i := i0; i < i1; i += 2 {
+			i := i0
+			if useAVX512 {
+				for ; i+4 <= i1; i += 4 {
+					nt4x4(&a[i*k], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+				}
+			}
+			for ; i+2 <= i1; i += 2 {
 				nt2x4(&a[i*k], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+			}
+			if i < i1 {
+				// The last row (m odd): rows m−2, m−1 into a scratch block.
+				var t [2 * ntTileCols]float32
+				w := nb * 4
+				scratchLoad(t[:], c, m-2, 2, j0, w, n, acc)
+				nt2x4(&a[(m-2)*k], &b[j0*k], k, k8, &t[0], w, nb, acc)
+				scratchStore(c, t[:], m-2, m-1, 2, j0, j0, w, n)
 			}
 		}
 	}
-	if k8*8 < k {
-		goNT(0, m2, 0, n4, n, k, k8*8, a, b, c, true)
+	if n4 < n {
+		// Columns n−4…n−1, two rows at a time (the last pair overlapping
+		// when m is odd).
+		var t [2 * 4]float32
+		for i := 0; i < m; i += 2 {
+			i0, from := i, i
+			if i0+2 > m {
+				i0 = m - 2
+			}
+			scratchLoad(t[:], c, i0, 2, n-4, 4, n, acc)
+			nt2x4(&a[i0*k], &b[(n-4)*k], k, k8, &t[0], 4, 1, acc)
+			scratchStore(c, t[:], i0, from, 2, n-4, n4, 4, n)
+		}
 	}
-	goNT(0, m2, n4, n, n, k, 0, a, b, c, acc)
-	goNT(m2, m, 0, n, n, k, 0, a, b, c, acc)
+	if k8*8 < k {
+		goNT(0, m, 0, n, n, k, k8*8, a, b, c, true)
+	}
 }
 
 // goNT computes rows [i0, i1) and columns [j0, j1) of C (+)= A·Bᵀ (C m×n,
-// A m×k, B n×k), summing over k from l0.
+// A m×k, B n×k), summing the products over k from l0 in increasing order,
+// each rounded before it is added (no fusion, as goGEMM), then adding the
+// sum to C (or storing it).
 func goNT(i0, i1, j0, j1, n, k, l0 int, a, b, c []float32, acc bool) {
 	for i := i0; i < i1; i++ {
 		ar := a[i*k+l0 : i*k+k]
@@ -281,7 +461,7 @@ func goNT(i0, i1, j0, j1, n, k, l0 int, a, b, c []float32, acc bool) {
 			br = br[:len(ar)]
 			var s float32
 			for l, x := range ar {
-				s += x * br[l]
+				s += float32(x * br[l])
 			}
 			if acc {
 				c[i*n+j] += s

@@ -2,26 +2,29 @@
 
 #include "textflag.h"
 
-// func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool)
+// func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)
 //
-// For the 4 rows of A at a (row stride lda) and nb blocks of 16 columns of B
-// at b (row stride ldb): C[4×16·nb] (+)= A[4×k]·B[k×16·nb]. k ≥ 1, nb ≥ 1.
-TEXT ·nn4x16(SB), NOSPLIT, $0-65
+// For the 4 rows of A' at a (element (i, l) at a[i·sa + l·sk]) and nb blocks
+// of 16 columns of B at b (row stride ldb): C[4×16·nb] (+)= A'[4×k]·B[k×16·nb],
+// each element a chain of FMAs in increasing l. k ≥ 1, nb ≥ 1.
+TEXT ·nn4x16(SB), NOSPLIT, $0-73
 	MOVQ a+0(FP), SI
-	MOVQ lda+8(FP), R8
+	MOVQ sa+8(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R13
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), R9
+	MOVQ sk+16(FP), R14
+	SHLQ $2, R14
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R9
 	SHLQ $2, R9
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R10
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R10
 	SHLQ $2, R10
 	LEAQ (R10)(R10*2), BX
-	MOVQ nb+56(FP), R11
+	MOVQ nb+64(FP), R11
 
 nnblock:
-	CMPB acc+64(FP), $0
+	CMPB acc+72(FP), $0
 	JEQ  nnzero
 	VMOVUPS (DX), Y0
 	VMOVUPS 32(DX), Y1
@@ -46,7 +49,7 @@ nnzero:
 nnk:
 	MOVQ SI, AX
 	MOVQ DI, R12
-	MOVQ k+48(FP), CX
+	MOVQ k+56(FP), CX
 
 nnloop:
 	VMOVUPS      (R12), Y8
@@ -63,7 +66,7 @@ nnloop:
 	VBROADCASTSS (AX)(R13*1), Y13
 	VFMADD231PS  Y8, Y13, Y6
 	VFMADD231PS  Y9, Y13, Y7
-	ADDQ         $4, AX
+	ADDQ         R14, AX
 	ADDQ         R9, R12
 	DECQ         CX
 	JNZ          nnloop
@@ -270,4 +273,42 @@ rmloop:
 	DECQ    CX
 	JNZ     rmloop
 	VZEROUPPER
+	RET
+
+// func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
+//
+// One momentum step for i < 8·n8, multiply then add (no FMA), as the scalar
+// loop rounds: b[i] = b[i]·μ + g[i]; p[i] = p[i] + alpha·b[i].
+TEXT ·momentum8(SB), NOSPLIT, $0-40
+	MOVQ         p+0(FP), DI
+	MOVQ         gr+8(FP), SI
+	MOVQ         b+16(FP), R8
+	MOVQ         n8+24(FP), CX
+	VBROADCASTSS mu+32(FP), Y14
+	VBROADCASTSS alpha+36(FP), Y15
+
+moloop:
+	VMULPS  (R8), Y14, Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (R8)
+	VMULPS  Y0, Y15, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     moloop
+	VZEROUPPER
+	RET
+
+// func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL leaf+0(FP), AX
+	MOVL sub+4(FP), CX
+	CPUID
+	MOVL AX, a+8(FP)
+	MOVL BX, b+12(FP)
+	MOVL CX, c+16(FP)
+	MOVL DX, d+20(FP)
 	RET

@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package train
 
@@ -6,7 +6,13 @@ package train
 // kernels, and the portable kernels are used.
 const hasAsm = false
 
-func nn4x16(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k int, nb int, acc bool) {
+const hasAVX512, useAVX512 = false, false
+
+func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
 	panic("train: no assembly kernels")
 }
 
@@ -14,7 +20,13 @@ func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, a
 	panic("train: no assembly kernels")
 }
 
+func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
 func axpy8(p, gr *float32, n8 int, alpha float32) { panic("train: no assembly kernels") }
+
+func momentum8(p, gr, b *float32, n8 int, mu, alpha float32) { panic("train: no assembly kernels") }
 
 func adam8(p, gr, m, v *float32, n8 int, k *[7]float32) { panic("train: no assembly kernels") }
 

@@ -3,8 +3,11 @@ package train
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -50,16 +53,42 @@ func randSlice[T float](r *rand.Rand, n int) []T {
 	return s
 }
 
+// naiveTN is the reference C (+)= Aᵀ·B (A k×m), accumulated in float64.
+func naiveTN[T float](m, n, k int, a, b, c []T, acc bool) {
+	at := make([]T, m*k)
+	for l := 0; l < k; l++ {
+		for i := 0; i < m; i++ {
+			at[i*k+l] = a[l*m+i]
+		}
+	}
+	naiveNN(m, n, k, at, b, c, acc)
+}
+
+// kernelOp is one of the three products with its float64 reference.
+type kernelOp[T float] struct {
+	name     string
+	got, ref func(m, n, k int, a, b, c []T, acc bool)
+}
+
+func kernelOps[T float](mm kernels[T]) []kernelOp[T] {
+	return []kernelOp[T]{{"nt", mm.nt, naiveNT[T]}, {"nn", mm.nn, naiveNN[T]}, {"tn", mm.tn, naiveTN[T]}}
+}
+
 // TestKernels compares the products of kernelsFor (for float32, the assembly
 // kernels when the CPU has them, else the tiled gonum ones) with float64
 // reference loops on shapes around the tile and block edges (gonum tiles
-// 64×192; assembly blocks 4×16 (nn) and 2×4 with k in steps of 8 (nt)).
-// Tolerance: 1e-5·(k+1) absolute for float32 (sums of k products of N(0,1)
-// values), 1e-12·(k+1) for float64.
+// 64×192; assembly blocks 4×16 and 4×32 (nn, tn), 2×4 and 4×4 with k in
+// steps of 8 (nt)). Tolerance: 1e-5·(k+1) absolute for float32 (sums of k
+// products of N(0,1) values), 1e-12·(k+1) for float64.
 func TestKernels(t *testing.T) {
 	testKernels[float32](t, 1e-5, nil)
 	testKernels[float64](t, 1e-12, nil)
 }
+
+// kernelShapes are m, n, k around the blocks and tiles, and degenerate ones.
+var kernelShapes = [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128},
+	{5, 3, 0}, {0, 4, 2}, {4, 16, 8}, {7, 17, 9}, {2, 4, 8}, {3, 130, 15}, {64, 128, 784}, {6, 5, 31},
+	{8, 32, 16}, {9, 48, 17}, {5, 33, 8}, {4, 15, 8}, {130, 10, 40}, {67, 161, 24}, {1, 40, 16}, {13, 3, 9}}
 
 // TestKernelsRandomShapes compares the assembly kernels (when the CPU has
 // them) and the portable ones with the float64 reference, and with each
@@ -77,26 +106,137 @@ func TestKernelsRandomShapes(t *testing.T) {
 	if !hasAsm {
 		t.Skip("no assembly kernels on this CPU or architecture; portable kernels checked above")
 	}
-	portable := kernels[float32]{nt: sgemmNT, nn: sgemmNN}
-	fast := kernels[float32]{nt: asmNT, nn: asmNN}
+	portable := kernelOps(kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN})
+	fast := kernelOps(kernelsFor[float32](80 * 300))
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
-		a := randSlice[float32](r, m*max(n, k))
+		a := randSlice[float32](r, m*k)
 		b := randSlice[float32](r, n*k)
 		c0 := randSlice[float32](r, m*n)
 		for _, acc := range []bool{false, true} {
-			for _, op := range []string{"nt", "nn"} {
-				f, g := fast.nt, portable.nt
-				if op == "nn" {
-					f, g = fast.nn, portable.nn
-				}
+			for o := range fast {
 				got := append([]float32(nil), c0...)
 				want := append([]float32(nil), c0...)
-				f(m, n, k, a[:m*k], b, got, acc)
-				g(m, n, k, a[:m*k], b, want, acc)
+				fast[o].got(m, n, k, a, b, got, acc)
+				portable[o].got(m, n, k, a, b, want, acc)
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > 2e-5*float64(k+1) {
-						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", op, m, n, k, acc, i, got[i], want[i])
+						t.Fatalf("%s %dx%dx%d acc=%v: asm c[%d] = %v, portable %v", fast[o].name, m, n, k, acc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// fma32 is the correctly rounded float32 fused multiply-add a·b + c
+// (computed exactly in big.Float, then rounded once to nearest even).
+func fma32(a, b, c float32) float32 {
+	const prec = 640 // a·b + c of float32 values is exact in 600 bits
+	x := new(big.Float).SetPrec(prec).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetPrec(prec).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetPrec(prec).SetFloat64(float64(c)))
+	f, _ := x.Float32()
+	return f
+}
+
+// exactNN is the operation order the assembly nn and tn kernels specify
+// (kernels.go): element (i, j) is the chain c ← fma(A'[i][l], B[l][j], c),
+// l = 0…k−1, from c = 0 or C. A'[i][l] is a[i·sa + l·sk].
+func exactNN(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			if acc {
+				s = c[i*n+j]
+			}
+			for l := 0; l < k; l++ {
+				s = fma32(a[i*sa+l*sk], b[l*n+j], s)
+			}
+			c[i*n+j] = s
+		}
+	}
+}
+
+// exactNT is the order the assembly nt kernels specify: 8 fused partial
+// sums over l < 8⌊k/8⌋ (lane l mod 8), reduced ((s₀+s₁)+(s₂+s₃)) +
+// ((s₄+s₅)+(s₆+s₇)), plus C when accumulating, then the remaining products,
+// each rounded and summed in increasing l, added to C.
+func exactNT(m, n, k int, a, b, c []float32, acc bool) {
+	k8 := k / 8 * 8
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var p [8]float32
+			for l := 0; l < k8; l++ {
+				p[l%8] = fma32(a[i*k+l], b[j*k+l], p[l%8])
+			}
+			s := ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+			if acc {
+				s += c[i*n+j]
+			}
+			if k8 < k {
+				var t float32
+				for l := k8; l < k; l++ {
+					t += float32(a[i*k+l] * b[j*k+l])
+				}
+				s += t
+			}
+			c[i*n+j] = s
+		}
+	}
+}
+
+// TestKernelsExactOrder checks the assembly kernels bit for bit against the
+// operation order kernels.go specifies for them, which makes every
+// assembly path (AVX2, AVX-512, NEON) give the same results: on shapes where
+// every element is a block kernel's (nn, tn: m ≥ 4, n ≥ 16; nt: m ≥ 2,
+// n ≥ 4, k ≥ 8), with the rows and columns left over by whole blocks
+// included (the overlapping scratch blocks) and the k mod 8 tail of nt.
+// Where the CPU has AVX-512 the test runs with and without it.
+func TestKernelsExactOrder(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	shapes := [][3]int{{4, 16, 1}, {4, 4, 8}, {2, 4, 8}, {5, 17, 9}, {8, 32, 16}, {10, 130, 23}, {3, 5, 12},
+		{13, 47, 33}, {66, 70, 17}, {7, 160, 8}, {4, 36, 40}, {9, 20, 64}}
+	defer setAVX512(useAVX512)
+	for _, wide := range avx512Settings() {
+		r := rand.New(rand.NewPCG(11, 12))
+		setAVX512(wide)
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			a := randSlice[float32](r, m*k)
+			b := randSlice[float32](r, n*k)
+			c0 := randSlice[float32](r, m*n)
+			for _, acc := range []bool{false, true} {
+				type op struct {
+					name     string
+					ok       bool
+					got, ref func(c []float32)
+				}
+				ops := []op{
+					{"nn", m >= 4 && n >= 16, func(c []float32) { asmNN(m, n, k, a, b, c, acc) },
+						func(c []float32) { exactNN(m, n, k, a, k, 1, b, c, acc) }},
+					{"tn", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc, nil) },
+						func(c []float32) { exactNN(m, n, k, a, 1, m, b, c, acc) }},
+					{"tn (transposed)", m >= 4 && n >= 16, func(c []float32) { asmTN(m, n, k, a, b, c, acc, make([]float32, m*k)) },
+						func(c []float32) { exactNN(m, n, k, a, 1, m, b, c, acc) }},
+					{"nt", m >= 2 && n >= 4 && k >= 8, func(c []float32) { asmNT(m, n, k, a, b, c, acc) },
+						func(c []float32) { exactNT(m, n, k, a, b, c, acc) }},
+				}
+				for _, o := range ops {
+					if !o.ok {
+						continue
+					}
+					got := append([]float32(nil), c0...)
+					want := append([]float32(nil), c0...)
+					o.got(got)
+					o.ref(want)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v, specified order gives %v",
+								wide, o.name, m, n, k, acc, i, got[i], want[i])
+						}
 					}
 				}
 			}
@@ -120,44 +260,32 @@ func TestPortableFallback(t *testing.T) {
 
 func testKernels[T float](t *testing.T, tol float64, shapes [][3]int) {
 	r := rand.New(rand.NewPCG(1, 1))
-	mm := kernelsFor[T]()
 	if shapes == nil {
-		shapes = [][3]int{{1, 1, 1}, {3, 5, 7}, {32, 192, 4}, {33, 193, 9}, {70, 400, 3}, {64, 10, 128},
-			{5, 3, 0}, {0, 4, 2}, {4, 16, 8}, {7, 17, 9}, {2, 4, 8}, {3, 130, 15}, {64, 128, 784}, {6, 5, 31}}
+		shapes = kernelShapes
 	}
+	maxMK := 0
+	for _, s := range shapes {
+		maxMK = max(maxMK, s[0]*s[2])
+	}
+	ops := kernelOps(kernelsFor[T](maxMK))
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
 		for _, acc := range []bool{false, true} {
 			name := fmt.Sprintf("%T/%dx%dx%d/acc=%v", T(0), m, n, k, acc)
 			a := randSlice[T](r, m*k)
-			bt := randSlice[T](r, n*k)
+			b := randSlice[T](r, n*k)
 			c0 := randSlice[T](r, m*n)
-			for _, p := range []struct {
-				op       string
-				got, ref func(m, n, k int, a, b, c []T, acc bool)
-			}{{"nt", mm.nt, naiveNT[T]}, {"nn", mm.nn, naiveNN[T]}} {
+			for _, p := range ops {
 				got := append([]T(nil), c0...)
 				want := append([]T(nil), c0...)
-				p.got(m, n, k, a, bt, got, acc)
-				p.ref(m, n, k, a, bt, want, acc)
+				p.got(m, n, k, a, b, got, acc)
+				p.ref(m, n, k, a, b, want, acc)
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > tol*float64(k+1) {
-						t.Fatalf("%s %s: c[%d] = %v, want %v", p.op, name, i, got[i], want[i])
+						t.Fatalf("%s %s: c[%d] = %v, want %v", p.name, name, i, got[i], want[i])
 					}
 				}
 			}
-		}
-	}
-}
-
-func TestTranspose(t *testing.T) {
-	a := []float32{1, 2, 3, 4, 5, 6} // 2×3
-	tr := make([]float32, 6)
-	transpose(2, 3, a, tr)
-	want := []float32{1, 4, 2, 5, 3, 6}
-	for i := range want {
-		if tr[i] != want[i] {
-			t.Fatalf("transpose = %v, want %v", tr, want)
 		}
 	}
 }
@@ -221,7 +349,8 @@ func ownNN4(m, n, k int, a, b, c []float32) {
 // BenchmarkMatMul times the products of one MLP 784-H-10 step at batch B
 // (H = 128, 512 at B = 64; H = 512 at B = 256): the forward B×784·(H×784)ᵀ
 // and the weight gradient H×B·B×784, with the
-// assembly kernels (when the CPU has them), our tiled gonum calls, gonum's
+// assembly kernels (when the CPU has them; asm is AVX2 or NEON, asm-avx512
+// the AVX-512 blocks where the CPU has them), our tiled gonum calls, gonum's
 // Sgemm called on the whole matrix (which goes parallel for the gradient),
 // and our own pure-Go loops (the last three at H = 128, B = 64 only).
 func BenchmarkMatMul(b *testing.B) {
@@ -235,71 +364,92 @@ func benchMatMul(b *testing.B, h, bs int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x := randSlice[float32](r, bs*784) // batch
 	w := randSlice[float32](r, h*784)  // weights, out×in
+	dz := randSlice[float32](r, bs*h)
 	dzt := randSlice[float32](r, h*bs)
 	z := make([]float32, bs*h)
 	gw := make([]float32, h*784)
-	report := func(b *testing.B, flops float64) {
-		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	report := func(b *testing.B, flops float64, tt threadTimer) {
+		reportRate(b, flops*float64(b.N)/1e9, "GFLOP/s", tt.seconds())
 	}
 	fwd, grad := float64(2*bs*h*784), float64(2*h*bs*784)
 	name := func(s string) string { return fmt.Sprintf("h%d/b%d/%s", h, bs, s) }
-	if hasAsm {
-		b.Run(name("forward/asm"), func(b *testing.B) {
+	for _, wide := range avx512Settings() {
+		if !hasAsm {
+			break
+		}
+		kind := "asm"
+		if wide {
+			kind = "asm-avx512"
+		}
+		b.Run(name("forward/"+kind), func(b *testing.B) {
+			defer setAVX512(useAVX512)
+			setAVX512(wide)
 			b.ReportAllocs()
+			tt := startThreadTimer()
 			for b.Loop() {
 				asmNT(bs, h, 784, x, w, z, false)
 			}
-			report(b, fwd)
+			report(b, fwd, tt)
 		})
-		b.Run(name("weightgrad/asm"), func(b *testing.B) {
+		b.Run(name("weightgrad/"+kind), func(b *testing.B) {
+			defer setAVX512(useAVX512)
+			setAVX512(wide)
+			mm := kernelsFor[float32](h * bs)
 			b.ReportAllocs()
+			tt := startThreadTimer()
 			for b.Loop() {
-				asmNN(h, 784, bs, dzt, x, gw, false)
+				mm.tn(h, 784, bs, dz, x, gw, false)
 			}
-			report(b, grad)
+			report(b, grad, tt)
 		})
 	}
 	b.Run(name("forward/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
 			sgemmNT(bs, h, 784, x, w, z, false)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("weightgrad/gonum-tiled"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
-			sgemmNN(h, 784, bs, dzt, x, gw, false)
+			sgemmTN(h, 784, bs, dz, x, gw, false)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 	if h != 128 || bs != 64 {
 		return
 	}
 	b.Run(name("forward/gonum-sgemm"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.Trans, 64, h, 784, 1, x, 784, w, 784, 0, z, h)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("forward/own-nt-2x4"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			ownNT24(64, h, 784, x, w, z)
 		}
-		report(b, fwd)
+		report(b, fwd, tt)
 	})
 	b.Run(name("weightgrad/gonum-sgemm"), func(b *testing.B) {
 		b.ReportAllocs()
+		tt := startThreadTimer()
 		for b.Loop() {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, h, 784, 64, 1, dzt, 64, x, 784, 0, gw, 784)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 	b.Run(name("weightgrad/own-nn-4row"), func(b *testing.B) {
+		tt := startThreadTimer()
 		for b.Loop() {
 			ownNN4(h, 784, 64, dzt, x, gw)
 		}
-		report(b, grad)
+		report(b, grad, tt)
 	})
 }
 
@@ -345,6 +495,55 @@ func TestReLUAsm(t *testing.T) {
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotD[i]) != math.Float32bits(wantD[i]) {
 				t.Fatalf("n=%d i=%d: relu %v want %v; mask %v want %v", n, i, got[i], want[i], gotD[i], wantD[i])
+			}
+		}
+	}
+}
+
+// threadTimer measures the CPU time of the benchmark goroutine's thread
+// (locked to it), which leaves out the time it waited for a core shared with
+// other jobs: start it before b.Loop, read it after.
+type threadTimer struct{ t0 time.Duration }
+
+func startThreadTimer() threadTimer {
+	runtime.LockOSThread()
+	return threadTimer{threadCPU()}
+}
+
+// seconds returns the thread's CPU seconds since start (0 where unknown)
+// and unlocks the thread.
+func (t threadTimer) seconds() float64 {
+	d := threadCPU() - t.t0
+	runtime.UnlockOSThread()
+	if t.t0 == 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// reportRate reports units per wall second under name and, where the
+// thread's CPU time is known, per CPU second under "cpu-"+name.
+func reportRate(b *testing.B, units float64, name string, cpuSeconds float64) {
+	b.ReportMetric(units/b.Elapsed().Seconds(), name)
+	if cpuSeconds > 0 {
+		b.ReportMetric(units/cpuSeconds, "cpu-"+name)
+	}
+}
+
+// TestTransposeInto checks the blocked transpose on shapes around its 4×4
+// blocks.
+func TestTransposeInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, s := range [][2]int{{1, 1}, {4, 4}, {5, 7}, {8, 3}, {3, 9}, {64, 128}, {13, 6}} {
+		k, m := s[0], s[1]
+		a := randSlice[float32](r, k*m)
+		got := make([]float32, k*m)
+		transposeInto(k, m, a, got)
+		for l := 0; l < k; l++ {
+			for i := 0; i < m; i++ {
+				if got[i*k+l] != a[l*m+i] {
+					t.Fatalf("%dx%d: t[%d][%d] = %v, want a[%d][%d] = %v", k, m, i, l, got[i*k+l], l, i, a[l*m+i])
+				}
 			}
 		}
 	}

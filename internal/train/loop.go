@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
 )
 
@@ -334,9 +335,12 @@ func run(ctx context.Context, trainSet, validSet *Dataset, cfg Config, h *runHoo
 }
 
 // evaluate returns the mean loss over the rows of ds and the fraction of rows
-// classified correctly, evaluating chunks of the model's forward capacity.
+// classified correctly, evaluating chunks of the model's forward capacity
+// (read in place from ds) and summing the per-row losses in float64 with
+// compensation (fsum.Sum), so that the mean is accurate to about one rounding
+// for any number of rows.
 func (tr *trainer) evaluate(ds *Dataset) (loss, accuracy float64) {
-	var sum float64
+	var sum fsum.Sum
 	correct := 0
 	chunk := tr.m.fwdRows
 	for lo := 0; lo < ds.N; lo += chunk {
@@ -344,8 +348,8 @@ func (tr *trainer) evaluate(ds *Dataset) (loss, accuracy float64) {
 		tr.m.setRange(ds, lo, n)
 		tr.m.forward(n)
 		s, c := tr.m.loss(n, false)
-		sum += s
+		sum.Add(s)
 		correct += c
 	}
-	return sum / float64(ds.N), float64(correct) / float64(ds.N)
+	return sum.Value() / float64(ds.N), float64(correct) / float64(ds.N)
 }

@@ -434,43 +434,61 @@ func TestRunEvalChunks(t *testing.T) {
 	}
 }
 
+// benchRows is the size of the step benchmark's dataset: that of
+// Fashion-MNIST's training set and of torch_peer.py throughput's random data,
+// so that the batch gather reads from as large an array as the peer's.
+const benchRows = 60000
+
+// benchData is the step benchmark's dataset (784 features, 10 classes),
+// built once.
+var benchData = sync.OnceValue(func() *Dataset { return synthClassification(benchRows, 784, 10, 1) })
+
 // benchStep times one optimizer step (gather, forward, loss, backward,
-// update) of MLP 784-hidden-10 at batch bs, with the kernels useAsm selects.
+// update) of MLP 784-hidden-10 at batch bs, with the kernels useAsm selects,
+// on benchRows rows in a random order.
 func benchStep(b *testing.B, opt OptimizerKind, hidden, bs int) {
-	const d, k = 784, 10
-	n := 100 * bs
-	ds := synthClassification(n, d, k, 1)
+	ds := benchData()
+	n := ds.N
 	cfg := Config{Model: MLP, Hidden: []int{hidden}, Optimizer: opt, Epochs: 1, BatchSize: bs, LR: 1e-3}.withDefaults()
 	tr := newTrainer(cfg, ds, bs)
 	newShuffler(1).permute(tr.perm)
 	b.ReportAllocs()
 	i := 0
+	tt := startThreadTimer()
 	for b.Loop() {
 		tr.lossOn(tr.perm[i*bs : i*bs+bs])
 		tr.update(bs, 1e-3)
 		i = (i + 1) % (n / bs)
 	}
-	b.ReportMetric(float64(bs)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	reportRate(b, float64(bs)*float64(b.N), "samples/s", tt.seconds())
 }
 
 // BenchmarkStep times training steps for sgd and adam, hidden 128 and 512,
-// batch 64 and 256 (names opt/hH/bB), and, under portable/, the same with
-// the portable kernels forced.
+// batch 64 and 256 (names opt/hH/bB) with the kernels this CPU selects,
+// and the same under avx2/ with the AVX-512 blocks turned off (where the CPU
+// has them) and under portable/ with the portable kernels forced.
 func BenchmarkStep(b *testing.B) {
-	for _, portable := range []bool{false, true} {
-		prefix := ""
-		if portable {
-			if !hasAsm {
-				continue // already portable
-			}
-			prefix = "portable/"
+	variants := []struct {
+		prefix   string
+		run      bool
+		asm, avx bool
+	}{
+		{"", true, useAsm, useAVX512},
+		{"avx2/", hasAsm && hasAVX512, true, false},
+		{"portable/", hasAsm, false, false},
+	}
+	for _, v := range variants {
+		if !v.run {
+			continue
 		}
 		for _, opt := range []OptimizerKind{SGD, Adam} {
 			for _, h := range []int{128, 512} {
 				for _, bs := range []int{64, 256} {
-					b.Run(fmt.Sprintf("%s%s/h%d/b%d", prefix, opt, h, bs), func(b *testing.B) {
+					b.Run(fmt.Sprintf("%s%s/h%d/b%d", v.prefix, opt, h, bs), func(b *testing.B) {
 						defer func(u bool) { useAsm = u }(useAsm)
-						useAsm = useAsm && !portable
+						defer setAVX512(useAVX512)
+						useAsm = v.asm
+						setAVX512(v.avx)
 						benchStep(b, opt, h, bs)
 					})
 				}

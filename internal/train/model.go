@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/clc-tools/clc/internal/fsum"
 )
 
 // Stream identifiers of the PCG generators derived from Config.Seed: one for
@@ -45,15 +47,17 @@ type model[T float] struct {
 
 	mm kernels[T]
 	// fast is set for model[float32] when useAsm is: ReLU and its mask in
-	// backward then run as AVX2 loops (relu8, reluMask8), with the same results.
+	// backward and the bias gradient sums then run as assembly loops (relu8,
+	// reluMask8, axpy8), with the same results.
 	fast bool
 
 	fwdRows, bwdRows int
-	x                []T   // fwdRows×D input batch
-	y                []T   // fwdRows targets (class index or value)
-	out              [][]T // out[l]: fwdRows×sizes[l+1]; σ(z) for hidden layers, z for the last
-	dz               [][]T // dz[l]: bwdRows×sizes[l+1], ∂loss/∂zₗ
-	dzt              []T   // bwdRows×max width, transpose of dz[l]
+	x                []T       // fwdRows×D input batch
+	y                []T       // fwdRows targets (class index or value)
+	xin, yin         []T       // the rows forward reads: x and y, or a view of the dataset (setRange)
+	out              [][]T     // out[l]: fwdRows×sizes[l+1]; σ(z) for hidden layers, z for the last
+	dz               [][]T     // dz[l]: bwdRows×sizes[l+1], ∂loss/∂zₗ
+	ez               []float64 // exp(zⱼ − max z) of one row (classification)
 }
 
 // outputsFor returns the width of the output layer: one logit per class, or
@@ -77,12 +81,16 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 	}
 	sizes = append(sizes, outputs)
 	L := len(sizes) - 1
+	maxO := 0
+	for _, o := range sizes[1:] {
+		maxO = max(maxO, o)
+	}
 
 	m := &model[T]{
 		task:    task,
 		act:     cfg.Activation,
 		sizes:   sizes,
-		mm:      kernelsFor[T](),
+		mm:      kernelsFor[T](maxO * bwdRows), // ∂W = dzᵀ·a: dz is n×o
 		fwdRows: fwdRows,
 		bwdRows: bwdRows,
 		w:       make([][]T, L),
@@ -99,7 +107,6 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 	m.params = make([]T, n)
 	m.grads = make([]T, n)
 	off := 0
-	maxW := 0
 	for l := 0; l < L; l++ {
 		in, o := sizes[l], sizes[l+1]
 		m.w[l], m.gw[l] = m.params[off:off+o*in], m.grads[off:off+o*in]
@@ -108,14 +115,14 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 		off += o
 		m.out[l] = make([]T, fwdRows*o)
 		m.dz[l] = make([]T, bwdRows*o)
-		maxW = max(maxW, o)
 	}
 	if _, ok := any(m.params).([]float32); ok {
 		m.fast = useAsm
 	}
 	m.x = make([]T, fwdRows*d)
 	m.y = make([]T, fwdRows)
-	m.dzt = make([]T, bwdRows*maxW)
+	m.xin, m.yin = m.x, m.y
+	m.ez = make([]float64, outputs)
 	return m
 }
 
@@ -142,21 +149,38 @@ func (m *model[T]) init(seed uint64) {
 	}
 }
 
-// setInput copies rows idx of ds into the input and target buffers.
+// setInput copies rows idx of ds into the input and target buffers (the
+// batch gather: one memmove per row for model[float32]) and makes them the
+// rows forward reads.
 func (m *model[T]) setInput(ds *Dataset, idx []int32) {
 	d := ds.D
-	for r, i := range idx {
-		dst := m.x[r*d : r*d+d]
-		for j, v := range ds.X[int(i)*d : int(i)*d+d] {
-			dst[j] = T(v)
+	if x, ok := any(m.x).([]float32); ok {
+		for r, i := range idx {
+			copy(x[r*d:r*d+d], ds.X[int(i)*d:int(i)*d+d])
 		}
+	} else {
+		for r, i := range idx {
+			dst := m.x[r*d : r*d+d]
+			for j, v := range ds.X[int(i)*d : int(i)*d+d] {
+				dst[j] = T(v)
+			}
+		}
+	}
+	for r, i := range idx {
 		m.y[r] = T(ds.Y[i])
 	}
+	m.xin, m.yin = m.x[:len(idx)*d], m.y[:len(idx)]
 }
 
-// setRange copies the contiguous rows [lo, lo+n) of ds into the buffers.
+// setRange makes the contiguous rows [lo, lo+n) of ds the rows forward
+// reads: for model[float32] a view of ds (no copy), else a converted copy
+// in the input buffers.
 func (m *model[T]) setRange(ds *Dataset, lo, n int) {
 	d := ds.D
+	if x, ok := any(ds.X).([]T); ok {
+		m.xin, m.yin = x[lo*d:(lo+n)*d], any(ds.Y).([]T)[lo:lo+n]
+		return
+	}
 	dst := m.x[:n*d]
 	for j, v := range ds.X[lo*d : (lo+n)*d] {
 		dst[j] = T(v)
@@ -164,13 +188,15 @@ func (m *model[T]) setRange(ds *Dataset, lo, n int) {
 	for r, v := range ds.Y[lo : lo+n] {
 		m.y[r] = T(v)
 	}
+	m.xin, m.yin = dst, m.y[:n]
 }
 
-// forward computes the outputs of the first n input rows and returns them
-// (n×outputs, row-major). For each layer the bias is written first and the
-// product added to it, as PyTorch's addmm does.
+// forward computes the outputs of the first n input rows (of the last
+// setInput or setRange) and returns them (n×outputs, row-major). For each
+// layer the bias is written first and the product added to it, as
+// PyTorch's addmm does.
 func (m *model[T]) forward(n int) []T {
-	a := m.x[:n*m.sizes[0]]
+	a := m.xin[:n*m.sizes[0]]
 	L := len(m.w)
 	for l := 0; l < L; l++ {
 		in, o := m.sizes[l], m.sizes[l+1]
@@ -225,9 +251,11 @@ func activate[T float](act Activation, z []T) {
 //	ℓ = (z − y)²,  ∂ℓ/∂z = 2(z − y)
 //
 // The log-sum-exp, the softmax normalizer and the sum over rows are computed
-// in float64 (math.Exp works in float64 anyway); gradients are stored in T.
+// in float64 (math.Exp works in float64 anyway), each exp once per logit,
+// the sum over rows compensated (fsum.Sum); gradients are stored in T.
 // A correct prediction is an argmax (first maximum) equal to the label.
 func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
+	var total fsum.Sum
 	L := len(m.w)
 	k := m.sizes[L]
 	z := m.out[L-1][:n*k]
@@ -239,17 +267,18 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 	if m.task == Regression {
 		scale := T(2 * inv)
 		for i, v := range z {
-			d := v - m.y[i]
-			sum += float64(d) * float64(d)
+			d := v - m.yin[i]
+			total.Add(float64(d) * float64(d))
 			if grad {
 				g[i] = scale * d
 			}
 		}
-		return sum, 0
+		return total.Value(), 0
 	}
+	ez := m.ez[:k]
 	for i := 0; i < n; i++ {
 		row := z[i*k : i*k+k]
-		y := int(m.y[i])
+		y := int(m.yin[i])
 		mx, arg := float64(row[0]), 0
 		for j, v := range row {
 			if float64(v) > mx {
@@ -260,14 +289,16 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			correct++
 		}
 		var s float64
-		for _, v := range row {
-			s += math.Exp(float64(v) - mx)
+		for j, v := range row {
+			e := math.Exp(float64(v) - mx)
+			ez[j] = e
+			s += e
 		}
-		sum += math.Log(s) + mx - float64(row[y])
+		total.Add(math.Log(s) + mx - float64(row[y]))
 		if grad {
 			gr := g[i*k : i*k+k]
-			for j, v := range row {
-				p := math.Exp(float64(v)-mx) / s
+			for j, e := range ez {
+				p := e / s
 				if j == y {
 					p--
 				}
@@ -275,7 +306,7 @@ func (m *model[T]) loss(n int, grad bool) (sum float64, correct int) {
 			}
 		}
 	}
-	return sum, correct
+	return total.Value(), correct
 }
 
 // backward fills grads with the gradient of the mean loss of the first n rows,
@@ -294,20 +325,26 @@ func (m *model[T]) backward(n int) {
 		dz := m.dz[l][:n*o]
 		var a []T
 		if l == 0 {
-			a = m.x[:n*in]
+			a = m.xin[:n*in]
 		} else {
 			a = m.out[l-1][:n*in]
 		}
 		// ∂W (o×in) = dzᵀ (o×n) · a (n×in)
-		dzt := m.dzt[:o*n]
-		transpose(n, o, dz, dzt)
-		m.mm.nn(o, in, n, dzt, a, m.gw[l], false)
-		// ∂b = Σᵢ dzᵢ, summed in row order
+		m.mm.tn(o, in, n, dz, a, m.gw[l], false)
+		// ∂b = Σᵢ dzᵢ, summed in row order (axpy8 with α = 1 adds exactly)
 		gb := m.gb[l]
 		clear(gb)
+		o8 := 0
+		if m.fast {
+			o8 = o &^ 7
+		}
 		for i := 0; i < n; i++ {
-			for j, v := range dz[i*o : i*o+o] {
-				gb[j] += v
+			row := dz[i*o : i*o+o]
+			if o8 > 0 {
+				axpy8((*float32)(unsafe.Pointer(&gb[0])), (*float32)(unsafe.Pointer(&row[0])), o8/8, 1)
+			}
+			for j := o8; j < o; j++ {
+				gb[j] += row[j]
 			}
 		}
 		if l == 0 {
@@ -319,7 +356,7 @@ func (m *model[T]) backward(n int) {
 		switch m.act {
 		case Tanh:
 			for i, h := range a {
-				prev[i] *= 1 - h*h
+				prev[i] *= 1 - T(h*h) // rounded product: no fused multiply-subtract on any architecture
 			}
 		default:
 			done := 0

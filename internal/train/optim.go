@@ -14,7 +14,10 @@ const (
 // decay) to a flat float32 parameter vector. Every elementwise operation is
 // done in float32 in the order PyTorch's single-tensor CPU implementation
 // uses, with its double-precision scalars rounded to float32 where PyTorch
-// rounds them, so that updates agree with torch to a few ulps.
+// rounds them, so that updates agree with torch to a few ulps. Products are
+// rounded before they are added (float32(x*y) + z: the conversion keeps the
+// compiler from fusing them, as it would on arm64), so the scalar loops, the
+// AVX2 loops and the NEON loops give the same bits on every architecture.
 type optimizer struct {
 	kind OptimizerKind
 	m    []float32 // momentum buffer b (Momentum) or first moment m (Adam)
@@ -59,8 +62,8 @@ func newOptimizer(kind OptimizerKind, n int) *optimizer {
 // torch's order (denominator first, step size η/(1−β₁ᵗ) computed in float64).
 //
 // When o.fast is set the elements in whole groups of 8 are updated by the
-// AVX2 loops of kernels_amd64.s (axpy8, adam8), fused into one pass over p, g
-// and the state, doing the same float32 operations in the same order with no
+// assembly loops (AVX2 or NEON: axpy8, momentum8, adam8), fused into one
+// pass over p, g and the state, doing the same float32 operations in the same order with no
 // fused multiply-add, so the results equal the scalar loop's
 // (TestOptimFastMatchesScalar); the remaining elements use the scalar loop.
 func (o *optimizer) step(p, g []float32, lr float64) {
@@ -78,26 +81,30 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 			axpy8(&p[0], &g[0], done/8, neg)
 		}
 		for i := done; i < len(p); i++ {
-			p[i] += neg * g[i]
+			p[i] += float32(neg * g[i])
 		}
 	case Momentum:
 		b := o.m[:len(p)]
 		g = g[:len(p)]
+		done := 0
 		if o.t == 1 {
 			copy(b, g) // torch: buf = clone(g)
+			if o.fast && len(p) >= 8 {
+				done = len(p) &^ 7
+				axpy8(&p[0], &b[0], done/8, neg)
+			}
 		} else {
 			mu := float32(momentumMu)
-			for i, gi := range g {
-				b[i] = b[i]*mu + gi // buf.mul_(μ).add_(g)
+			if o.fast && len(p) >= 8 {
+				done = len(p) &^ 7
+				momentum8(&p[0], &g[0], &b[0], done/8, mu, neg)
+			}
+			for i := done; i < len(p); i++ {
+				b[i] = float32(b[i]*mu) + g[i] // buf.mul_(μ).add_(g)
 			}
 		}
-		done := 0
-		if o.fast && len(p) >= 8 {
-			done = len(p) &^ 7
-			axpy8(&p[0], &b[0], done/8, neg)
-		}
 		for i := done; i < len(p); i++ {
-			p[i] += neg * b[i]
+			p[i] += float32(neg * b[i])
 		}
 	case Adam:
 		t := float64(o.t)
@@ -118,9 +125,9 @@ func (o *optimizer) step(p, g []float32, lr float64) {
 		}
 		for i := done; i < len(p); i++ {
 			gi := g[i]
-			mi := m[i]*b1 + c1*gi           // exp_avg.mul_(β₁).add_(g, alpha=1−β₁)
-			vi := v[i]*b2 + c2*gi*gi        // exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1−β₂)
-			den := sqrt32(vi)/bc2Sqrt + eps // (exp_avg_sq.sqrt() / √bc₂).add_(ε)
+			mi := float32(m[i]*b1) + float32(c1*gi)    // exp_avg.mul_(β₁).add_(g, alpha=1−β₁)
+			vi := float32(v[i]*b2) + float32(c2*gi*gi) // exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1−β₂)
+			den := sqrt32(vi)/bc2Sqrt + eps            // (exp_avg_sq.sqrt() / √bc₂).add_(ε)
 			m[i], v[i] = mi, vi
 			p[i] += stepNeg * mi / den // param.addcdiv_(exp_avg, denom, value=−step_size)
 		}

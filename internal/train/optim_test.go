@@ -101,8 +101,7 @@ func TestOptimAdamScaleFree(t *testing.T) {
 // them) and the scalar loops side by side for 20 steps on random gradients,
 // lengths 1..40 (vector width 8 and tails). Both do the same float32
 // operations in the same order without fused multiply-adds, so they must agree
-// to within 1 ulp (exactly, unless the compiler fuses the scalar loop, as
-// GOAMD64=v3 may).
+// bit for bit.
 func TestOptimFastMatchesScalar(t *testing.T) {
 	if !hasAsm {
 		t.Skip("no assembly kernels on this CPU or architecture")
@@ -119,7 +118,7 @@ func TestOptimFastMatchesScalar(t *testing.T) {
 				fast.step(p, g, 0.01)
 				slow.step(q, g, 0.01)
 				for i := range p {
-					if d := math.Abs(float64(p[i] - q[i])); d > 1.2e-7*math.Abs(float64(q[i])) {
+					if math.Float32bits(p[i]) != math.Float32bits(q[i]) {
 						t.Fatalf("%s n=%d step %d: p[%d] = %v (asm), %v (scalar)", kind, n, step, i, p[i], q[i])
 					}
 				}

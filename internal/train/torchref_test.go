@@ -66,12 +66,16 @@ type torchOut struct {
 
 // TestTorchReference trains the same model from the same initial parameters
 // on the same batches with Run and with PyTorch (testdata/torch/ref.py), for
-// 12 steps (2 epochs of 50 rows, batch 8, 2 rows dropped per epoch) of SGD,
+// 12 steps (2 epochs of 50 rows, batch 8, 2 rows dropped per epoch; or, for
+// the "blocks" cases, 2 epochs of 100 rows, batch 16, 4 dropped) of SGD,
 // momentum and Adam, and compares every batch loss, the final parameters and
-// the validation loss.
+// the validation loss. The small models run the kernels' edge loops; the
+// blocks cases (20 features, hidden 24 and 20, 5 classes) are wide enough
+// for every product to run the assembly block kernels (at least 4×16 blocks
+// of C, 2×4 with k ≥ 8 for A·Bᵀ), edges included.
 //
 // Tolerances: both sides compute in float32 but sum in different orders (our
-// AVX2+FMA kernels, or gonum Sgemm tiles on the portable path, versus torch's
+// AVX2/AVX-512/NEON kernels, or gonum Sgemm tiles on the portable path, versus torch's
 // MKL/oneDNN kernels, which also fuse multiply-adds), so values agree to a few float32 ulps per operation,
 // growing slowly over the steps. We require
 //
@@ -97,6 +101,8 @@ func TestTorchReference(t *testing.T) {
 	clsValid := synthClassification(40, 6, 3, 22)
 	reg, _, _ := synthRegression(50, 6, 0.3, 23)
 	regValid, _, _ := synthRegression(40, 6, 0.3, 24)
+	wide := synthClassification(100, 20, 5, 25)
+	wideValid := synthClassification(40, 20, 5, 26)
 
 	type tc struct {
 		name         string
@@ -116,6 +122,8 @@ func TestTorchReference(t *testing.T) {
 				Config{Model: Linear, Optimizer: opt, Epochs: 2, BatchSize: 8, LR: lr / 2, Seed: 6}},
 			tc{"mlp2-tanh-mse/" + string(opt), reg, regValid,
 				Config{Model: MLP, Hidden: []int{8, 5}, Activation: Tanh, Optimizer: opt, Epochs: 2, BatchSize: 8, LR: lr, Seed: 7}},
+			tc{"mlp2-relu-ce-blocks/" + string(opt), wide, wideValid,
+				Config{Model: MLP, Hidden: []int{24, 20}, Activation: ReLU, Optimizer: opt, Epochs: 2, BatchSize: 16, LR: lr, Seed: 8}},
 		)
 	}
 	for _, c := range cases {
