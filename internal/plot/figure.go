@@ -287,13 +287,18 @@ func fitHeading(fit *clc.FitFile) []string {
 	if c.Steps > 0 {
 		budget = fmt.Sprintf("%d steps of batch %d", c.Steps, c.BatchSize)
 	}
-	grid := fmt.Sprintf("%d fractions × %d rates × %s", len(c.Fractions), len(c.LRs), numfmt.Count(c.Seeds, "seed", "seeds"))
+	grid := fmt.Sprintf("%d fractions", len(c.Fractions))
+	if runs := len(c.Axes.Runs()); runs > 0 {
+		grid += " + " + numfmt.Count(runs, "other run", "other runs")
+	}
 	if c.Design == clc.DesignAdaptive {
 		// The adaptive design chose its own rates and seeds per fraction.
-		grid = fmt.Sprintf("%d fractions, adaptive design", len(c.Fractions))
+		grid += ", adaptive design"
 		if len(fit.Trials) > 0 {
 			grid += ": " + numfmt.Count(len(fit.Trials), "trial", "trials")
 		}
+	} else {
+		grid += fmt.Sprintf(" × %d rates × %s", len(c.LRs), numfmt.Count(c.Seeds, "seed", "seeds"))
 	}
 	if exec {
 		cmd := strings.Join(strings.Fields(c.Exec), " ")

@@ -202,6 +202,10 @@ func TestFitHeading(t *testing.T) {
 	if got := fitHeading(adaptive)[1]; !strings.HasSuffix(got, " · 5 fractions, adaptive design: 57 trials") {
 		t.Errorf("adaptive heading %q, want the design and its trial count, not a grid", got)
 	}
+	adaptive.Config.Axes = &clc.Axes{Epochs: []int{1, 6}, BatchSizes: []int{64}, Fractions: []float64{0.125}}
+	if got := fitHeading(adaptive)[1]; !strings.HasSuffix(got, " · 5 fractions + 3 other runs, adaptive design: 57 trials") {
+		t.Errorf("heading with other runs %q, want them counted", got)
+	}
 	const cmd = "/usr/bin/python3 /work/main/examples/torch_trainer.py --train /tmp/fashion-mnist/fashion-train.csv --valid /tmp/fashion-mnist/fashion-test.csv --lr {lr} --n {n} --seed {seed} --epochs {epochs} --batch-size {batch_size}"
 	exec := func(source string, validRows int, command string) []string {
 		f := demoFit(t)
