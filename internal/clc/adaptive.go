@@ -299,7 +299,6 @@ func boolInt(b bool) int {
 // cells (a window around the own run's optimum at the same size, and
 // extensions), then refinement of the own run's law.
 func (ad *adaptive) next(ts trialSet) (*Stage, *Stop) {
-	endBase := ad.plan.SeedBase + ad.plan.Seeds
 	k := 0
 	for _, c := range ad.plan.Cells() {
 		var want []int
@@ -321,7 +320,7 @@ func (ad *adaptive) next(ts trialSet) (*Stage, *Stop) {
 		if st := ad.missing(ts, c, want, ad.baseSeeds(), kind, why); st != nil {
 			return ad.affordable(ts, st)
 		}
-		if st := ad.extension(ts, c, endBase); st != nil {
+		if st := ad.extension(ts, c); st != nil {
 			return ad.affordable(ts, st)
 		}
 	}
@@ -479,15 +478,19 @@ func (ad *adaptive) span(a, b int) []int {
 	return out
 }
 
-// extension returns the stage that extends fraction k's rates beyond the
-// edge holding its base-seed minimum, or nil when the minimum is bracketed
-// (or the lattice ends there). As in EstimateOptima, the minimum of the
-// seed-mean curve is bracketed unless it is the lowest rate with a finite
-// loss (rates below that diverged do not bracket it) or the highest rate
-// tried; a minimum whose higher rates all diverged sits at the stability
-// edge and is bracketed.
-func (ad *adaptive) extension(ts trialSet, c Cell, endBase int) *Stage {
-	curve := scaling.MeanCurve(ad.samples(ts.at(c, endBase)))
+// extension returns the stage that extends cell c's rates beyond the edge
+// holding its minimum, or nil when the minimum is bracketed (or the
+// lattice ends there). The minimum is that of the seed-mean curve over
+// every seed trained, the curve EstimateOptima reads: refinement's extra
+// seeds can move it onto an edge the base seeds had bracketed, and the
+// next stage then extends the rates there rather than refining a minimum
+// the fit would leave out of the law. As in EstimateOptima, the minimum
+// is bracketed unless it is the lowest rate with a finite loss (rates
+// below that diverged do not bracket it) or the highest rate tried; a
+// minimum whose higher rates all diverged sits at the stability edge and
+// is bracketed.
+func (ad *adaptive) extension(ts trialSet, c Cell) *Stage {
+	curve := scaling.MeanCurve(ad.samples(ts.at(c, -1)))
 	if len(curve) == 0 {
 		return nil
 	}

@@ -237,3 +237,43 @@ func TestAdaptiveOtherRuns(t *testing.T) {
 		t.Errorf("merged fit differs from the sweep's")
 	}
 }
+
+// TestAdaptiveExtendsWhenMoreSeedsMoveTheMinimum: the base seeds put a
+// fraction's minimum in the middle of three rates, and the refinement's
+// extra seeds move the seed-mean minimum onto the highest of them. The
+// next stage extends the rates above it, at that fraction, rather than
+// refining a minimum the fit would leave out of the law as unbracketed
+// (what happened on Fashion-MNIST when only the base seeds were read).
+func TestAdaptiveExtendsWhenMoreSeedsMoveTheMinimum(t *testing.T) {
+	o := adaptiveOptions(t, &noisyBowl{bowlTrainer{k: 0.5, alpha: -0.5}}, "", 0)
+	plan, err := NewPlan(o.Dataset.Rows, o.Config.Fractions, o.Config.LRs, o.Config.Seeds, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad := newAdaptive(o.Config, plan, o.Dataset.Rows)
+	cell := plan.Cells()[3] // 1/4
+	lo, mid, hi := ad.lat.index(-1.5), ad.lat.index(-1.25), ad.lat.index(-1)
+	ts := trialSet{}
+	add := func(i, seed int, loss float64) {
+		s := cell.Spec(ad.lat.rate(i), seed)
+		ts[s] = Trial{TrialSpec: s, ValidLoss: loss}
+	}
+	base := o.Config.SeedBase
+	for _, seed := range []int{base, base + 1} { // the base seeds: minimum at mid
+		add(lo, seed, 1.2)
+		add(mid, seed, 1.0)
+		add(hi, seed, 1.1)
+	}
+	if st := ad.extension(ts, cell); st != nil {
+		t.Fatalf("bracketed minimum: extension %+v, want none", st)
+	}
+	for seed := base + 2; seed < base+8; seed++ { // refinement: minimum at hi
+		add(lo, seed, 1.2)
+		add(mid, seed, 1.1)
+		add(hi, seed, 0.9)
+	}
+	st := ad.extension(ts, cell)
+	if st == nil || st.Kind != "extend" || st.Cell != cell || len(st.LRs) == 0 || !(st.LRs[0] > ad.lat.rate(hi)) {
+		t.Fatalf("minimum moved onto the highest rate by 6 more seeds: stage %+v, want an extension above %v at 1/4", st, ad.lat.rate(hi))
+	}
+}
