@@ -134,7 +134,6 @@ func gatesLine(fit *clc.FitFile) string {
 // gateWarning words one finding with what to do about it.
 func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 	at := func() string { return fmt.Sprintf("fraction %s (N = %d)", fractionLabel(fit, f.Fraction), f.N) }
-	lrs := fit.Config.LRs
 	switch f.Gate {
 	case gates.Trivial:
 		what := "the loss of predicting the validation labels' frequencies"
@@ -182,12 +181,8 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 			at(), numfmt.Sig(f.Value, 2, 1e-3))
 	case gates.AllDiverged:
 		return fmt.Sprintf("every rate diverged at %s; lower --lr-min", at())
-	case gates.LowEdge:
-		return fmt.Sprintf("optimum at %s sits on the low edge of the grid (lr %s), so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min %s)",
-			at(), g3(f.LR), flagNum(first(lrs)/10))
-	case gates.HighEdge:
-		return fmt.Sprintf("optimum at %s sits on the high edge of the grid (lr %s), so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max %s)",
-			at(), g3(f.LR), flagNum(last(lrs)*10))
+	case gates.LowEdge, gates.HighEdge:
+		return edgeWarning(fit, f, at())
 	case gates.CoarseGrid:
 		return fmt.Sprintf("the grid is coarse next to the optimum at %s: %s and %s are %.1f decades apart, so the optimum is located only within a factor %s; use rates at most %.1f decades apart (e.g. --lr-points 17 over 4 decades)",
 			at(), g3(f.LR), g3(f.LR*math.Pow(10, f.Value)), f.Value, numfmt.Sig(math.Pow(10, f.Value), 2, 0.1), f.Limit)
@@ -242,4 +237,34 @@ func partialWarning(fit *clc.FitFile) string {
 		return ""
 	}
 	return fmt.Sprintf("the fit lacks %d trials of its plan (clc merge --allow-partial): its optima rest on fewer seeds or rates than planned", fit.MissingTrials)
+}
+
+// edgeWarning words an optimum on the lowest or highest rate tried at a
+// fraction. With the grid design that is the grid's edge, and the grid
+// must reach further. The adaptive design extends a fraction's rates past
+// an edge minimum on its own, up to its lattice's reach beyond the grid
+// and within its budget: an edge inside the grid means the budget ran
+// out first, one at or past the grid's edge that the lattice ended.
+func edgeWarning(fit *clc.FitFile, f gates.Finding, at string) string {
+	lrs := fit.Config.LRs
+	low := f.Gate == gates.LowEdge
+	side, bound, flag, moved := "high", "a lower", "--lr-max", flagNum(math.Max(last(lrs), f.LR)*10)
+	if low {
+		side, bound, flag, moved = "low", "an upper", "--lr-min", flagNum(math.Min(first(lrs), f.LR)/10)
+	}
+	verb := map[bool]string{true: "lower", false: "raise"}[low]
+	if fit.Config.Design != clc.DesignAdaptive || len(lrs) == 0 {
+		return fmt.Sprintf("optimum at %s sits on the %s edge of the grid (lr %s), so it is %s bound left out of the law; %s %s (e.g. %s %s)",
+			at, side, g3(f.LR), bound, verb, flag, flag, moved)
+	}
+	rel := "highest"
+	if low {
+		rel = "lowest"
+	}
+	if inside := f.LR > first(lrs)*(1+1e-9) && f.LR < last(lrs)*(1-1e-9); inside {
+		return fmt.Sprintf("optimum at %s sits on the %s rate tried there (lr %s), so it is %s bound left out of the law; the adaptive design's budget ran out before it extended the rates — raise --max-cost, or sweep every rate (--design grid)",
+			at, rel, g3(f.LR), bound)
+	}
+	return fmt.Sprintf("optimum at %s sits on the %s rate tried there (lr %s), as far past the grid as the adaptive design extends, so it is %s bound left out of the law; %s %s (e.g. %s %s)",
+		at, rel, g3(f.LR), bound, verb, flag, flag, moved)
 }

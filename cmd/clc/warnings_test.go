@@ -56,6 +56,27 @@ func TestFitWarnings(t *testing.T) {
 		}
 	}
 
+	adaptive := *fit
+	adaptive.Config.Design = clc.DesignAdaptive
+	for _, c := range []struct {
+		f    gates.Finding
+		want string
+	}{
+		{gates.Finding{Gate: gates.HighEdge, Severity: gates.Warn, Fraction: 0.25, N: 2250, LR: 0.1},
+			"optimum at fraction 1/4 (N = 2250) sits on the highest rate tried there (lr 0.1), so it is a lower bound left out of the law; the adaptive design's budget ran out before it extended the rates — raise --max-cost, or sweep every rate (--design grid)"},
+		{gates.Finding{Gate: gates.LowEdge, Severity: gates.Warn, Fraction: 0.25, N: 2250, LR: 0.0316},
+			"sits on the lowest rate tried there (lr 0.0316), so it is an upper bound left out of the law; the adaptive design's budget ran out"},
+		{gates.Finding{Gate: gates.HighEdge, Severity: gates.Warn, Fraction: 0.25, N: 2250, LR: 56.2},
+			"sits on the highest rate tried there (lr 56.2), as far past the grid as the adaptive design extends, so it is a lower bound left out of the law; raise --lr-max (e.g. --lr-max 562)"},
+		{gates.Finding{Gate: gates.LowEdge, Severity: gates.Warn, Fraction: 0.25, N: 2250, LR: 1e-6},
+			"as far past the grid as the adaptive design extends, so it is an upper bound left out of the law; lower --lr-min (e.g. --lr-min 1e-07)"},
+	} {
+		adaptive.Gates = []gates.Finding{c.f}
+		if w := fitWarnings(&adaptive); len(w) != 1 || !strings.Contains(w[0], c.want) {
+			t.Errorf("adaptive %s at %v: %q, want one warning with %q", c.f.Gate, c.f.LR, w, c.want)
+		}
+	}
+
 	f := *fit
 	f.Config.Exec = "./train.sh {lr}"
 	f.Gates = []gates.Finding{{Gate: gates.Trivial, Severity: gates.Unavailable}}
