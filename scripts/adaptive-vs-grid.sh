@@ -13,7 +13,8 @@
 # (samples trained over those of one run on all rows). PRECISIONS (default
 # "0.08") adds rows for the adaptive design at other --precision targets,
 # on the same journals (their decisions are prefixes of the default's, or
-# run the few seeds more they need).
+# run the few seeds more they need). FRACTIONS (e.g. 1/16,1/8,1/4,1/2)
+# replaces the repetitions' default fractions.
 #
 # Usage: scripts/adaptive-vs-grid.sh demo|fashion [OUT_DIR] [FITS]
 #   demo:    the embedded demo (7,000 rows; fractions 1/32…1/2); truth 32 seeds.
@@ -59,6 +60,7 @@ esac
   -o "$out/truth.yaml" --journal "$out/truth.journal.jsonl" >"$out/truth.json"
 
 precisions=${PRECISIONS:-0.08}
+if [[ -n ${FRACTIONS:-} ]]; then data+=(--fractions "$FRACTIONS"); fi
 for i in $(seq 1 "$fits"); do
   for design in grid adaptive; do
     "${clc[@]}" fit "${data[@]}" --design "$design" --shuffle-seed "$i" --seed-base $((1000 + 100 * i)) --quiet --json \
