@@ -13,27 +13,6 @@ var hasAsm = cpu.ARM64.HasASIMD && cpu.ARM64.HasFP
 // kernels.
 const hasAVX512, useAVX512 = false, false
 
-//go:noescape
-func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)
-
-//go:noescape
-func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
-
-//go:noescape
-func axpy8(p, gr *float32, n8 int, alpha float32)
-
-//go:noescape
-func momentum8(p, gr, b *float32, n8 int, mu, alpha float32)
-
-//go:noescape
-func adam8(p, gr, m, v *float32, n8 int, k *[7]float32)
-
-//go:noescape
-func relu8(z *float32, n8 int)
-
-//go:noescape
-func reluMask8(d, h *float32, n8 int)
-
 func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool) {
 	panic("train: no AVX-512 kernels on arm64")
 }
