@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/clc-tools/clc/internal/clc"
@@ -201,8 +202,12 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 		return fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ%s), more than its predictive uncertainty allows; the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
 			e.N, e.MissDecades, math.Abs(e.Sigma), p)
 	case gates.FarExtrapolation:
-		return fmt.Sprintf("the prediction at N = %d extrapolates %.2g decades beyond the largest fitted size (%d); its interval assumes the law holds there — add a larger fraction",
+		msg := fmt.Sprintf("the prediction at N = %d extrapolates %.2g decades beyond the largest fitted size (%d); its interval assumes the law holds there — add a larger fraction",
 			f.N, f.Value, fit.Law.NMax)
+		if more := largerFractions(fit); more != "" {
+			msg += " (e.g. --fractions " + more + ")"
+		}
+		return msg
 	}
 	return fmt.Sprintf("gate %s: %s", f.Gate, f.Severity)
 }
@@ -267,4 +272,21 @@ func edgeWarning(fit *clc.FitFile, f gates.Finding, at string) string {
 	}
 	return fmt.Sprintf("optimum at %s sits on the %s rate tried there (lr %s), as far past the grid as the adaptive design extends, so it is %s bound left out of the law; %s %s (e.g. %s %s)",
 		at, rel, g3(f.LR), bound, verb, flag, flag, moved)
+}
+
+// largerFractions is the fit's fractions with one more, twice the largest
+// (at most 1), as the user would type them: "1/32,1/16,1/8,1/4,1/2".
+// Empty when the largest is already 1 or the fit records no fractions.
+func largerFractions(fit *clc.FitFile) string {
+	fs := fit.Config.Fractions
+	if len(fs) == 0 || slices.Max(fs) >= 1 {
+		return ""
+	}
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fractionLabel(fit, f))
+	}
+	next := math.Min(1, 2*slices.Max(fs))
+	label := clc.FormatFraction(next)
+	return strings.Join(append(parts, label), ",")
 }
