@@ -129,9 +129,10 @@ func (l lattice) index(x float64) int {
 //     step either side of its prediction (minWindow rates; with a single
 //     fraction settled, the rates its optimum moves to for any exponent α
 //     in [−1, 0.5], and a step more either side), with the base seeds.
-//  3. Extend: while a fraction's seed-mean minimum sits on the highest or
-//     lowest rate it tried (the highest not bounded by a divergence),
-//     extendPoints more lattice rates beyond it, until bracketed or
+//  3. Extend: while a fraction's seed-mean minimum over every seed
+//     trained there sits on the highest or lowest rate it tried (the
+//     highest not bounded by a divergence), extendPoints more lattice
+//     rates beyond it with the base seeds, until bracketed or
 //     latticeReach decades past the grid.
 //  4. Refine: while the standard error of the predicted log10 η*(N_full)
 //     exceeds Precision and the budget allows, one more seed at the
@@ -141,8 +142,10 @@ func (l lattice) index(x float64) int {
 // The budget (MaxCost) binds every stage but the first: a sweep whose
 // next window would pass it stops there, with the fractions it has.
 //
-// Windows and extensions look only at the base seeds, so refinement never
-// moves them.
+// Windows look only at the base seeds, so refinement never moves them.
+// Extensions read every seed: when refinement's seeds move a fraction's
+// minimum onto an edge, the next stage extends the rates there (before
+// any further refinement), so that the optimum stays bracketed.
 type adaptive struct {
 	cfg   SweepConfig
 	plan  Plan
