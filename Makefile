@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-arm64 test-purego bench bench-step bench-step-peer bench-sweep-peer bench-peer profile-fit demo calibrate calibrate-demo regret lint fuzz clean
+.PHONY: build test test-arm64 test-purego bench bench-step bench-step-peer bench-sweep-peer bench-peer profile-fit demo calibrate calibrate-adaptive calibrate-demo regret lint fuzz clean
 
 build: ## build ./bin/clc
 	$(GO) build -buildvcs=auto -o bin/clc ./cmd/clc
@@ -45,6 +45,9 @@ demo: ## the whole pipeline on the embedded demo dataset
 calibrate: ## the long calibration suite: coverage of every interval on simulated sweeps, by scenario, the size law and the joint law; writes docs/calibration.md (REPS=1000)
 	nice $(GO) test ./internal/scaling -run '^TestCalibrationTable$$' -count=1 -timeout 2h -v -calibrate \
 	  -calibrate.reps $${REPS:-1000} -calibrate.out $(CURDIR)/docs/calibration.md
+
+calibrate-adaptive: ## the adaptive design on simulated sweeps with a known law: full-size coverage, RMSE and cost by scenario (REPS=1000)
+	nice $(GO) test ./internal/clc -run '^TestAdaptiveDesignCalibrated$$' -count=1 -timeout 2h -v -calibrate.adaptive $${REPS:-1000}
 
 calibrate-demo: ## 40 repeated demo fits against a 32-seed full-size truth: coverage and RMSE (OUT, FITS)
 	scripts/calibrate-demo.sh $${OUT:-/tmp/clc-calibrate-demo} $${FITS:-40}
