@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/inputerr/inputerrtest"
 	"github.com/clc-tools/clc/internal/scaling"
 )
 
@@ -318,15 +319,9 @@ func TestFitFileErrors(t *testing.T) {
 	}
 }
 
-// cliNames spells settings and commands as the command line does.
-var cliNames = inputerr.Namer{
-	Param:   func(p inputerr.Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
-	Command: func(c inputerr.Command) string { return "clc " + string(c) },
-}
-
 // cliHint is e's hint as the command line prints it.
 func cliHint(e *inputerr.Error) string {
-	_, hint := e.Render(cliNames)
+	_, hint := e.Render(inputerrtest.CLINames)
 	return hint
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clc-tools/clc/internal/fsum"
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/inputerr/inputerrtest"
 )
 
 // exactSum is Σ xs computed exactly (big.Float with enough bits for any
@@ -22,12 +23,6 @@ func exactSum(xs []float64) float64 {
 	}
 	v, _ := acc.Float64()
 	return v
-}
-
-// cliNames spells settings and commands as the command line does.
-var cliNames = inputerr.Namer{
-	Param:   func(p inputerr.Param) string { return "--" + strings.ReplaceAll(string(p), "_", "-") },
-	Command: func(c inputerr.Command) string { return "clc " + string(c) },
 }
 
 func relErr(got, want float64) float64 {
@@ -356,7 +351,7 @@ func TestValidateErrors(t *testing.T) {
 			t.Errorf("Validate(%+v, %d) = %v, want an input error", c.spec, c.n, err)
 			continue
 		}
-		msg, hint := ie.Render(cliNames)
+		msg, hint := ie.Render(inputerrtest.CLINames)
 		if msg != c.msg {
 			t.Errorf("Validate(%+v, %d):\n got %q\nwant %q", c.spec, c.n, msg, c.msg)
 		}
@@ -406,7 +401,7 @@ func TestDesignPerEpoch(t *testing.T) {
 	_, err = Design(Spec{Shape: Step, Milestones: []float64{5}}, 12, 6, PerEpoch, 4)
 	if ie, ok := inputerr.As(err); !ok || ie.Param != paramMilestones {
 		t.Errorf("milestone past the last epoch: %v", err)
-	} else if msg, _ := ie.Render(cliNames); msg != "--milestones: 5 is outside the run (3 epochs)" {
+	} else if msg, _ := ie.Render(inputerrtest.CLINames); msg != "--milestones: 5 is outside the run (3 epochs)" {
 		t.Errorf("milestone past the last epoch: %q", msg)
 	}
 	if _, err := Design(Spec{}, 12, math.NaN(), PerStep, 0); err == nil {
@@ -485,7 +480,7 @@ func TestNotes(t *testing.T) {
 			continue
 		}
 		n := sc.Notes[0]
-		if text, _ := inputerr.New(n.Format, n.Args...).Render(cliNames); n.Kind != c.kind || n.Param != c.param || text != c.text {
+		if text, _ := inputerr.New(n.Format, n.Args...).Render(inputerrtest.CLINames); n.Kind != c.kind || n.Param != c.param || text != c.text {
 			t.Errorf("%s: note %d %q %q, want %d %q %q", c.name, n.Kind, n.Param, text, c.kind, c.param, c.text)
 		}
 	}

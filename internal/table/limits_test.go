@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/inputerr/inputerrtest"
 )
 
 // endless is an io.Reader that repeats a prefix-less pattern forever, as
@@ -139,13 +140,13 @@ func TestReadLimitsAccept(t *testing.T) {
 			t.Errorf("at the limits (slow %v): %v", cfg.slow, err)
 		}
 		_, err := read(context.Background(), strings.NewReader(in2+"5,6\n"), "t.csv", opt, cfg)
-		wantErr(t, err, "t.csv:9: the table passes the memory limit of 40 bytes at row 3 (1 features, 20 bytes a row)", "sample")
+		inputerrtest.Check(t, err, "t.csv:9: the table passes the memory limit of 40 bytes at row 3 (1 features, 20 bytes a row)", "sample")
 		_, err = read(context.Background(), strings.NewReader(strings.Replace(in, "\n\n", "\n\n\n", 1)), "t.csv", opt, cfg)
-		wantErr(t, err, "t.csv:2: more than 5 empty lines in a row, the limit", "")
+		inputerrtest.Check(t, err, "t.csv:2: more than 5 empty lines in a row, the limit", "")
 		_, err = read(context.Background(), strings.NewReader(strings.Replace(in, "1,", "11,", 1)), "t.csv", opt, cfg)
-		wantErr(t, err, "t.csv:7: line longer than 10 bytes, the limit of a line", "")
+		inputerrtest.Check(t, err, "t.csv:7: line longer than 10 bytes, the limit of a line", "")
 		_, err = read(context.Background(), strings.NewReader("a,b,c\n1,2,3\n"), "t.csv", opt, cfg)
-		wantErr(t, err, "t.csv:1: row has more than 2 fields, the limit of columns", "")
+		inputerrtest.Check(t, err, "t.csv:1: row has more than 2 fields, the limit of columns", "")
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"testing/iotest"
 
 	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/inputerr/inputerrtest"
 )
 
 func gzipBytes(t testing.TB, s string) []byte {
@@ -143,37 +144,7 @@ func TestReadCSVQuotedNewlines(t *testing.T) {
 	// A row after a multi-line header field and a multi-line row.
 	in = "a,\"b\nc\",y\n1,2,3\n\"x\ny\",5,6\n"
 	_, err = Read(context.Background(), strings.NewReader(in), "t.csv", Options{})
-	wantErr(t, err, "t.csv:4:1: cell \"x\\ny\" in column \"a\" is not a number", "")
-}
-
-// flagNames spells settings as a command line does, so that tests see the
-// words a user reads: "no_header" is "--no-header".
-var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
-	return "--" + strings.ReplaceAll(string(p), "_", "-")
-}}
-
-// wantErr checks that err is an *inputerr.Error with the given text and,
-// when hint is not empty, a hint containing it (settings spelled by
-// flagNames).
-func wantErr(t *testing.T, err error, msg, hint string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %q", msg)
-	}
-	ie, ok := inputerr.As(err)
-	if !ok {
-		t.Fatalf("error %q (%T) is not an input error", err, err)
-	}
-	gotMsg, gotHint := ie.Render(flagNames)
-	if gotMsg != msg {
-		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
-	}
-	if hint != "" && !strings.Contains(gotHint, hint) {
-		t.Errorf("hint %q does not contain %q", gotHint, hint)
-	}
-	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
-		t.Errorf("message %q must be lowercase without a final period", m)
-	}
+	inputerrtest.Check(t, err, "t.csv:4:1: cell \"x\\ny\" in column \"a\" is not a number", "")
 }
 
 // TestReadCSVErrors checks every rejected input: the location (line and
@@ -278,7 +249,7 @@ func TestReadCSVErrors(t *testing.T) {
 			if tab != nil {
 				t.Errorf("got a table with an error")
 			}
-			wantErr(t, err, tt.msg, tt.hint)
+			inputerrtest.Check(t, err, tt.msg, tt.hint)
 			if ie, ok := inputerr.As(err); ok && ie.File != "t.csv" {
 				t.Errorf("File = %q", ie.File)
 			}
@@ -376,7 +347,7 @@ func TestReadCSVGzip(t *testing.T) {
 
 	// A data error inside gzip is located in the decompressed text.
 	_, err = Read(context.Background(), bytes.NewReader(gzipBytes(t, "a,b\n1,x\n")), "t.csv.gz", Options{})
-	wantErr(t, err, `t.csv.gz:2:3: cell "x" in column "b" is not a number`, "")
+	inputerrtest.Check(t, err, `t.csv.gz:2:3: cell "x" in column "b" is not a number`, "")
 
 	data := gzipBytes(t, "a,b\n1,2\n")
 	badCRC := bytes.Clone(data)
@@ -405,7 +376,7 @@ func TestReadCSVGzip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Read(context.Background(), bytes.NewReader(tt.in), "t.csv", Options{})
-			wantErr(t, err, tt.msg, "gzip -t")
+			inputerrtest.Check(t, err, tt.msg, "gzip -t")
 		})
 	}
 }
@@ -474,7 +445,7 @@ func TestLoadCSV(t *testing.T) {
 			t.Errorf("Name = %q", got.Name)
 		}
 		_, err = Load(context.Background(), "-", strings.NewReader("a,b\n1,x\n"), Options{})
-		wantErr(t, err, `<stdin>:2:3: cell "x" in column "b" is not a number`, "")
+		inputerrtest.Check(t, err, `<stdin>:2:3: cell "x" in column "b" is not a number`, "")
 	})
 	t.Run("stdin gzip", func(t *testing.T) {
 		got, err := Load(context.Background(), "-", bytes.NewReader(gzipBytes(t, text)), Options{})
@@ -495,14 +466,14 @@ func TestLoadCSV(t *testing.T) {
 
 	missing := filepath.Join(dir, "nope.csv")
 	_, err := Load(context.Background(), missing, nil, Options{})
-	wantErr(t, err, missing+": no such file", "check the path")
+	inputerrtest.Check(t, err, missing+": no such file", "check the path")
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err does not wrap fs.ErrNotExist: %v", err)
 	}
 	_, err = Load(context.Background(), dir, nil, Options{})
-	wantErr(t, err, dir+": is a directory, not a CSV file", "")
+	inputerrtest.Check(t, err, dir+": is a directory, not a CSV file", "")
 	_, err = Load(context.Background(), "", nil, Options{})
-	wantErr(t, err, "no data file given", "")
+	inputerrtest.Check(t, err, "no data file given", "")
 	if _, err := Load(context.Background(), "-", nil, Options{}); err == nil {
 		t.Error("no error for - without stdin")
 	}
@@ -513,7 +484,7 @@ func TestLoadCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = Load(context.Background(), locked, nil, Options{})
-		wantErr(t, err, locked+": permission denied", "permissions")
+		inputerrtest.Check(t, err, locked+": permission denied", "permissions")
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clc-tools/clc/internal/inputerr"
+	"github.com/clc-tools/clc/internal/inputerr/inputerrtest"
 	"github.com/clc-tools/clc/internal/table"
 )
 
@@ -120,7 +120,7 @@ func TestNewDatasetErrors(t *testing.T) {
 			if d != nil {
 				t.Error("got a dataset with an error")
 			}
-			wantErr(t, err, tt.msg, tt.hint)
+			inputerrtest.Check(t, err, tt.msg, tt.hint)
 		})
 	}
 }
@@ -223,11 +223,11 @@ func TestNewValidationDataset(t *testing.T) {
 			if v != nil {
 				t.Error("got a dataset with an error")
 			}
-			wantErr(t, err, tt.msg, tt.hint)
+			inputerrtest.Check(t, err, tt.msg, tt.hint)
 		})
 	}
 	_, err = NewValidationDataset(readTable(t, "v.csv", "a,y\n3,1e39\n", table.Options{Target: "y"}), rtrain)
-	wantErr(t, err, `v.csv:2:3: target 1e+39 in column "y" is too large for a float32 (largest magnitude 3.4e38)`, "")
+	inputerrtest.Check(t, err, `v.csv:2:3: target 1e+39 in column "y" is too large for a float32 (largest magnitude 3.4e38)`, "")
 }
 
 func mustDataset(t *testing.T, name, text, task string) *Dataset {
@@ -438,7 +438,7 @@ func TestSplitValidationErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := SplitValidation(tt.d, tt.fraction, 1)
-			wantErr(t, err, tt.msg, "")
+			inputerrtest.Check(t, err, tt.msg, "")
 		})
 	}
 }
@@ -620,35 +620,6 @@ func TestScalerApplyPanics(t *testing.T) {
 		}
 	}()
 	Scaler{Mean: []float64{0}, Std: []float64{1}}.Apply(regressionDataset(2))
-}
-
-// flagNames spells settings as a command line does, so that tests see the
-// words a user reads: "batch_size" is "--batch-size".
-var flagNames = inputerr.Namer{Param: func(p inputerr.Param) string {
-	return "--" + strings.ReplaceAll(string(p), "_", "-")
-}}
-
-// wantErr checks that err is an input error with message msg (location
-// included) and a hint that contains hint, settings spelled by flagNames.
-func wantErr(t *testing.T, err error, msg, hint string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %q", msg)
-	}
-	ie, ok := inputerr.As(err)
-	if !ok {
-		t.Fatalf("error %q (%T) is not an input error", err, err)
-	}
-	gotMsg, gotHint := ie.Render(flagNames)
-	if gotMsg != msg {
-		t.Errorf("error\n got %q\nwant %q", gotMsg, msg)
-	}
-	if hint != "" && !strings.Contains(gotHint, hint) {
-		t.Errorf("hint %q does not contain %q", gotHint, hint)
-	}
-	if m := ie.Msg; m == "" || strings.HasSuffix(m, ".") || strings.ToLower(m[:1]) != m[:1] {
-		t.Errorf("message %q must be lowercase without a final period", m)
-	}
 }
 
 // TestTargetRMSE checks TargetRMSE against the RMSE computed in the
