@@ -137,18 +137,9 @@ func (s *syncTail) String() string {
 	return string(s.t.buf)
 }
 
-// workerArgv is the worker's command line.
-func (t *Trainer) workerArgv() []string {
-	vals := t.values(clc.TrialSpec{})
-	if t.cfg.Shell {
-		return []string{"sh", "-c", t.shell.expand(vals, shellQuote)}
-	}
-	argv := make([]string, len(t.argv))
-	for i, tpl := range t.argv {
-		argv[i] = tpl.expand(vals, nil)
-	}
-	return argv
-}
+// workerArgv is the worker's command line: the command with no trial's
+// values (a worker is told each trial's over its standard input).
+func (t *Trainer) workerArgv() []string { return t.Command(clc.TrialSpec{}) }
 
 // workerEnv is the worker's environment: the base, the protocol version
 // and the worker's slot, and the sweep's fixed values.
