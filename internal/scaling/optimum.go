@@ -596,16 +596,7 @@ func flatCurve(tab lossTable, rows []int, ys []float64) bool {
 			return false
 		}
 	}
-	var seeds []int
-	for s := range tab.loss[js[0]] {
-		ok := true
-		for _, j := range js {
-			ok = ok && isFinite(tab.loss[j][s])
-		}
-		if ok {
-			seeds = append(seeds, s)
-		}
-	}
+	seeds := completeSeeds(tab, js)
 	m, S := len(js), len(seeds)
 	if S < 2 {
 		return false
@@ -666,19 +657,26 @@ const flatMinSpan = 1.0
 // that learn spans tens of percent.)
 const flatSpread = 0.05
 
-// pulls returns z_s = Σ_j grad_j·(y_js − ȳ_j) over the three table rows,
-// for the seeds with a finite loss at all three (ȳ_j is their mean).
-func pulls(tab lossTable, rows []int, grad [3]float64) []float64 {
-	var complete []int
+// completeSeeds returns the seeds with a finite loss at every table row
+// of rows.
+func completeSeeds(tab lossTable, rows []int) []int {
+	var seeds []int
 	for s := range tab.loss[rows[0]] {
 		ok := true
 		for _, j := range rows {
 			ok = ok && isFinite(tab.loss[j][s])
 		}
 		if ok {
-			complete = append(complete, s)
+			seeds = append(seeds, s)
 		}
 	}
+	return seeds
+}
+
+// pulls returns z_s = Σ_j grad_j·(y_js − ȳ_j) over the three table rows,
+// for the seeds with a finite loss at all three (ȳ_j is their mean).
+func pulls(tab lossTable, rows []int, grad [3]float64) []float64 {
+	complete := completeSeeds(tab, rows)
 	if len(complete) == 0 {
 		return nil
 	}
