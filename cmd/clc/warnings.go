@@ -214,11 +214,16 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 
 // fractionList writes fractions as the user gave them: "1/32, 1/16".
 func fractionList(fit *clc.FitFile, fs []float64) string {
+	return strings.Join(fractionLabels(fit, fs), ", ")
+}
+
+// fractionLabels is fractions as the user gave them, one label each.
+func fractionLabels(fit *clc.FitFile, fs []float64) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = fractionLabel(fit, f)
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 func first(v []float64) float64 {
@@ -282,11 +287,6 @@ func largerFractions(fit *clc.FitFile) string {
 	if len(fs) == 0 || slices.Max(fs) >= 1 {
 		return ""
 	}
-	var parts []string
-	for _, f := range fs {
-		parts = append(parts, fractionLabel(fit, f))
-	}
-	next := math.Min(1, 2*slices.Max(fs))
-	label := clc.FormatFraction(next)
-	return strings.Join(append(parts, label), ",")
+	next := clc.FormatFraction(math.Min(1, 2*slices.Max(fs)))
+	return strings.Join(append(fractionLabels(fit, fs), next), ",")
 }
