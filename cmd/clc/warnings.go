@@ -258,18 +258,13 @@ func partialWarning(fit *clc.FitFile) string {
 func edgeWarning(fit *clc.FitFile, f gates.Finding, at string) string {
 	lrs := fit.Config.LRs
 	low := f.Gate == gates.LowEdge
-	side, bound, flag, moved := "high", "a lower", "--lr-max", flagNum(math.Max(last(lrs), f.LR)*10)
+	side, rel, bound, verb, flag, moved := "high", "highest", "a lower", "raise", "--lr-max", flagNum(math.Max(last(lrs), f.LR)*10)
 	if low {
-		side, bound, flag, moved = "low", "an upper", "--lr-min", flagNum(math.Min(first(lrs), f.LR)/10)
+		side, rel, bound, verb, flag, moved = "low", "lowest", "an upper", "lower", "--lr-min", flagNum(math.Min(first(lrs), f.LR)/10)
 	}
-	verb := map[bool]string{true: "lower", false: "raise"}[low]
 	if fit.Config.Design != clc.DesignAdaptive || len(lrs) == 0 {
 		return fmt.Sprintf("optimum at %s sits on the %s edge of the grid (lr %s), so it is %s bound left out of the law; %s %s (e.g. %s %s)",
 			at, side, g3(f.LR), bound, verb, flag, flag, moved)
-	}
-	rel := "highest"
-	if low {
-		rel = "lowest"
 	}
 	if inside := f.LR > first(lrs)*(1+1e-9) && f.LR < last(lrs)*(1-1e-9); inside {
 		return fmt.Sprintf("optimum at %s sits on the %s rate tried there (lr %s), so it is %s bound left out of the law; the adaptive design's budget ran out before it extended the rates — raise --max-cost, or sweep every rate (--design grid)",
