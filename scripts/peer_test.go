@@ -6,7 +6,6 @@ package scripts_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -17,38 +16,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/clc-tools/clc/internal/torchtest"
 )
-
-// python is Debian's interpreter, where python3-torch installs torch.
-const python = "/usr/bin/python3"
-
-var torchOnce struct {
-	sync.Once
-	err error
-}
-
-// needTorch skips the test unless `/usr/bin/python3 -c "import torch, numpy"` works.
-func needTorch(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping the PyTorch peer in -short mode")
-	}
-	torchOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, python, "-c", "import torch, numpy").CombinedOutput()
-		if err != nil {
-			torchOnce.err = fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
-		}
-	})
-	if torchOnce.err != nil {
-		t.Skipf("skipping: PyTorch not available (%s -c \"import torch, numpy\": %v); "+
-			"install Debian's python3-torch and python3-numpy to run it", python, torchOnce.err)
-	}
-}
 
 // trial is one line of the peer's sweep output, or a trial line of a clc
 // journal: the two share these keys.
@@ -191,7 +162,7 @@ func splitCSV(t *testing.T, src, dir string, nTrain int) (trainPath, validPath s
 // diverges, at the others none does; and the grid minimum of the seed-mean
 // loss is the same rate for both.
 func TestTorchPeerAgrees(t *testing.T) {
-	needTorch(t)
+	torchtest.Need(t, "torch", "numpy")
 	dependOn(t, "torch_peer.py", "../cmd", "../internal", "../go.mod", "../go.sum")
 	const K, S = 12, 8
 	dir := t.TempDir()
@@ -220,7 +191,7 @@ func TestTorchPeerAgrees(t *testing.T) {
 				"--seeds", strconv.Itoa(S), "--epochs", "3", "--batch-size", "64", "--hidden", "32",
 				"--optimizer", c.optimizer, "--task", c.task}
 
-			peerCmd := exec.Command(python, append([]string{"torch_peer.py", "sweep", trainCSV}, common...)...)
+			peerCmd := exec.Command(torchtest.Python, append([]string{"torch_peer.py", "sweep", trainCSV}, common...)...)
 			var stderr bytes.Buffer
 			peerCmd.Stderr = &stderr
 			peerOut, err := peerCmd.Output()

@@ -12,25 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clc-tools/clc/internal/torchtest"
 )
-
-// python is Debian's interpreter, where python3-torch installs torch.
-const python = "/usr/bin/python3"
-
-// needTorch skips the test with -short or unless `python3 -c "import
-// torch"` works.
-func needTorch(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping the PyTorch test in -short mode")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, python, "-c", "import torch").CombinedOutput(); err != nil {
-		t.Skipf("skipping: PyTorch not available (%s -c \"import torch\": %v: %s); install Debian's python3-torch to run it",
-			python, err, bytes.TrimSpace(out))
-	}
-}
 
 // TestTorchExport runs every shape's torch snippet, per step and per
 // epoch, under real PyTorch (testdata/torch_run.py steps a dummy SGD
@@ -48,7 +32,7 @@ func needTorch(t *testing.T) {
 // cancellation by both sides, so one ulp of a libm cos becomes ~5e-10
 // relative at T = 5000 (growing as T², while staying ~1e-16 of the peak).
 func TestTorchExport(t *testing.T) {
-	needTorch(t)
+	torchtest.Need(t)
 	scheds := testSchedules(t)
 	// Long runs, where PyTorch's recursive updates accumulate rounding.
 	for _, sp := range []Spec{{Shape: Cosine}, {Shape: Cosine, MinRatio: 0.1}, {Shape: Linear, MinRatio: 0.01},
@@ -79,7 +63,7 @@ func TestTorchExport(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, append([]string{filepath.Join("testdata", "torch_run.py")}, paths...)...)
+	cmd := exec.CommandContext(ctx, torchtest.Python, append([]string{filepath.Join("testdata", "torch_run.py")}, paths...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

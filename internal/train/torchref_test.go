@@ -4,42 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/clc-tools/clc/internal/torchtest"
 )
-
-// python is Debian's interpreter, where python3-torch installs torch.
-const python = "/usr/bin/python3"
-
-var torchOnce struct {
-	sync.Once
-	err error
-}
-
-// needTorch skips the test unless `/usr/bin/python3 -c "import torch"` works.
-func needTorch(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping the PyTorch reference in -short mode")
-	}
-	torchOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, python, "-c", "import torch").CombinedOutput()
-		if err != nil {
-			torchOnce.err = fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
-		}
-	})
-	if torchOnce.err != nil {
-		t.Skipf("skipping: PyTorch not available (%s -c \"import torch\": %v); install Debian's python3-torch to run it", python, torchOnce.err)
-	}
-}
 
 // torchCase is the input of testdata/torch/ref.py.
 type torchCase struct {
@@ -92,7 +64,7 @@ type torchOut struct {
 // disagreement (a wrong update rule or gradient) changes losses in the
 // 3rd–4th digit after one step.
 func TestTorchReference(t *testing.T) {
-	needTorch(t)
+	torchtest.Need(t)
 	script, err := filepath.Abs(filepath.Join("testdata", "torch", "ref.py"))
 	if err != nil {
 		t.Fatal(err)
@@ -167,12 +139,12 @@ func TestTorchReference(t *testing.T) {
 			if err := os.WriteFile(file, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(python, script, file)
+			cmd := exec.Command(torchtest.Python, script, file)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			outData, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("%s %s: %v\n%s", python, script, err, stderr.Bytes())
+				t.Fatalf("%s %s: %v\n%s", torchtest.Python, script, err, stderr.Bytes())
 			}
 			var out torchOut
 			if err := json.Unmarshal(outData, &out); err != nil {
