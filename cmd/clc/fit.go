@@ -148,7 +148,7 @@ is the last column unless --target names another. The fit is written to --out.`,
 	f.StringVar(&o.metric, "metric", "loss", "the metric whose optimum is fitted: a key your trainer reports, or for the built-in trainer loss, accuracy (classification) or rmse (regression)")
 	f.StringVar(&o.direction, "direction", "", "min (lower is better) or max (default: max for accuracy, else min)")
 	f.StringVar(&o.design, "design", clc.DesignAdaptive, "how trials are chosen: adaptive (bracket at the smallest fraction, a few rates around the running law at the others, seeds where they shrink the prediction's error) or grid (every fraction × rate × seed)")
-	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full is this many decades (default 0.05)")
+	f.Float64Var(&o.precision, "precision", 0, "with --design adaptive: stop adding seeds once the standard error of log10 η* at n_full that the measurements make is this many decades (default 0.05)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "with --design adaptive: the most training to spend, in full-size runs (default: what --design grid would cost)")
 	derivedDefault(f, "precision", func(*pflag.FlagSet) string { return strconv.FormatFloat(clc.DefaultPrecision, 'g', -1, 64) })
 	f.BoolVar(&o.prune, "prune", false, "skip the rates above one that diverged at the same fraction and seed (recorded as diverged); with --exec-worker also stop a trial whose per-epoch report diverges or is clearly worse than a smaller rate's")

@@ -27,7 +27,9 @@ const (
 // Defaults of the adaptive design.
 const (
 	// DefaultPrecision is the standard error of log10 η*(N_full), in
-	// decades, at which an adaptive sweep stops adding seeds.
+	// decades, at which an adaptive sweep stops adding seeds: the part
+	// of it the measurements make (scaling.Decision.SamplingSE; the bend
+	// prior's part no seed can shrink).
 	DefaultPrecision = 0.05
 	// extendPoints is how many lattice rates an adaptive sweep adds beyond
 	// an edge that holds a fraction's minimum.
@@ -219,8 +221,9 @@ func (s Stage) Specs() []TrialSpec {
 // Stop says why an adaptive sweep ended.
 type Stop struct {
 	Reason string // "precision", "budget", "no law" or "seeds"
-	// Log10SE is the standard error of log10 η*(N_full) at the end (0
-	// without a law), Precision the target.
+	// Log10SE is the standard error of log10 η*(N_full) at the end, the
+	// measurements' part (scaling.Decision.SamplingSE; 0 without a law),
+	// Precision the target.
 	Log10SE, Precision float64
 	Spent, Budget      float64
 }
@@ -379,7 +382,7 @@ func (ad *adaptive) affordable(ts trialSet, st *Stage) (*Stage, *Stop) {
 	stop := &Stop{Reason: "budget", Precision: ad.precision, Spent: st.Spent, Budget: ad.budget}
 	optima := scaling.EstimateOptima(ad.samples(ts.sorted()))
 	if law, err := scaling.FitLaw(optima.Optima); err == nil {
-		stop.Log10SE = math.Sqrt(scaling.Decide(law, float64(ad.nFull)).MSE)
+		stop.Log10SE = scaling.Decide(law, float64(ad.nFull)).SamplingSE()
 	}
 	return nil, stop
 }
@@ -540,8 +543,7 @@ func (ad *adaptive) refine(ts trialSet) (*Stage, *Stop) {
 		stop.Reason = "no law"
 		return nil, stop
 	}
-	d := scaling.Decide(law, float64(ad.nFull))
-	stop.Log10SE = math.Sqrt(d.MSE)
+	stop.Log10SE = scaling.Decide(law, float64(ad.nFull)).SamplingSE()
 	if stop.Log10SE <= ad.precision {
 		stop.Reason = "precision"
 		return nil, stop

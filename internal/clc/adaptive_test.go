@@ -162,7 +162,8 @@ func TestLatticeMatchesGrid(t *testing.T) {
 // the trials' wall times): testdata/grid-design.golden.yaml was written by
 // that version on the same sweep of the bowl trainer, with pruning, and
 // updated where the statistics changed since (an exact law's intervals of
-// zero width are none, and the fit records its gates). Its version line
+// zero width are none, the fit records its gates, and the law its bend).
+// Its version line
 // reads 2: version 3 (the other runs) changes nothing else in the fit file
 // of a sweep of one run.
 func TestGridDesignGolden(t *testing.T) {

@@ -53,8 +53,8 @@ func TestAnalyzeConstantHolds(t *testing.T) {
 	f := fitOf(law, r, Run{Epochs: 5, BatchSize: 50})
 	lr, _, _ := law.Predict(float64(n))
 	if e, err := f.Estimate(Target{N: n}); err != nil || e.LawLR != lr || !near(e.Constant, e.OptimumLR*float64(5*(n/50)), 1e-12*e.Constant) ||
-		e.ConstantFrom != SourceLaw || e.Constant == r.Mean {
-		t.Errorf("Estimate = %+v, %v; want η*(n)·T(n) from the law even when C is constant", e, err)
+		e.ConstantFrom != e.Source || e.Constant == r.Mean {
+		t.Errorf("Estimate = %+v, %v; want η*(n)·T(n) from the prediction even when C is constant", e, err)
 	}
 }
 
@@ -83,8 +83,8 @@ func TestAnalyzeConstantFails(t *testing.T) {
 	n, steps := 1<<16, 6553
 	lr, _, _ := law.Predict(float64(n))
 	f := fitOf(law, r, Run{Steps: steps})
-	if e, err := f.Estimate(Target{N: n}); err != nil || e.LawLR != lr || !near(e.Constant, e.OptimumLR*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != SourceLaw {
-		t.Errorf("Estimate = %+v, %v; want η*(n)·T = %v", e, err, lr*float64(steps))
+	if e, err := f.Estimate(Target{N: n}); err != nil || e.LawLR != lr || !near(e.Constant, e.OptimumLR*float64(steps), 1e-12*e.Constant) || e.ConstantFrom != e.Source {
+		t.Errorf("Estimate = %+v, %v; want η*(n)·T from the prediction", e, err)
 	}
 	if r.CV < 0.3 {
 		t.Errorf("CV = %v; C varies by a factor √32 ≈ 5.7 across sizes", r.CV)

@@ -145,6 +145,15 @@ func fitLog(ps []Optimum, value func(Optimum) float64) (linFit, bool) {
 
 func optimumLR(o Optimum) float64 { return o.LR }
 
+// logValues returns log10 value(o) of each optimum, in order.
+func logValues(ps []Optimum, value func(Optimum) float64) []float64 {
+	y := make([]float64, len(ps))
+	for i, o := range ps {
+		y[i] = math.Log10(value(o))
+	}
+	return y
+}
+
 // FitLaw fits the power law
 //
 //	η*(N) = k·N^α,  i.e.  log10 η* = log10 k + α·log10 N,
@@ -238,6 +247,7 @@ func lawFrom(f linFit, ps []Optimum) Law {
 	if half := interval95(vb, dof); half > 0 {
 		l.AlphaCI = [2]float64{l.Alpha - half, l.Alpha + half}
 	}
+	l.Bend = f.bend(logValues(ps, optimumLR))
 	for _, o := range ps {
 		l.NMin = min(l.NMin, o.N)
 		l.NMax = max(l.NMax, o.N)
@@ -309,6 +319,8 @@ func extrapolate(ps []Optimum) *Extrapolation {
 	}
 	c := []float64{1, math.Log10(float64(held.N))}
 	pred, v, dof := f.predict(c)
+	bend := f.bend(logValues(rest, optimumLR))
+	pred += bend.Shift(c[1])
 	miss := pred - math.Log10(held.LR)
 	if f.noiseDoF > 0 {
 		vs := quadForm(f.covS, c) + held.LogSE*held.LogSE
@@ -319,6 +331,12 @@ func extrapolate(ps []Optimum) *Extrapolation {
 			// the rest's 2 points have the sampling variance alone.
 			dof = float64(f.noiseDoF)
 		}
+	}
+	// The refitted law bends between its sizes and the held-out one as a
+	// prediction allows for (see Bend).
+	if bv := bend.Var(c[1]); bv > 0 && dof > 0 {
+		dof = satterthwaiteF(v, dof, bv, math.Inf(1))
+		v += bv
 	}
 	if dof <= 0 || !(v > minVar) {
 		return nil
@@ -361,6 +379,25 @@ type LawPrediction struct {
 	Log10 float64
 	Var   float64
 	DoF   float64
+	// BendVar is the part of Var the bend prior adds (see PriorBend):
+	// what no number of seeds or trials at the fitted sizes can shrink.
+	BendVar float64
+}
+
+// addBend adds the bend prior's variance at x (PriorBend·g(x))² to the
+// prediction, a known variance: the degrees of freedom become
+// Satterthwaite's for the sum (an interval stays unavailable when there
+// was none).
+func (p *LawPrediction) addBend(b *Bend, x float64) {
+	p.Log10 += b.Shift(x)
+	p.BendVar = b.Var(x)
+	if p.BendVar == 0 {
+		return
+	}
+	if p.DoF > 0 {
+		p.DoF = satterthwaiteF(p.Var, p.DoF, p.BendVar, math.Inf(1))
+	}
+	p.Var += p.BendVar
 }
 
 // Half95 is the half-width of the 95% interval in decades; 0 when there
@@ -402,6 +439,7 @@ func (l Law) PredictLog10(n float64) LawPrediction {
 			p.DoF = satterthwaite(vs, l.NoiseDoF, math.Max(0, p.Var-vs), l.Points-2)
 		}
 	}
+	p.addBend(l.Bend, x)
 	return p
 }
 

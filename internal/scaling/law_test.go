@@ -30,6 +30,44 @@ func threePoints() []Optimum {
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 
+// bendFit is an independent reference for a law's prediction with its
+// bend (see Bend): generalized least squares of y on (1, x, ½x²) with
+// weights 1/(v_i + τ²), the prior q ~ N(0, PriorBend²) entered as one
+// more observation 0 = q, by dense matrices. It returns the prediction at
+// x0 and its variance without τ², and the same for the line alone (gls).
+func bendFit(x, y, v []float64, tau2, x0 float64) (mean, vr, lineMean, lineVar float64) {
+	n := len(x)
+	X := mat.NewDense(n+1, 3, nil)
+	W := mat.NewDiagDense(n+1, nil)
+	Y := mat.NewVecDense(n+1, nil)
+	for i, xi := range x {
+		X.SetRow(i, []float64{1, xi, xi * xi / 2})
+		W.SetDiag(i, 1/(v[i]+tau2))
+		Y.SetVec(i, y[i])
+	}
+	X.SetRow(n, []float64{0, 0, 1})
+	W.SetDiag(n, 1/(PriorBend*PriorBend))
+	var xtw, a, cov mat.Dense
+	xtw.Mul(X.T(), W)
+	a.Mul(&xtw, X)
+	if err := cov.Inverse(&a); err != nil {
+		panic(err)
+	}
+	var xty, beta mat.VecDense
+	xty.MulVec(&xtw, Y)
+	beta.MulVec(&cov, &xty)
+	c := mat.NewVecDense(3, []float64{1, x0, x0 * x0 / 2})
+	var cc mat.VecDense
+	cc.MulVec(&cov, c)
+	b2, cov2, _ := gls(x, y, v, tau2)
+	return mat.Dot(c, &beta), mat.Dot(c, &cc), b2[0] + b2[1]*x0,
+		cov2.At(0, 0) + 2*x0*cov2.At(0, 1) + x0*x0*cov2.At(1, 1)
+}
+
+// withKnown is Satterthwaite's degrees of freedom of a variance v with ν
+// degrees of freedom plus a known variance b: (v + b)²/(v²/ν).
+func withKnown(v, nu, b float64) float64 { return (v + b) * (v + b) / (v * v / nu) }
+
 // gls is an independent reference for fitLine's second stage: generalized
 // least squares with a dense matrix, β = (XᵀWX)⁻¹XᵀWy, Cov = (XᵀWX)⁻¹, and
 // the sampling part (XᵀWX)⁻¹XᵀW·diag(v)·WX(XᵀWX)⁻¹.
@@ -104,7 +142,8 @@ func TestFitLawRandomEffects(t *testing.T) {
 	if !near(law.AlphaDoF, nu, 1e-9) || !near(law.AlphaCI[1]-law.Alpha, half, 1e-9) || !near(law.Alpha-law.AlphaCI[0], half, 1e-9) {
 		t.Errorf("α interval ±%v with ν %v; want ±%v, ν %v", law.AlphaCI[1]-law.Alpha, law.AlphaDoF, half, nu)
 	}
-	// The prediction at N = 10⁵ adds τ² for the new size's own deviation.
+	// The prediction at N = 10⁵ adds τ² for the new size's own deviation
+	// and the bend prior's variance, a known one.
 	p := law.PredictLog10(1e5)
 	c := []float64{1, 5}
 	quadM := func(m *mat.Dense) float64 {
@@ -112,9 +151,15 @@ func TestFitLawRandomEffects(t *testing.T) {
 	}
 	wantV := quadM(cov) + 13.0/1500
 	vs, vt = quadM(covS), wantV-quadM(covS)
-	wantNu := wantV * wantV / (vs*vs/12 + vt*vt/1)
-	if !near(p.Log10, beta[0]+5*beta[1], 1e-12) || !near(p.Var, wantV, 1e-12) || !near(p.DoF, wantNu, 1e-9) {
-		t.Errorf("prediction %+v; want %v, V %v, ν %v", p, beta[0]+5*beta[1], wantV, wantNu)
+	mean, vr, _, lv := bendFit(x, y, v, 13.0/1500, 5)
+	bend := vr - lv
+	wantNu := (wantV + bend) * (wantV + bend) / (vs*vs/12 + vt*vt/1)
+	wantV += bend
+	if !near(p.BendVar, bend, 1e-12) {
+		t.Errorf("bend variance %v, want %v", p.BendVar, bend)
+	}
+	if !near(p.Log10, mean, 1e-12) || !near(p.Var, wantV, 1e-12) || !near(p.DoF, wantNu, 1e-9) {
+		t.Errorf("prediction %+v; want %v, V %v, ν %v", p, mean, wantV, wantNu)
 	}
 	lr, lo, hi := law.Predict(1e5)
 	h := tQuantile95(wantNu) * math.Sqrt(wantV)
@@ -147,8 +192,14 @@ func TestFitLawWithinErrors(t *testing.T) {
 	if law.Tau != 0 || !near(law.AlphaDoF, 8, 0) || !near(law.AlphaCI[1]-law.Alpha, t8*math.Sqrt(cov.At(1, 1)), 1e-12) {
 		t.Errorf("τ %v ν %v half-width %v; want 0, 8, %v", law.Tau, law.AlphaDoF, law.AlphaCI[1]-law.Alpha, t8*math.Sqrt(cov.At(1, 1)))
 	}
-	if p := law.PredictLog10(16000); p.DoF != 8 {
-		t.Errorf("prediction ν = %v, want 8", p.DoF)
+	// The prediction's ν: 8 for the law's variance, with the bend prior's
+	// known variance added (Satterthwaite).
+	x0 := math.Log10(16000)
+	lv := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1)
+	mean, vr, _, _ := bendFit(x, y, v, 0, x0)
+	b := vr - lv
+	if p := law.PredictLog10(16000); !near(p.DoF, withKnown(lv, 8, b), 1e-6) || !near(p.Var, vr, 1e-12) || !near(p.Log10, mean, 1e-10) {
+		t.Errorf("prediction %+v, want %v, V %v, ν %v", p, mean, vr, withKnown(lv, 8, b))
 	}
 }
 
@@ -197,8 +248,11 @@ func TestFitLawLeastSquares(t *testing.T) {
 	}
 	x0 := math.Log10(20000)
 	p := law.PredictLog10(20000)
-	if want := s2 * (1 + 0.25 + (x0-xb)*(x0-xb)/sxx); !near(p.Var, want, 1e-14) || p.DoF != 2 {
-		t.Errorf("prediction V %v ν %v; want %v, 2", p.Var, p.DoF, want)
+	want := s2 * (1 + 0.25 + (x0-xb)*(x0-xb)/sxx)
+	mean, vr, _, lv := bendFit(xs, ys, []float64{0, 0, 0, 0}, s2, x0)
+	bv := vr - lv
+	if !near(p.Var, want+bv, 1e-14) || !near(p.DoF, withKnown(want, 2, bv), 1e-9) || !near(p.Log10, mean, 1e-12) {
+		t.Errorf("prediction %+v; want %v, V %v ν %v", p, mean, want+bv, withKnown(want, 2, bv))
 	}
 }
 
@@ -277,7 +331,8 @@ func TestExtrapolationCheck(t *testing.T) {
 	// Four optima on η* = N^−0.5 exactly except the largest, 0.1 decades
 	// low. The rest fit exactly (τ = 0), so the miss's variance is the
 	// rest's prediction variance at N = 8000 plus the held-out LogSE², all
-	// sampling variance with ν₁ = 10.
+	// sampling variance with ν₁ = 10, plus the bend prior's (known)
+	// variance.
 	os := []Optimum{
 		optimumAt(1000, math.Pow(1000, -0.5), 0.05, 10, 10), optimumAt(2000, math.Pow(2000, -0.5), 0.05, 20, 10),
 		optimumAt(4000, math.Pow(4000, -0.5), 0.05, 40, 10), optimumAt(8000, math.Pow(8000, -0.5)*math.Pow(10, -0.1), 0.05, 80, 10),
@@ -291,10 +346,13 @@ func TestExtrapolationCheck(t *testing.T) {
 	_, cov, _ := gls(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0)
 	x0 := math.Log10(8000)
 	v := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1) + 0.0025
-	sigma := 0.1 / math.Sqrt(v)
-	if e == nil || !near(e.MissDecades, 0.1, 1e-12) || !near(e.Sigma, sigma, 1e-9) || e.DoF != 10 ||
-		!near(e.PValue, 2*tTail(sigma, 10), 1e-12) {
-		t.Fatalf("extrapolation %+v; want miss 0.1, σ %v, 10 dof", e, sigma)
+	_, vr, _, lv := bendFit(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0, x0)
+	b := vr - lv
+	nu := withKnown(v, 10, b)
+	sigma := 0.1 / math.Sqrt(v+b)
+	if e == nil || !near(e.MissDecades, 0.1, 1e-12) || !near(e.Sigma, sigma, 1e-9) || !near(e.DoF, nu, 1e-6) ||
+		!near(e.PValue, 2*tTail(sigma, nu), 1e-9) {
+		t.Fatalf("extrapolation %+v; want miss 0.1, σ %v, %v dof", e, sigma, nu)
 	}
 	if e.Failed() != (e.PValue < 0.05) {
 		t.Errorf("Failed() = %v with p = %v", e.Failed(), e.PValue)

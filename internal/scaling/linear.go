@@ -399,3 +399,26 @@ func symmetrize(m [][]float64) {
 		}
 	}
 }
+
+// bend returns the Bend of a line fitted to y (x = the second regressor)
+// under its final weights, as precisions: 1/(v_i + τ²) for a
+// random-effects fit, 1/s² for least squares; nil for other models and
+// for a least-squares line through every point (s² = 0: no scale).
+func (f *linFit) bend(y []float64) *Bend {
+	if f.p != 2 {
+		return nil
+	}
+	x := make([]float64, f.n)
+	w := make([]float64, f.n)
+	r := make([]float64, f.n)
+	for i, row := range f.x {
+		x[i], w[i], r[i] = row[1], f.w[i], f.residual(i, y[i])
+		if f.noiseDoF == 0 {
+			if !(f.tau2 > 0) {
+				return nil
+			}
+			w[i] = 1 / f.tau2
+		}
+	}
+	return bendOf(x, w, r)
+}

@@ -108,12 +108,18 @@ type Decision struct {
 	// when there is none (DoF 0).
 	Low, High float64
 	DoF       float64 // degrees of freedom of the law's prediction interval
-	// MSE is the decision's estimated mean squared error, decades².
-	MSE       float64
-	LawWeight float64 // w
-	Source    string
-	Law       LawPrediction
+	// MSE is the decision's estimated mean squared error, decades², and
+	// BendMSE the part of it that comes from the bend prior (PriorBend):
+	// what more seeds or trials at the fitted sizes cannot shrink.
+	MSE, BendMSE float64
+	LawWeight    float64 // w
+	Source       string
+	Law          LawPrediction
 }
+
+// SamplingSE is the decision's standard error without the bend prior's
+// part: what more seeds or trials at the fitted sizes can shrink.
+func (d Decision) SamplingSE() float64 { return math.Sqrt(math.Max(0, d.MSE-d.BendMSE)) }
 
 // Decide chooses the rate to use at size n: the estimate that minimizes
 // the expected squared miss in log10 η — and so, near the optimum where
@@ -158,7 +164,7 @@ func Decide(law Law, n float64) Decision {
 	lp := law.PredictLog10(n)
 	h := lp.Half95()
 	d := Decision{Log10: lp.Log10, Low: lp.Log10 - h, High: lp.Log10 + h, DoF: lp.DoF, MSE: lp.Var,
-		LawWeight: 1, Source: SourceLaw, Law: lp}
+		BendMSE: lp.BendVar, LawWeight: 1, Source: SourceLaw, Law: lp}
 	a := law.Anchor
 	if a == nil || law.Method == "" || !(n > float64(a.N)) || !(a.LR > 0) {
 		return d
@@ -174,12 +180,26 @@ func Decide(law Law, n float64) Decision {
 		hA = cov / (sa2 + tau2)
 	}
 	c := hA*(sa2+tau2) + tau2
+	// The bend (see Bend): the truth's gap from N_A to n is b·Δ plus
+	// q·(g(x) − g(x_A)), q ~ N(Q, QSE²) given the data; L misses it by
+	// (Q − q)·g(x).
+	var gx, ga float64
+	if bd := law.Bend; bd != nil {
+		gx, ga = bd.QSE*bd.Miss(x), bd.QSE*bd.Miss(xa)
+		if shift := bd.Shift(x) - bd.Shift(xa); shift != 0 {
+			// E(gap)² − var: (α·Δ + shift)² less α's sampling variance.
+			mA += math.Max(0, (law.Alpha*delta+shift)*(law.Alpha*delta+shift)-law.AlphaSE*law.AlphaSE*delta*delta) - b2*delta*delta
+		}
+	}
+	mA += (gx - ga) * (gx - ga)
+	c += gx * (gx - ga)
 	w := 1.0
 	if den := lp.Var + mA - 2*c; den > 0 {
 		w = math.Min(1, math.Max(0, (mA-c)/den))
 	}
 	d.Log10 = w*lp.Log10 + (1-w)*math.Log10(a.LR)
 	d.MSE = math.Max(0, w*w*lp.Var+(1-w)*(1-w)*mA+2*w*(1-w)*c)
+	d.BendMSE = (gx - (1-w)*ga) * (gx - (1-w)*ga)
 	if h > 0 {
 		d.Low, d.High = math.Min(d.Low, d.Log10), math.Max(d.High, d.Log10)
 	} else {

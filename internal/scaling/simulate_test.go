@@ -26,6 +26,9 @@ type simScenario struct {
 	Seeds     int
 	Grid      simGrid
 	Tau       float64 // sd of the true optima about the law, decades
+	// Bend is the sd of the sweep's bend q (see Bend): the true
+	// log10 η*(N) is the law plus ½·q·log10(N/NFull)², q ~ N(0, Bend²).
+	Bend float64
 }
 
 // simGrid is a log-spaced learning-rate grid.
@@ -68,7 +71,11 @@ func simulate(sc simScenario, rng *rand.Rand) simSweep {
 	// to the grid is random).
 	step := (sc.Grid.Hi - sc.Grid.Lo) / float64(sc.Grid.Points-1)
 	c0 := -1.5 + (rng.Float64()-0.5)*step
-	law := func(n int) float64 { return c0 + sc.Alpha*math.Log10(float64(n)/simNFull) }
+	q := sc.Bend * rng.NormFloat64()
+	law := func(n int) float64 {
+		x := math.Log10(float64(n) / simNFull)
+		return c0 + sc.Alpha*x + q*x*x/2
+	}
 	// Per sweep: the curve shape and the noise.
 	sp := drawCurves(rng)
 	sw := simSweep{TrueX: map[int]float64{}, Curvature: map[int]float64{}, NFull: simNFull}

@@ -182,7 +182,122 @@ type Law struct {
 	// prediction beyond NMax falls back on when the law is uncertain (see
 	// Predict). nil in fit files of version 1.
 	Anchor *Anchor `yaml:"anchor,omitempty"`
+	// Bend is the design of the fitted sizes that the bend prior needs
+	// (see PriorBend); nil in fit files written before clc allowed for
+	// the law to bend, whose predictions have no bend variance.
+	Bend *Bend `yaml:"bend,omitempty"`
 }
+
+// Bend is how far a law may bend away from a straight line in
+// x = log10 N. The truth is modelled as
+//
+//	log10 η*(N) = a + b·x + ½·q·(x − x̄)²,   q ~ N(0, PriorBend²) a priori.
+//
+// Center, Spread and Skew describe where the law's points lie, weighted as
+// the fit weighted them (w_i = 1/(LogSE_i² + τ²)): x̄ = Σw·x/Σw,
+// s² = Σw(x − x̄)²/Σw and m₃/s² with m₃ = Σw(x − x̄)³/Σw. The straight
+// line fitted to such a truth misses it at x by −q·g(x), where
+//
+//	g(x) = ½·((x − x̄)² − s² − (m₃/s²)·(x − x̄))
+//
+// (½(x − x̄)² less its weighted projection on (1, x)). By Frisch–Waugh–
+// Lovell the bend's weighted least-squares estimate given the line's
+// residuals r_i is Σw·g(x_i)·r_i/Σw·g(x_i)², and with the prior it is
+// the posterior
+//
+//	Q = Σw·g_i·r_i / P,   QSE² = 1/P,   P = Σw·g_i² + 1/PriorBend²,
+//
+// uncorrelated with the line's coefficients (the residuals are orthogonal
+// to the fitted line): a prediction at x is the line plus Q·g(x), with
+// QSE²·g(x)² more variance. With 2 points (g_i = 0) or noisy optima the
+// data say little about the bend and Q ≈ 0, QSE ≈ PriorBend; precise
+// optima over a wide range of sizes measure it.
+type Bend struct {
+	Center float64 `yaml:"center"`
+	Spread float64 `yaml:"spread"`
+	Skew   float64 `yaml:"skew"`
+	Q      float64 `yaml:"q"`
+	QSE    float64 `yaml:"q_se"`
+}
+
+// Miss is g(x), the line's error at x = log10 N per unit of bend q (see
+// Bend); 0 for a nil Bend.
+func (b *Bend) Miss(x float64) float64 {
+	if b == nil {
+		return 0
+	}
+	d := x - b.Center
+	return (d*d - b.Spread - b.Skew*d) / 2
+}
+
+// Shift is the measured bend's part of a prediction at x, Q·g(x); Var
+// its variance, (QSE·g(x))². Both 0 for a nil Bend.
+func (b *Bend) Shift(x float64) float64 {
+	if b == nil {
+		return 0
+	}
+	return b.Q * b.Miss(x)
+}
+
+// Var: see Shift.
+func (b *Bend) Var(x float64) float64 {
+	if b == nil {
+		return 0
+	}
+	g := b.QSE * b.Miss(x)
+	return g * g
+}
+
+// bendOf returns the Bend of a line fitted to points x_i with precision
+// weights w_i (1/variance) and residuals r_i; nil when they do not spread
+// (one size).
+func bendOf(x, w, r []float64) *Bend {
+	var sw, swx float64
+	for i, xi := range x {
+		sw += w[i]
+		swx += w[i] * xi
+	}
+	if !(sw > 0) {
+		return nil
+	}
+	c := swx / sw
+	var m2, m3 float64
+	for i, xi := range x {
+		d := xi - c
+		m2 += w[i] * d * d
+		m3 += w[i] * d * d * d
+	}
+	m2, m3 = m2/sw, m3/sw
+	if !(m2 > 0) {
+		return nil
+	}
+	b := &Bend{Center: c, Spread: m2, Skew: m3 / m2}
+	p := 1 / (PriorBend * PriorBend)
+	var gr float64
+	for i, xi := range x {
+		g := b.Miss(xi)
+		p += w[i] * g * g
+		gr += w[i] * g * r[i]
+	}
+	b.Q, b.QSE = gr/p, math.Sqrt(1/p)
+	return b
+}
+
+// PriorBend is the prior standard deviation of q, the bend of log10 η* in
+// log10 N (decades per decade², i.e. how much the exponent α changes per
+// decade of N; see Bend): a power law is an approximation, and
+// extrapolated beyond the fitted sizes its error grows with the square of
+// the distance. On the data clc could measure — the demo, Fashion-MNIST
+// and a regression made from it, SGD and Adam, fitted on fractions ≤ 1/4
+// and judged against a many-seed optimum on all rows — the bends implied
+// by the laws' misses have a median size of 0.29 (from 0.05 to 1.4;
+// docs/statistics.md), against a typical error of 0.1–0.3 from the
+// optima's noise; 0.3 is that median, rounded. It adds (PriorBend·g(x))²
+// to the variance of every prediction, a known variance (no degrees of
+// freedom of its own) before the data update it (see Bend), and is what
+// lets an interval cover the truth when the exponent drifts between the
+// fitted sizes and the target.
+const PriorBend = 0.3
 
 // Covariance is the covariance matrix of (log10 k, α).
 type Covariance struct {
