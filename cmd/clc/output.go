@@ -99,6 +99,10 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 	fmt.Fprintf(w, "law       η*(N) = k·N^α: α = %s ± %s%s, k = %s%s, %s, N %d…%d%s\n",
 		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), r2,
 		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
+	if b := l.Bend; b != nil {
+		fmt.Fprintf(w, "bend      α may drift by q = %s ± %s per decade of N (prior 0 ± %s, updated by the optima's residuals); predictions follow the bend\n",
+			numfmt.Fixed(b.Q, 2), numfmt.Fixed(b.QSE, 2), numfmt.Fixed(scaling.PriorBend, 1))
+	}
 	if e := l.Extrapolation; e != nil {
 		p := ""
 		if e.DoF > 0 {

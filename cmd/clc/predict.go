@@ -197,7 +197,7 @@ func extrapolationWarning(fit *clc.FitFile, e scaling.Estimate) string {
 	if e.N < fit.Law.NMin {
 		where, edge = "below the smallest", fit.Law.NMin
 	}
-	return fmt.Sprintf("N = %d is %.3g× %s fitted size (%d): extrapolating %.2f decades; the interval assumes the law holds there",
+	return fmt.Sprintf("N = %d is %.3g× %s fitted size (%d): extrapolating %.2f decades; the interval allows only for a bend of the usual size",
 		e.N, pow10(e.ExtrapolationDecades), where, edge, e.ExtrapolationDecades)
 }
 

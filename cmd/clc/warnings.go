@@ -202,7 +202,7 @@ func gateWarning(fit *clc.FitFile, f gates.Finding) string {
 		return fmt.Sprintf("extrapolation check failed: fitted without N = %d, the law misses it by %+.2f decades (%.1fσ%s), more than its predictive uncertainty allows; the law may bend beyond the fitted sizes — add a larger fraction before trusting the prediction",
 			e.N, e.MissDecades, math.Abs(e.Sigma), p)
 	case gates.FarExtrapolation:
-		msg := fmt.Sprintf("the prediction at N = %d extrapolates %.2g decades beyond the largest fitted size (%d); its interval assumes the law holds there — add a larger fraction",
+		msg := fmt.Sprintf("the prediction at N = %d extrapolates %.2g decades beyond the largest fitted size (%d); its interval allows only for a bend of the usual size — add a larger fraction",
 			f.N, f.Value, fit.Law.NMax)
 		if more := largerFractions(fit); more != "" {
 			msg += " (e.g. --fractions " + more + ")"

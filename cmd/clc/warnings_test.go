@@ -42,7 +42,7 @@ func TestFitWarnings(t *testing.T) {
 		{gates.Finding{Gate: gates.SmallValidation, Severity: gates.Warn, Value: 20, Limit: 30}, "the validation set has only 20 rows"},
 		{gates.Finding{Gate: gates.WideInterval, Severity: gates.Warn, N: 9000, Value: 5, Limit: 4}, "wide interval: the 95% band of the rate at N = 9000, [0.05, 0.25], spans a factor 5"},
 		{gates.Finding{Gate: gates.Extrapolation, Severity: gates.Warn, N: 1000, Value: 0.03, Limit: 0.05}, "extrapolation check failed: fitted without N = 1000, the law misses it by +0.10 decades (2.5σ, p = 0.03)"},
-		{gates.Finding{Gate: gates.FarExtrapolation, Severity: gates.Warn, N: 9000, Value: 0.954, Limit: 1}, "the prediction at N = 9000 extrapolates 0.95 decades beyond the largest fitted size (1000); its interval assumes the law holds there — add a larger fraction (e.g. --fractions 1/8,1/4,1/2)"},
+		{gates.Finding{Gate: gates.FarExtrapolation, Severity: gates.Warn, N: 9000, Value: 0.954, Limit: 1}, "the prediction at N = 9000 extrapolates 0.95 decades beyond the largest fitted size (1000); its interval allows only for a bend of the usual size — add a larger fraction (e.g. --fractions 1/8,1/4,1/2)"},
 	}
 	for _, c := range cases {
 		f := *fit
