@@ -70,8 +70,15 @@ func simulateAxes(sc axScenario, rng *rand.Rand) axSweep {
 	step := (sc.Grid.Hi - sc.Grid.Lo) / float64(sc.Grid.Points-1)
 	c0 := -1.5 + (rng.Float64()-0.5)*step
 	tFull := float64(mustSteps(simNFull, sc.Base))
+	// With drifting exponents the size law bends too, as clc's prior
+	// allows (q ~ N(0, PriorBend²), see simulate).
+	var q float64
+	if sc.Drift > 0 {
+		q = PriorBend * rng.NormFloat64()
+	}
 	law := func(n, t, b int) float64 {
-		return c0 + sc.Alpha*math.Log10(float64(n)/simNFull) + sc.Beta*math.Log10(float64(t)/tFull) +
+		x := math.Log10(float64(n) / simNFull)
+		return c0 + sc.Alpha*x + q*x*x/2 + sc.Beta*math.Log10(float64(t)/tFull) +
 			sc.Gamma*math.Log10(float64(b)/float64(sc.Base.BatchSize))
 	}
 	// Exponents that drift with N: a run of T steps and batch size B at N
