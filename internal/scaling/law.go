@@ -320,7 +320,6 @@ func extrapolate(ps []Optimum) *Extrapolation {
 	c := []float64{1, math.Log10(float64(held.N))}
 	pred, v, dof := f.predict(c)
 	bend := f.bend(logValues(rest, optimumLR))
-	pred += bend.Shift(c[1])
 	miss := pred - math.Log10(held.LR)
 	if f.noiseDoF > 0 {
 		vs := quadForm(f.covS, c) + held.LogSE*held.LogSE
@@ -332,8 +331,8 @@ func extrapolate(ps []Optimum) *Extrapolation {
 			dof = float64(f.noiseDoF)
 		}
 	}
-	// The refitted law bends between its sizes and the held-out one as a
-	// prediction allows for (see Bend).
+	// The refitted law may bend between its sizes and the held-out one, as
+	// every prediction allows for (see Bend).
 	if bv := bend.Var(c[1]); bv > 0 && dof > 0 {
 		dof = satterthwaiteF(v, dof, bv, math.Inf(1))
 		v += bv
@@ -384,12 +383,11 @@ type LawPrediction struct {
 	BendVar float64
 }
 
-// addBend adds the bend prior's variance at x (PriorBend·g(x))² to the
+// addBend adds the bend's variance at x, (QSE·g(x))² (see Bend), to the
 // prediction, a known variance: the degrees of freedom become
 // Satterthwaite's for the sum (an interval stays unavailable when there
 // was none).
 func (p *LawPrediction) addBend(b *Bend, x float64) {
-	p.Log10 += b.Shift(x)
 	p.BendVar = b.Var(x)
 	if p.BendVar == 0 {
 		return

@@ -34,7 +34,8 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 // bend (see Bend): generalized least squares of y on (1, x, ½x²) with
 // weights 1/(v_i + τ²), the prior q ~ N(0, PriorBend²) entered as one
 // more observation 0 = q, by dense matrices. It returns the prediction at
-// x0 and its variance without τ², and the same for the line alone (gls).
+// x0 and its variance without τ², and the same for the line alone (gls):
+// clc predicts the line's value with the bend model's variance.
 func bendFit(x, y, v []float64, tau2, x0 float64) (mean, vr, lineMean, lineVar float64) {
 	n := len(x)
 	X := mat.NewDense(n+1, 3, nil)
@@ -151,7 +152,7 @@ func TestFitLawRandomEffects(t *testing.T) {
 	}
 	wantV := quadM(cov) + 13.0/1500
 	vs, vt = quadM(covS), wantV-quadM(covS)
-	mean, vr, _, lv := bendFit(x, y, v, 13.0/1500, 5)
+	_, vr, mean, lv := bendFit(x, y, v, 13.0/1500, 5)
 	bend := vr - lv
 	wantNu := (wantV + bend) * (wantV + bend) / (vs*vs/12 + vt*vt/1)
 	wantV += bend
@@ -196,7 +197,7 @@ func TestFitLawWithinErrors(t *testing.T) {
 	// known variance added (Satterthwaite).
 	x0 := math.Log10(16000)
 	lv := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1)
-	mean, vr, _, _ := bendFit(x, y, v, 0, x0)
+	_, vr, mean, _ := bendFit(x, y, v, 0, x0)
 	b := vr - lv
 	if p := law.PredictLog10(16000); !near(p.DoF, withKnown(lv, 8, b), 1e-6) || !near(p.Var, vr, 1e-12) || !near(p.Log10, mean, 1e-10) {
 		t.Errorf("prediction %+v, want %v, V %v, ν %v", p, mean, vr, withKnown(lv, 8, b))
@@ -249,7 +250,7 @@ func TestFitLawLeastSquares(t *testing.T) {
 	x0 := math.Log10(20000)
 	p := law.PredictLog10(20000)
 	want := s2 * (1 + 0.25 + (x0-xb)*(x0-xb)/sxx)
-	mean, vr, _, lv := bendFit(xs, ys, []float64{0, 0, 0, 0}, s2, x0)
+	_, vr, mean, lv := bendFit(xs, ys, []float64{0, 0, 0, 0}, s2, x0)
 	bv := vr - lv
 	if !near(p.Var, want+bv, 1e-14) || !near(p.DoF, withKnown(want, 2, bv), 1e-9) || !near(p.Log10, mean, 1e-12) {
 		t.Errorf("prediction %+v; want %v, V %v ν %v", p, mean, want+bv, withKnown(want, 2, bv))

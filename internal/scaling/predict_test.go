@@ -88,12 +88,13 @@ func TestEstimate(t *testing.T) {
 func TestDecide(t *testing.T) {
 	// Three noisy optima 0.3 decades apart whose slope is barely measured
 	// (α ≈ −0.37 ± 0.17). Predicting at Δ = log10 2 above N_A = 8000, by the formulas:
-	//   M_A = max(0, (α·Δ + s)² − SE²·Δ²) + s_A² + 2τ² + (g − g_A)²,
-	//   C = h_A·(s_A² + τ²) + τ² + g·(g − g_A) with h_A·(s_A² + τ²) = cᵀCov·c_A,
+	//   M_A = max(0, α² − SE²)·Δ² + s_A² + 2τ²,
+	//   C = h_A·(s_A² + τ²) + τ² with h_A·(s_A² + τ²) = cᵀCov·c_A,
 	//   w = (M_A − C)/(V_L + M_A − 2C),
-	// s the measured bend's shift from N_A to N, g and g_A the posterior
-	// sd of the bend's part of the law's miss at N and at N_A (see Bend;
-	// from bendFit, with the sign of the line's error through ½x²).
+	// V_L without the bend's variance; the MSE adds the bend's part
+	// (w·g + (1 − w)(g − g_A))², g and g_A the posterior sd of the bend's
+	// part of the law's miss at N and at N_A (see Bend; from bendFit, with
+	// the sign of the line's error through ½x²).
 	law, err := FitLaw([]Optimum{
 		optimumAt(2000, math.Pow(10, -0.8), 0.07, 10, 3), optimumAt(4000, math.Pow(10, -0.95), 0.07, 10, 3),
 		optimumAt(8000, math.Pow(10, -1.02), 0.07, 10, 3),
@@ -110,30 +111,29 @@ func TestDecide(t *testing.T) {
 		_, _, lm, _ := bendFit(xs, []float64{xs[0] * xs[0] / 2, xs[1] * xs[1] / 2, xa * xa / 2}, vs, tau2, x0)
 		return x0*x0/2 - lm
 	}
-	mean, vr, lm, lv := bendFit(xs, ys, vs, tau2, x)
-	meanA, _, lmA, _ := bendFit(xs, ys, vs, tau2, xa)
+	_, vr, mean, lv := bendFit(xs, ys, vs, tau2, x)
 	qse := math.Sqrt(vr-lv) / math.Abs(half(x))
-	g, gA, s := qse*half(x), qse*half(xa), (mean-lm)-(meanA-lmA)
+	g, gA := qse*half(x), qse*half(xa)
 	if !near(vl, vr+tau2, 1e-12) || !near(law.PredictLog10(16000).Log10, mean, 1e-12) {
 		t.Fatalf("law's prediction %+v, want %v with V %v", law.PredictLog10(16000), mean, vr+tau2)
 	}
-	dl := x - xa
-	mA := math.Max(0, (law.Alpha*dl+s)*(law.Alpha*dl+s)-law.AlphaSE*law.AlphaSE*dl*dl) + sa2 + 2*tau2 + (g-gA)*(g-gA)
-	c := law.Log10KSE*law.Log10KSE + (x+xa)*law.CovLogKAlpha + x*xa*law.AlphaSE*law.AlphaSE + tau2 + g*(g-gA)
+	vl -= g * g // the weight leaves the bend out
+	mA := math.Max(0, law.Alpha*law.Alpha-law.AlphaSE*law.AlphaSE)*(x-xa)*(x-xa) + sa2 + 2*tau2
+	c := law.Log10KSE*law.Log10KSE + (x+xa)*law.CovLogKAlpha + x*xa*law.AlphaSE*law.AlphaSE + tau2
 	w := (mA - c) / (vl + mA - 2*c)
 	yl := mean
 	d := Decide(law, 16000)
 	if !(w > 0.005 && w < 0.995) || !near(d.LawWeight, w, 1e-12) || !near(d.Log10, w*yl+(1-w)*(-1.02), 1e-12) || d.Source != SourceBlend {
 		t.Errorf("decision %+v; want w = %v, log10 η̂ = %v, a blend", d, w, w*yl+(1-w)*(-1.02))
 	}
-	if want := w*w*vl + (1-w)*(1-w)*mA + 2*w*(1-w)*c; !near(d.MSE, want, 1e-12) || !(d.MSE < vl) {
-		t.Errorf("MSE %v, want %v (below the law's %v)", d.MSE, want, vl)
+	// The MSE: the blend's, below the law's, plus the bend's part
+	// (w·g + (1 − w)(g − g_A))², which no seed can shrink.
+	bendMSE := (w*g + (1-w)*(g-gA)) * (w*g + (1-w)*(g-gA))
+	if want := w*w*vl + (1-w)*(1-w)*mA + 2*w*(1-w)*c; !near(d.MSE, want+bendMSE, 1e-12) || !(want < vl) {
+		t.Errorf("MSE %v, want %v + the bend's %v (below the law's %v)", d.MSE, want, bendMSE, vl)
 	}
-	// The bend's part of it, (w·g + (1 − w)(g − g_A))², is what no seed
-	// can shrink.
-	if want := (w*g + (1-w)*(g-gA)) * (w*g + (1-w)*(g-gA)); !near(d.BendMSE, want, 1e-12) ||
-		!near(d.SamplingSE(), math.Sqrt(d.MSE-want), 1e-12) {
-		t.Errorf("bend MSE %v, sampling SE %v; want %v, √(MSE − it)", d.BendMSE, d.SamplingSE(), want)
+	if !near(d.BendMSE, bendMSE, 1e-12) || !near(d.SamplingSE(), math.Sqrt(d.MSE-bendMSE), 1e-12) {
+		t.Errorf("bend MSE %v, sampling SE %v; want %v, √(MSE − it)", d.BendMSE, d.SamplingSE(), bendMSE)
 	}
 	// The interval is the law's prediction interval, widened to hold the
 	// blend if needed.
@@ -142,9 +142,8 @@ func TestDecide(t *testing.T) {
 		t.Errorf("interval [%v, %v]; want the law's [%v, %v] holding %v", d.Low, d.High, yl-h, yl+h, d.Log10)
 	}
 
-	// A well-measured slope leans on the law (the bend prior keeps some
-	// weight on the largest fraction: a slope measured exactly still may
-	// bend): six optima on η* = N^−0.5 with LogSE 0.02.
+	// A well-measured slope extrapolates: six optima on η* = N^−0.5 with
+	// LogSE 0.02.
 	var os []Optimum
 	for i := range 6 {
 		n := 500 << i
@@ -154,8 +153,8 @@ func TestDecide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := Decide(sure, 2*16000); d.LawWeight < 0.7 || d.LawWeight <= w {
-		t.Errorf("well-measured slope: w = %v, source %q; want mostly the law, more than the noisy one's %v", d.LawWeight, d.Source, w)
+	if d := Decide(sure, 2*16000); d.LawWeight < 0.995 || d.Source != SourceLaw {
+		t.Errorf("well-measured slope: w = %v, source %q; want the law", d.LawWeight, d.Source)
 	}
 	// At or below the largest fitted size, and for a version-1 law, the
 	// law alone.
