@@ -100,7 +100,7 @@ func writeFitTable(w io.Writer, fit *clc.FitFile) error {
 		numfmt.Fixed(l.Alpha, 3), numfmt.Fixed(l.AlphaSE, 3), alphaCIText(l), g3(l.K), r2,
 		numfmt.Count(l.Points, "point", "points"), l.NMin, l.NMax, tauText(l))
 	if b := l.Bend; b != nil {
-		fmt.Fprintf(w, "bend      α may drift by q = %s ± %s per decade of N (prior 0 ± %s, updated by the optima's residuals); predictions follow the bend\n",
+		fmt.Fprintf(w, "bend      α may drift by q = %s ± %s per decade of N (prior 0 ± %s, updated by the optima's residuals); prediction intervals allow for it\n",
 			numfmt.Fixed(b.Q, 2), numfmt.Fixed(b.QSE, 2), numfmt.Fixed(scaling.PriorBend, 1))
 	}
 	if e := l.Extrapolation; e != nil {
