@@ -42,7 +42,7 @@ start=$(date +%s.%N)
     -test.cpuprofile "$out" >/dev/null)
 echo "wall $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)") s"
 
-kernels='train\.(nn4x16|nn4x32|nt2x4|nt4x4|axpy8|momentum8|adam8|relu8|reluMask8)$'
+kernels='train\.(nn4x16x?|nn4x32x?|nt2x4x?|nt4x4x?|axpy8|momentum8|adam8|relu8|reluMask8)$'
 # share REGEX prints "seconds percent" of the samples with a function matching REGEX on the stack.
 share() {
   go tool pprof -top -focus "$1" "$tmp/cmd.test" "$out" 2>/dev/null |

@@ -24,10 +24,20 @@ type float interface{ ~float32 | ~float64 }
 // the kernel, so the result is deterministic for a given build and CPU
 // feature set: gonum's tiles (portable), or the assembly kernels below, which
 // all use the same order whatever the vector width (AVX2, AVX-512, NEON).
+//
+// ntRows and tnRows are nt and tn with the rows of the operand a layer's
+// input is (A of nt, B of tn) read in place through a table of row pointers
+// (rows[i] holds the row's k or n values), with the same results: the
+// first layer reads a training batch's rows where they lie in the dataset,
+// and no gather copies them. They are nil where there are none (portable
+// kernels, float64); the model then gathers the rows into a buffer.
 type kernels[T float] struct {
 	nt func(m, n, k int, a, b, c []T, acc bool)
 	nn func(m, n, k int, a, b, c []T, acc bool)
 	tn func(m, n, k int, a, b, c []T, acc bool)
+
+	ntRows func(m, n, k int, a []*T, b, c []T, acc bool)
+	tnRows func(m, n, k int, a []T, b []*T, c []T, acc bool)
 }
 
 // useAsm selects the assembly float32 kernels (AVX2+FMA on amd64, NEON on
@@ -52,7 +62,10 @@ func kernelsFor[T float](tnSize int) kernels[T] {
 				ws = make([]float32, tnSize)
 			}
 			tn := func(m, n, k int, a, b, c []float32, acc bool) { asmTN(m, n, k, a, b, c, acc, ws) }
-			k = kernels[float32]{nt: asmNT, nn: asmNN, tn: tn}
+			tnRows := func(m, n, k int, a []float32, b []*float32, c []float32, acc bool) {
+				asmTNRows(m, n, k, a, b, c, acc, ws)
+			}
+			k = kernels[float32]{nt: asmNT, nn: asmNN, tn: tn, ntRows: asmNTRows, tnRows: tnRows}
 		} else {
 			k = kernels[float32]{nt: sgemmNT, nn: sgemmNN, tn: sgemmTN}
 		}
@@ -173,6 +186,11 @@ func dgemmTN(m, n, k int, a, b, c []float64, acc bool) {
 //     then the k mod 8 remaining products, summed in Go (below, unfused),
 //     are added to C.
 //
+// The x variants of the block kernels (nt2x4x, nt4x4x, nn4x16x, nn4x32x)
+// are the same kernels with the rows of one operand (A of nt, B of nn) given
+// by a table of their addresses instead of a stride (asmNTRows, asmTNRows:
+// see kernels.ntRows).
+//
 // Rows and columns that do not fill a whole block are computed by a block
 // that overlaps the ones before it, into a scratch block of which only the
 // missing part is copied back (so every element of a matrix with at least
@@ -220,13 +238,31 @@ func emptyProduct(m, n, k int, c []float32, acc bool) bool {
 	return false
 }
 
+// rowMatrix is an operand of the products given by its rows, each of cols
+// values: row i is a[i·cols:] (a contiguous matrix) or, when rows is set,
+// the cols values at rows[i] (rows read in place, wherever they are; the
+// block kernels then take the table: nt2x4x, nt4x4x, nn4x16x, nn4x32x).
+type rowMatrix struct {
+	a    []float32
+	rows []*float32
+	cols int
+}
+
+// row returns row i.
+func (x rowMatrix) row(i int) []float32 {
+	if x.rows != nil {
+		return unsafe.Slice(x.rows[i], x.cols)
+	}
+	return x.a[i*x.cols : i*x.cols+x.cols]
+}
+
 // asmNN computes C (+)= A·B (A m×k, B k×n, C m×n).
 func asmNN(m, n, k int, a, b, c []float32, acc bool) {
 	if emptyProduct(m, n, k, c, acc) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[k*n-1], c[m*n-1]
-	gemmBlocks(m, n, k, a, k, 1, b, c, acc)
+	gemmBlocks(m, n, k, a, k, 1, rowMatrix{a: b, cols: n}, c, acc)
 }
 
 // asmTN computes C (+)= Aᵀ·B (A k×m, B k×n, C m×n). The rows of Aᵀ are
@@ -242,6 +278,20 @@ func asmTN(m, n, k int, a, b, c []float32, acc bool, ws []float32) {
 		return
 	}
 	_, _, _ = a[k*m-1], b[k*n-1], c[m*n-1]
+	tnProduct(m, n, k, a, rowMatrix{a: b, cols: n}, c, acc, ws)
+}
+
+// asmTNRows is asmTN with row l of B the n values at b[l].
+func asmTNRows(m, n, k int, a []float32, b []*float32, c []float32, acc bool, ws []float32) {
+	if emptyProduct(m, n, k, c, acc) {
+		return
+	}
+	_, _, _ = a[k*m-1], b[k-1], c[m*n-1]
+	tnProduct(m, n, k, a, rowMatrix{rows: b[:k], cols: n}, c, acc, ws)
+}
+
+// tnProduct is asmTN with B given by its rows.
+func tnProduct(m, n, k int, a []float32, b rowMatrix, c []float32, acc bool, ws []float32) {
 	if !useAVX512 && len(ws) >= m*k && m >= 4 && n >= 16 {
 		transposeInto(k, m, a, ws)
 		gemmBlocks(m, n, k, ws, k, 1, b, c, acc)
@@ -288,7 +338,7 @@ func transposeInto(k, m int, a, t []float32) {
 // gemmBlocks computes C (+)= A'·B for the m×k matrix A' whose element (i, l)
 // is a[i·sa + l·sk] (A' = A: sa = k, sk = 1; A' = Aᵀ: sa = 1, sk = m), B
 // k×n and C m×n, by blocks of 4×16 (see above).
-func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
+func gemmBlocks(m, n, k int, a []float32, sa, sk int, b rowMatrix, c []float32, acc bool) {
 	if m < 4 || n < 16 {
 		goGEMM(0, m, 0, n, n, k, a, sa, sk, b, c, acc)
 		return
@@ -297,13 +347,13 @@ func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) 
 	for j0 := 0; j0 < n16; j0 += nnTileCols {
 		w := min(nnTileCols, n16-j0)
 		for i := 0; i < m4; i += 4 {
-			nnRows(a, i, sa, sk, b[j0:], n, c[i*n+j0:], n, k, w, acc)
+			nnRows(a, i, sa, sk, b, j0, c[i*n+j0:], n, k, w, acc)
 		}
 		if m4 < m {
 			// Rows m−4…m−1 into a scratch block; rows m4… are copied back.
 			var t [4 * nnTileCols]float32
 			scratchLoad(t[:], c, m-4, 4, j0, w, n, acc)
-			nnRows(a, m-4, sa, sk, b[j0:], n, t[:], w, k, w, acc)
+			nnRows(a, m-4, sa, sk, b, j0, t[:], w, k, w, acc)
 			scratchStore(c, t[:], m-4, m4, 4, j0, j0, w, n)
 		}
 	}
@@ -318,32 +368,41 @@ func gemmBlocks(m, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) 
 				i0 = m - 4
 			}
 			scratchLoad(t[:], c, i0, 4, n-16, 16, n, acc)
-			nnRows(a, i0, sa, sk, b[n-16:], n, t[:], 16, k, 16, acc)
+			nnRows(a, i0, sa, sk, b, n-16, t[:], 16, k, 16, acc)
 			scratchStore(c, t[:], i0, from, 4, n-16, n16, 16, n)
 		}
 	}
 }
 
-// nnRows computes the 4 rows i…i+3 of C (+)= A'·B over w columns (a
-// multiple of 16) of B and C (b and c start at the first column; leading
-// dimensions ldb, ldc).
-func nnRows(a []float32, i, sa, sk int, b []float32, ldb int, c []float32, ldc, k, w int, acc bool) {
-	nnPanel(&a[i*sa], sa, sk, &b[0], ldb, &c[0], ldc, k, w, acc)
+// nnRows computes the 4 rows i…i+3 of C (+)= A'·B over the w columns
+// (a multiple of 16) of B from column j (c starts at that column; leading
+// dimension ldc).
+func nnRows(a []float32, i, sa, sk int, b rowMatrix, j int, c []float32, ldc, k, w int, acc bool) {
+	nnPanel(&a[i*sa], sa, sk, b, j, &c[0], ldc, k, w, acc)
 }
 
-// nnPanel runs the block kernel on 4 rows of A' and w columns (a multiple
-// of 16) of B: with AVX-512, nn4x32 on pairs of 16 columns and nn4x16 on an
-// odd one; else nn4x16. Both compute each element the same way.
-func nnPanel(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, w int, acc bool) {
+// nnPanel runs the block kernel on 4 rows of A' and the w columns (a
+// multiple of 16) of B from column j: with AVX-512, nn4x32 on pairs of 16
+// columns and nn4x16 on an odd one; else nn4x16 (their x variants when B is
+// a table of rows). All compute each element the same way.
+func nnPanel(a *float32, sa, sk int, b rowMatrix, j int, c *float32, ldc, k, w int, acc bool) {
 	if useAVX512 && w >= 32 {
-		nn4x32(a, sa, sk, b, ldb, c, ldc, k, w/32, acc)
+		if b.rows != nil {
+			nn4x32x(a, sa, sk, &b.rows[0], j, c, ldc, k, w/32, acc)
+		} else {
+			nn4x32(a, sa, sk, &b.a[j], b.cols, c, ldc, k, w/32, acc)
+		}
 		if w%32 == 0 {
 			return
 		}
-		b, c = addPtr(b, w&^31), addPtr(c, w&^31)
+		j, c = j+w&^31, addPtr(c, w&^31)
 		w = 16
 	}
-	nn4x16(a, sa, sk, b, ldb, c, ldc, k, w/16, acc)
+	if b.rows != nil {
+		nn4x16x(a, sa, sk, &b.rows[0], j, c, ldc, k, w/16, acc)
+	} else {
+		nn4x16(a, sa, sk, &b.a[j], b.cols, c, ldc, k, w/16, acc)
+	}
 }
 
 // scratchLoad prepares the scratch block t (rows×w, leading dimension w)
@@ -375,7 +434,7 @@ func addPtr(p *float32, n int) *float32 { return (*float32)(unsafe.Add(unsafe.Po
 // increasing k order. Each product is rounded before it is added (the
 // explicit conversion keeps the compiler from fusing them), so the result
 // is the same on every architecture.
-func goGEMM(i0, i1, j0, j1, n, k int, a []float32, sa, sk int, b, c []float32, acc bool) {
+func goGEMM(i0, i1, j0, j1, n, k int, a []float32, sa, sk int, b rowMatrix, c []float32, acc bool) {
 	if j0 >= j1 {
 		return
 	}
@@ -386,7 +445,7 @@ func goGEMM(i0, i1, j0, j1, n, k int, a []float32, sa, sk int, b, c []float32, a
 		}
 		for l := 0; l < k; l++ {
 			x := a[i*sa+l*sk]
-			bl := b[l*n+j0 : l*n+j1]
+			bl := b.row(l)[j0:j1]
 			bl = bl[:len(row)]
 			for j, y := range bl {
 				row[j] += float32(x * y)
@@ -401,6 +460,20 @@ func asmNT(m, n, k int, a, b, c []float32, acc bool) {
 		return
 	}
 	_, _, _ = a[m*k-1], b[n*k-1], c[m*n-1]
+	ntProduct(m, n, k, rowMatrix{a: a, cols: k}, b, c, acc)
+}
+
+// asmNTRows is asmNT with row i of A the k values at a[i].
+func asmNTRows(m, n, k int, a []*float32, b, c []float32, acc bool) {
+	if emptyProduct(m, n, k, c, acc) {
+		return
+	}
+	_, _, _ = a[m-1], b[n*k-1], c[m*n-1]
+	ntProduct(m, n, k, rowMatrix{rows: a[:m], cols: k}, b, c, acc)
+}
+
+// ntProduct is asmNT with A given by its rows.
+func ntProduct(m, n, k int, a rowMatrix, b, c []float32, acc bool) {
 	k8 := k / 8
 	if k8 == 0 || m < 2 || n < 4 {
 		goNT(0, m, 0, n, n, k, 0, a, b, c, acc)
@@ -414,18 +487,22 @@ func asmNT(m, n, k int, a, b, c []float32, acc bool) {
 			i := i0
 			if useAVX512 {
 				for ; i+4 <= i1; i += 4 {
-					nt4x4(&a[i*k], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+					if a.rows != nil {
+						nt4x4x(&a.rows[i], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+					} else {
+						nt4x4(&a.a[i*k], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+					}
 				}
 			}
 			for ; i+2 <= i1; i += 2 {
-				nt2x4(&a[i*k], &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
+				nt2(a, i, &b[j0*k], k, k8, &c[i*n+j0], n, nb, acc)
 			}
 			if i < i1 {
 				// The last row (m odd): rows m−2, m−1 into a scratch block.
 				var t [2 * ntTileCols]float32
 				w := nb * 4
 				scratchLoad(t[:], c, m-2, 2, j0, w, n, acc)
-				nt2x4(&a[(m-2)*k], &b[j0*k], k, k8, &t[0], w, nb, acc)
+				nt2(a, m-2, &b[j0*k], k, k8, &t[0], w, nb, acc)
 				scratchStore(c, t[:], m-2, m-1, 2, j0, j0, w, n)
 			}
 		}
@@ -440,7 +517,7 @@ func asmNT(m, n, k int, a, b, c []float32, acc bool) {
 				i0 = m - 2
 			}
 			scratchLoad(t[:], c, i0, 2, n-4, 4, n, acc)
-			nt2x4(&a[i0*k], &b[(n-4)*k], k, k8, &t[0], 4, 1, acc)
+			nt2(a, i0, &b[(n-4)*k], k, k8, &t[0], 4, 1, acc)
 			scratchStore(c, t[:], i0, from, 2, n-4, n4, 4, n)
 		}
 	}
@@ -449,13 +526,22 @@ func asmNT(m, n, k int, a, b, c []float32, acc bool) {
 	}
 }
 
+// nt2 runs nt2x4 (nt2x4x when A is a table of rows) on rows i, i+1 of A.
+func nt2(a rowMatrix, i int, b *float32, k, k8 int, c *float32, ldc, nb int, acc bool) {
+	if a.rows != nil {
+		nt2x4x(&a.rows[i], b, k, k8, c, ldc, nb, acc)
+	} else {
+		nt2x4(&a.a[i*k], b, k, k8, c, ldc, nb, acc)
+	}
+}
+
 // goNT computes rows [i0, i1) and columns [j0, j1) of C (+)= A·Bᵀ (C m×n,
 // A m×k, B n×k), summing the products over k from l0 in increasing order,
 // each rounded before it is added (no fusion, as goGEMM), then adding the
 // sum to C (or storing it).
-func goNT(i0, i1, j0, j1, n, k, l0 int, a, b, c []float32, acc bool) {
+func goNT(i0, i1, j0, j1, n, k, l0 int, a rowMatrix, b, c []float32, acc bool) {
 	for i := i0; i < i1; i++ {
-		ar := a[i*k+l0 : i*k+k]
+		ar := a.row(i)[l0:]
 		for j := j0; j < j1; j++ {
 			br := b[j*k+l0 : j*k+k]
 			br = br[:len(ar)]

@@ -44,3 +44,9 @@ func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb 
 
 //go:noescape
 func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+
+//go:noescape
+func nn4x32x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool)
+
+//go:noescape
+func nt4x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)

@@ -163,6 +163,168 @@ ntstore:
 	VZEROUPPER
 	RET
 
+// func nn4x16x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool)
+//
+// nn4x16 with the rows of B read through the table b: row l of B is at
+// b[l], of which the columns j…j+16·nb−1 are used. Same operations in the
+// same order; the row pointer is loaded per l (R15).
+TEXT ·nn4x16x(SB), NOSPLIT, $0-73
+	MOVQ a+0(FP), SI
+	MOVQ sa+8(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ sk+16(FP), R14
+	SHLQ $2, R14
+	MOVQ b+24(FP), DI
+	MOVQ j+32(FP), R9
+	SHLQ $2, R9
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), BX
+	MOVQ nb+64(FP), R11
+
+nnxblock:
+	CMPB acc+72(FP), $0
+	JEQ  nnxzero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS (DX)(R10*1), Y2
+	VMOVUPS 32(DX)(R10*1), Y3
+	VMOVUPS (DX)(R10*2), Y4
+	VMOVUPS 32(DX)(R10*2), Y5
+	VMOVUPS (DX)(BX*1), Y6
+	VMOVUPS 32(DX)(BX*1), Y7
+	JMP  nnxk
+
+nnxzero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+nnxk:
+	MOVQ SI, AX
+	MOVQ DI, R12
+	MOVQ k+56(FP), CX
+
+nnxloop:
+	MOVQ         (R12), R15
+	VMOVUPS      (R15)(R9*1), Y8
+	VMOVUPS      32(R15)(R9*1), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (AX)(R8*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (AX)(R8*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (AX)(R13*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         R14, AX
+	ADDQ         $8, R12
+	DECQ         CX
+	JNZ          nnxloop
+
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, (DX)(R10*1)
+	VMOVUPS Y3, 32(DX)(R10*1)
+	VMOVUPS Y4, (DX)(R10*2)
+	VMOVUPS Y5, 32(DX)(R10*2)
+	VMOVUPS Y6, (DX)(BX*1)
+	VMOVUPS Y7, 32(DX)(BX*1)
+	ADDQ    $64, DX
+	ADDQ    $64, R9
+	DECQ    R11
+	JNZ     nnxblock
+	VZEROUPPER
+	RET
+
+// func nt2x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+//
+// nt2x4 with its 2 rows of A at a[0] and a[1] (SI, R9) instead of a stride
+// k apart. Same operations in the same order.
+TEXT ·nt2x4x(SB), NOSPLIT, $0-57
+	MOVQ a+0(FP), AX
+	MOVQ (AX), SI
+	MOVQ 8(AX), R9
+	MOVQ b+8(FP), DI
+	MOVQ k+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	MOVQ nb+48(FP), R11
+
+ntxblock:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+	MOVQ   DI, R12
+	MOVQ   k8+24(FP), CX
+
+ntxloop:
+	VMOVUPS     (SI)(AX*1), Y8
+	VMOVUPS     (R9)(AX*1), Y9
+	VMOVUPS     (R12), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y4
+	VMOVUPS     (R12)(R8*1), Y11
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y11, Y9, Y5
+	VMOVUPS     (R12)(R8*2), Y12
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y12, Y9, Y6
+	VMOVUPS     (R12)(R13*1), Y13
+	VFMADD231PS Y13, Y8, Y3
+	VFMADD231PS Y13, Y9, Y7
+	ADDQ        $32, AX
+	ADDQ        $32, R12
+	DECQ        CX
+	JNZ         ntxloop
+
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS       X5, X4, X4
+	CMPB         acc+56(FP), $0
+	JEQ          ntxstore
+	VMOVUPS      (DX), X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      (DX)(R10*1), X5
+	VADDPS       X5, X4, X4
+
+ntxstore:
+	VMOVUPS X0, (DX)
+	VMOVUPS X4, (DX)(R10*1)
+	ADDQ    $16, DX
+	LEAQ    (DI)(R8*4), DI
+	DECQ    R11
+	JNZ     ntxblock
+	VZEROUPPER
+	RET
+
 // func axpy8(p, gr *float32, n8 int, alpha float32)
 //
 // p[i] = p[i] + alpha·g[i] for i < 8·n8, multiply then add (no FMA), as the

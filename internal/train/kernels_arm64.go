@@ -20,3 +20,11 @@ func nn4x32(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb 
 func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
 	panic("train: no AVX-512 kernels on arm64")
 }
+
+func nn4x32x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no AVX-512 kernels on arm64")
+}
+
+func nt4x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no AVX-512 kernels on arm64")
+}

@@ -230,6 +230,200 @@ ntstore:
 	BNE  ntblock
 	RET
 
+// func nn4x16x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool)
+//
+// nn4x16 with the rows of B read through the table b: row l of B is at
+// b[l], of which the columns j…j+16·nb−1 are used (R4: 4j, then the byte
+// offset of the block). Same operations in the same order.
+TEXT ·nn4x16x(SB), NOSPLIT, $0-73
+	MOVD  a+0(FP), R0
+	MOVD  sa+8(FP), R1
+	LSL   $2, R1
+	MOVD  sk+16(FP), R2
+	LSL   $2, R2
+	MOVD  b+24(FP), R3
+	MOVD  j+32(FP), R4
+	LSL   $2, R4
+	MOVD  c+40(FP), R5
+	MOVD  ldc+48(FP), R6
+	LSL   $2, R6
+	MOVD  nb+64(FP), R8
+	MOVBU acc+72(FP), R9
+
+nnxblock:
+	ADD R6, R5, R11
+	ADD R6, R11, R12
+	ADD R6, R12, R13
+	CBZ R9, nnxzero
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1 (R11), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1 (R12), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R13), [V12.S4, V13.S4, V14.S4, V15.S4]
+	B    nnxk
+
+nnxzero:
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+
+nnxk:
+	MOVD R0, R14
+	ADD  R1, R14, R15
+	ADD  R1, R15, R16
+	ADD  R1, R16, R17
+	MOVD R3, R19
+	MOVD k+56(FP), R7
+
+nnxloop:
+	MOVD.P  8(R19), R20
+	ADD     R4, R20
+	VLD1    (R20), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1R.P (R14)(R2), [V20.S4]
+	VLD1R.P (R15)(R2), [V21.S4]
+	VLD1R.P (R16)(R2), [V22.S4]
+	VLD1R.P (R17)(R2), [V23.S4]
+	VFMLA   V16.S4, V20.S4, V0.S4
+	VFMLA   V17.S4, V20.S4, V1.S4
+	VFMLA   V18.S4, V20.S4, V2.S4
+	VFMLA   V19.S4, V20.S4, V3.S4
+	VFMLA   V16.S4, V21.S4, V4.S4
+	VFMLA   V17.S4, V21.S4, V5.S4
+	VFMLA   V18.S4, V21.S4, V6.S4
+	VFMLA   V19.S4, V21.S4, V7.S4
+	VFMLA   V16.S4, V22.S4, V8.S4
+	VFMLA   V17.S4, V22.S4, V9.S4
+	VFMLA   V18.S4, V22.S4, V10.S4
+	VFMLA   V19.S4, V22.S4, V11.S4
+	VFMLA   V16.S4, V23.S4, V12.S4
+	VFMLA   V17.S4, V23.S4, V13.S4
+	VFMLA   V18.S4, V23.S4, V14.S4
+	VFMLA   V19.S4, V23.S4, V15.S4
+	SUBS    $1, R7
+	BNE     nnxloop
+
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R5)
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R11)
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R12)
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	ADD  $64, R5
+	ADD  $64, R4
+	SUBS $1, R8
+	BNE  nnxblock
+	RET
+
+// func nt2x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+//
+// nt2x4 with its 2 rows of A at a[0] and a[1] (R20, R21) instead of a
+// stride k apart. Same operations in the same order.
+TEXT ·nt2x4x(SB), NOSPLIT, $0-57
+	MOVD  a+0(FP), R0
+	MOVD  (R0), R20
+	MOVD  8(R0), R21
+	MOVD  b+8(FP), R1
+	MOVD  k+16(FP), R2
+	LSL   $2, R2
+	MOVD  c+32(FP), R5
+	MOVD  ldc+40(FP), R6
+	LSL   $2, R6
+	MOVD  nb+48(FP), R8
+	MOVBU acc+56(FP), R9
+
+ntxblock:
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVD R20, R10
+	MOVD R21, R11
+	MOVD R1, R12
+	ADD  R2, R12, R13
+	ADD  R2, R13, R14
+	ADD  R2, R14, R15
+	MOVD k8+24(FP), R7
+
+ntxloop:
+	VLD1.P 32(R10), [V16.S4, V17.S4]
+	VLD1.P 32(R11), [V18.S4, V19.S4]
+	VLD1.P 32(R12), [V20.S4, V21.S4]
+	VLD1.P 32(R13), [V22.S4, V23.S4]
+	VLD1.P 32(R14), [V24.S4, V25.S4]
+	VLD1.P 32(R15), [V26.S4, V27.S4]
+	VFMLA  V20.S4, V16.S4, V0.S4
+	VFMLA  V21.S4, V17.S4, V1.S4
+	VFMLA  V22.S4, V16.S4, V2.S4
+	VFMLA  V23.S4, V17.S4, V3.S4
+	VFMLA  V24.S4, V16.S4, V4.S4
+	VFMLA  V25.S4, V17.S4, V5.S4
+	VFMLA  V26.S4, V16.S4, V6.S4
+	VFMLA  V27.S4, V17.S4, V7.S4
+	VFMLA  V20.S4, V18.S4, V8.S4
+	VFMLA  V21.S4, V19.S4, V9.S4
+	VFMLA  V22.S4, V18.S4, V10.S4
+	VFMLA  V23.S4, V19.S4, V11.S4
+	VFMLA  V24.S4, V18.S4, V12.S4
+	VFMLA  V25.S4, V19.S4, V13.S4
+	VFMLA  V26.S4, V18.S4, V14.S4
+	VFMLA  V27.S4, V19.S4, V15.S4
+	SUBS   $1, R7
+	BNE    ntxloop
+
+	FADDP4S(2, 0, 16)
+	FADDP4S(6, 4, 17)
+	FADDP4S(17, 16, 16)
+	FADDP4S(3, 1, 18)
+	FADDP4S(7, 5, 19)
+	FADDP4S(19, 18, 17)
+	FADD4S(17, 16, 16)
+
+	FADDP4S(10, 8, 20)
+	FADDP4S(14, 12, 21)
+	FADDP4S(21, 20, 20)
+	FADDP4S(11, 9, 22)
+	FADDP4S(15, 13, 23)
+	FADDP4S(23, 22, 21)
+	FADD4S(21, 20, 20)
+
+	ADD R6, R5, R11
+	CBZ R9, ntxstore
+	VLD1 (R5), [V24.S4]
+	VLD1 (R11), [V25.S4]
+	FADD4S(24, 16, 16)
+	FADD4S(25, 20, 20)
+
+ntxstore:
+	VST1 [V16.S4], (R5)
+	VST1 [V20.S4], (R11)
+	ADD  $16, R5
+	ADD  R2<<2, R1
+	SUBS $1, R8
+	BNE  ntxblock
+	RET
+
 // func axpy8(p, gr *float32, n8 int, alpha float32)
 //
 // p[i] = p[i] + alpha·g[i] for i < 8·n8, multiply then add (no FMA), as the

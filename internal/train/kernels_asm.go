@@ -12,6 +12,15 @@ func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb 
 //go:noescape
 func nt2x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
 
+// nn4x16x and nt2x4x are nn4x16 and nt2x4 with one operand's rows read
+// through a table of row pointers (B of nn4x16x, A of nt2x4x).
+
+//go:noescape
+func nn4x16x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool)
+
+//go:noescape
+func nt2x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+
 //go:noescape
 func axpy8(p, gr *float32, n8 int, alpha float32)
 

@@ -209,3 +209,202 @@ ntstore:
 	JNZ     ntblock
 	VZEROUPPER
 	RET
+
+// func nn4x32x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool)
+//
+// nn4x32 with the rows of B read through the table b: row l of B is at
+// b[l], of which the columns j…j+32·nb−1 are used. Same operations in the
+// same order; the row pointer is loaded per l (R15).
+TEXT ·nn4x32x(SB), NOSPLIT, $0-73
+	MOVQ a+0(FP), SI
+	MOVQ sa+8(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ sk+16(FP), R14
+	SHLQ $2, R14
+	MOVQ b+24(FP), DI
+	MOVQ j+32(FP), R9
+	SHLQ $2, R9
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), BX
+	MOVQ nb+64(FP), R11
+
+nnxblock:
+	CMPB acc+72(FP), $0
+	JEQ  nnxzero
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS (DX)(R10*1), Z2
+	VMOVUPS 64(DX)(R10*1), Z3
+	VMOVUPS (DX)(R10*2), Z4
+	VMOVUPS 64(DX)(R10*2), Z5
+	VMOVUPS (DX)(BX*1), Z6
+	VMOVUPS 64(DX)(BX*1), Z7
+	JMP     nnxk
+
+nnxzero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+nnxk:
+	MOVQ SI, AX
+	MOVQ DI, R12
+	MOVQ k+56(FP), CX
+
+nnxloop:
+	MOVQ         (R12), R15
+	VMOVUPS      (R15)(R9*1), Z8
+	VMOVUPS      64(R15)(R9*1), Z9
+	VBROADCASTSS (AX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (AX)(R8*1), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS (AX)(R8*2), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS (AX)(R13*1), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         R14, AX
+	ADDQ         $8, R12
+	DECQ         CX
+	JNZ          nnxloop
+
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, (DX)(R10*1)
+	VMOVUPS Z3, 64(DX)(R10*1)
+	VMOVUPS Z4, (DX)(R10*2)
+	VMOVUPS Z5, 64(DX)(R10*2)
+	VMOVUPS Z6, (DX)(BX*1)
+	VMOVUPS Z7, 64(DX)(BX*1)
+	ADDQ    $128, DX
+	ADDQ    $128, R9
+	DECQ    R11
+	JNZ     nnxblock
+	VZEROUPPER
+	RET
+
+// func nt4x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
+//
+// nt4x4 with its 4 rows of A at a[0]…a[3] (SI, R9, R14, R15) instead of a
+// stride k apart. Same operations in the same order.
+TEXT ·nt4x4x(SB), NOSPLIT, $0-57
+	MOVQ a+0(FP), AX
+	MOVQ (AX), SI
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R14
+	MOVQ 24(AX), R15
+	MOVQ b+8(FP), DI
+	MOVQ k+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), BX
+	MOVQ nb+48(FP), R11
+
+ntxblock:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+	XORQ   AX, AX
+	MOVQ   DI, R12
+	MOVQ   k8+24(FP), CX
+
+ntxloop:
+	VMOVUPS     (SI)(AX*1), Y16
+	VMOVUPS     (R9)(AX*1), Y17
+	VMOVUPS     (R14)(AX*1), Y18
+	VMOVUPS     (R15)(AX*1), Y19
+	VMOVUPS     (R12), Y20
+	VMOVUPS     (R12)(R8*1), Y21
+	VMOVUPS     (R12)(R8*2), Y22
+	VMOVUPS     (R12)(R13*1), Y23
+	VFMADD231PS Y20, Y16, Y0
+	VFMADD231PS Y21, Y16, Y1
+	VFMADD231PS Y22, Y16, Y2
+	VFMADD231PS Y23, Y16, Y3
+	VFMADD231PS Y20, Y17, Y4
+	VFMADD231PS Y21, Y17, Y5
+	VFMADD231PS Y22, Y17, Y6
+	VFMADD231PS Y23, Y17, Y7
+	VFMADD231PS Y20, Y18, Y8
+	VFMADD231PS Y21, Y18, Y9
+	VFMADD231PS Y22, Y18, Y10
+	VFMADD231PS Y23, Y18, Y11
+	VFMADD231PS Y20, Y19, Y12
+	VFMADD231PS Y21, Y19, Y13
+	VFMADD231PS Y22, Y19, Y14
+	VFMADD231PS Y23, Y19, Y15
+	ADDQ        $32, AX
+	ADDQ        $32, R12
+	DECQ        CX
+	JNZ         ntxloop
+
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS       X5, X4, X4
+	VHADDPS      Y9, Y8, Y8
+	VHADDPS      Y11, Y10, Y10
+	VHADDPS      Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPS       X9, X8, X8
+	VHADDPS      Y13, Y12, Y12
+	VHADDPS      Y15, Y14, Y14
+	VHADDPS      Y14, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS       X13, X12, X12
+	CMPB         acc+56(FP), $0
+	JEQ          ntxstore
+	VMOVUPS      (DX), X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      (DX)(R10*1), X5
+	VADDPS       X5, X4, X4
+	VMOVUPS      (DX)(R10*2), X9
+	VADDPS       X9, X8, X8
+	VMOVUPS      (DX)(BX*1), X13
+	VADDPS       X13, X12, X12
+
+ntxstore:
+	VMOVUPS X0, (DX)
+	VMOVUPS X4, (DX)(R10*1)
+	VMOVUPS X8, (DX)(R10*2)
+	VMOVUPS X12, (DX)(BX*1)
+	ADDQ    $16, DX
+	LEAQ    (DI)(R8*4), DI
+	DECQ    R11
+	JNZ     ntxblock
+	VZEROUPPER
+	RET

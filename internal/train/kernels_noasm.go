@@ -24,6 +24,22 @@ func nt4x4(a *float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, a
 	panic("train: no assembly kernels")
 }
 
+func nn4x16x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nn4x32x(a *float32, sa, sk int, b **float32, j int, c *float32, ldc, k, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nt2x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
+func nt4x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool) {
+	panic("train: no assembly kernels")
+}
+
 func axpy8(p, gr *float32, n8 int, alpha float32) { panic("train: no assembly kernels") }
 
 func momentum8(p, gr, b *float32, n8 int, mu, alpha float32) { panic("train: no assembly kernels") }

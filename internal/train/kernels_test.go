@@ -244,6 +244,82 @@ func TestKernelsExactOrder(t *testing.T) {
 	}
 }
 
+// scatterRows copies the rows×cols matrix a into a larger buffer, row by
+// row in a shuffled order with gaps (and starting at odd offsets), and
+// returns the table of the rows' addresses there: the layout of a batch's
+// rows in a dataset, read in place.
+func scatterRows(r *rand.Rand, a []float32, rows, cols int) []*float32 {
+	stride := cols + 1 + r.IntN(5)
+	buf := make([]float32, 3+(2*rows+1)*stride)
+	pos := r.Perm(2 * rows)
+	t := make([]*float32, rows)
+	for i := range t {
+		at := 3 + pos[i]*stride
+		copy(buf[at:at+cols], a[i*cols:i*cols+cols])
+		t[i] = &buf[at]
+	}
+	return t
+}
+
+// TestKernelsRowTables checks the products that read one operand through a
+// table of row addresses (asmNTRows, asmTNRows: the first layer on a batch
+// read in place) bit for bit against the same products on the contiguous
+// matrix, with and without AVX-512 and with and without asmTN's
+// transposition, on TestKernelsExactOrder's shapes, the step's and random
+// ones (including those below one block, done by the Go loops).
+func TestKernelsRowTables(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or architecture")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	shapes := [][3]int{{4, 16, 1}, {4, 4, 8}, {2, 4, 8}, {5, 17, 9}, {8, 32, 16}, {10, 130, 23}, {3, 5, 12},
+		{13, 47, 33}, {66, 70, 17}, {7, 160, 8}, {4, 36, 40}, {9, 20, 64}, {64, 128, 784}, {128, 784, 64},
+		{10, 784, 64}, {1, 1, 1}, {1, 40, 16}, {3, 3, 7}, {129, 33, 72}}
+	for range 150 {
+		shapes = append(shapes, [3]int{1 + r.IntN(80), 1 + r.IntN(80), 1 + r.IntN(300)})
+	}
+	defer setAVX512(useAVX512)
+	for _, wide := range avx512Settings() {
+		setAVX512(wide)
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			a := randSlice[float32](r, m*k)
+			b := randSlice[float32](r, n*k)
+			c0 := randSlice[float32](r, m*n)
+			aRows := scatterRows(r, a, m, k) // A of nt: m rows of k
+			bt := randSlice[float32](r, k*n) // B of tn: k rows of n
+			btRows := scatterRows(r, bt, k, n)
+			at := randSlice[float32](r, k*m) // A of tn: k×m
+			for _, acc := range []bool{false, true} {
+				type op struct {
+					name      string
+					got, want func(c []float32)
+				}
+				ops := []op{
+					{"nt", func(c []float32) { asmNTRows(m, n, k, aRows, b, c, acc) },
+						func(c []float32) { asmNT(m, n, k, a, b, c, acc) }},
+					{"tn", func(c []float32) { asmTNRows(m, n, k, at, btRows, c, acc, nil) },
+						func(c []float32) { asmTN(m, n, k, at, bt, c, acc, nil) }},
+					{"tn (transposed)", func(c []float32) { asmTNRows(m, n, k, at, btRows, c, acc, make([]float32, m*k)) },
+						func(c []float32) { asmTN(m, n, k, at, bt, c, acc, make([]float32, m*k)) }},
+				}
+				for _, o := range ops {
+					got := append([]float32(nil), c0...)
+					want := append([]float32(nil), c0...)
+					o.got(got)
+					o.want(want)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v with a row table, %v contiguous",
+								wide, o.name, m, n, k, acc, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestPortableFallback forces the portable kernels and optimizer loops (what
 // CPUs without AVX2/FMA and other architectures run) and repeats the kernel,
 // gradient and PyTorch reference tests on them.

@@ -52,9 +52,11 @@ type model[T float] struct {
 	fast bool
 
 	fwdRows, bwdRows int
-	x                []T       // fwdRows×D input batch
+	x                []T       // fwdRows×D input batch (nil where setInput reads rows in place)
 	y                []T       // fwdRows targets (class index or value)
 	xin, yin         []T       // the rows forward reads: x and y, or a view of the dataset (setRange)
+	xrows            []*T      // or, when set, the addresses of the input rows in the dataset (setInput)
+	rowTable         []*T      // fwdRows addresses for xrows (nil where setInput gathers into x)
 	out              [][]T     // out[l]: fwdRows×sizes[l+1]; σ(z) for hidden layers, z for the last
 	dz               [][]T     // dz[l]: bwdRows×sizes[l+1], ∂loss/∂zₗ
 	ez               []float64 // exp(zⱼ − max z) of one row (classification)
@@ -119,7 +121,11 @@ func newModel[T float](cfg Config, task Task, d, outputs, fwdRows, bwdRows int) 
 	if _, ok := any(m.params).([]float32); ok {
 		m.fast = useAsm
 	}
-	m.x = make([]T, fwdRows*d)
+	if m.mm.ntRows != nil { // model[float32] with the assembly kernels
+		m.rowTable = make([]*T, fwdRows)
+	} else {
+		m.x = make([]T, fwdRows*d)
+	}
 	m.y = make([]T, fwdRows)
 	m.xin, m.yin = m.x, m.y
 	m.ez = make([]float64, outputs)
@@ -149,11 +155,27 @@ func (m *model[T]) init(seed uint64) {
 	}
 }
 
-// setInput copies rows idx of ds into the input and target buffers (the
-// batch gather: one memmove per row for model[float32]) and makes them the
-// rows forward reads.
+// setInput makes rows idx of ds the rows forward reads. The targets are
+// copied into the target buffer. The features are read in place where the
+// kernels can (model[float32] with the assembly kernels: the first layer's
+// products take a table of the rows' addresses, ntRows and tnRows), else
+// copied into the input buffer (the batch gather: one memmove per row for
+// model[float32]). Both give the same results.
 func (m *model[T]) setInput(ds *Dataset, idx []int32) {
 	d := ds.D
+	for r, i := range idx {
+		m.y[r] = T(ds.Y[i])
+	}
+	m.yin = m.y[:len(idx)]
+	if x, ok := any(ds.X).([]T); ok && m.rowTable != nil {
+		rows := m.rowTable[:len(idx)]
+		for r, i := range idx {
+			row := x[int(i)*d : int(i)*d+d]
+			rows[r] = &row[0]
+		}
+		m.xin, m.xrows = nil, rows
+		return
+	}
 	if x, ok := any(m.x).([]float32); ok {
 		for r, i := range idx {
 			copy(x[r*d:r*d+d], ds.X[int(i)*d:int(i)*d+d])
@@ -166,10 +188,7 @@ func (m *model[T]) setInput(ds *Dataset, idx []int32) {
 			}
 		}
 	}
-	for r, i := range idx {
-		m.y[r] = T(ds.Y[i])
-	}
-	m.xin, m.yin = m.x[:len(idx)*d], m.y[:len(idx)]
+	m.xin, m.xrows = m.x[:len(idx)*d], nil
 }
 
 // setRange makes the contiguous rows [lo, lo+n) of ds the rows forward
@@ -177,6 +196,7 @@ func (m *model[T]) setInput(ds *Dataset, idx []int32) {
 // in the input buffers.
 func (m *model[T]) setRange(ds *Dataset, lo, n int) {
 	d := ds.D
+	m.xrows = nil
 	if x, ok := any(ds.X).([]T); ok {
 		m.xin, m.yin = x[lo*d:(lo+n)*d], any(ds.Y).([]T)[lo:lo+n]
 		return
@@ -196,7 +216,10 @@ func (m *model[T]) setRange(ds *Dataset, lo, n int) {
 // layer the bias is written first and the product added to it, as
 // PyTorch's addmm does.
 func (m *model[T]) forward(n int) []T {
-	a := m.xin[:n*m.sizes[0]]
+	var a []T
+	if m.xrows == nil {
+		a = m.xin[:n*m.sizes[0]]
+	}
 	L := len(m.w)
 	for l := 0; l < L; l++ {
 		in, o := m.sizes[l], m.sizes[l+1]
@@ -204,7 +227,11 @@ func (m *model[T]) forward(n int) []T {
 		for i := 0; i < n; i++ {
 			copy(z[i*o:i*o+o], m.b[l])
 		}
-		m.mm.nt(n, o, in, a, m.w[l], z, true)
+		if l == 0 && m.xrows != nil {
+			m.mm.ntRows(n, o, in, m.xrows[:n], m.w[l], z, true)
+		} else {
+			m.mm.nt(n, o, in, a, m.w[l], z, true)
+		}
 		if l < L-1 {
 			if m.fast && m.act == ReLU && len(z) >= 8 {
 				n8 := len(z) / 8
@@ -323,14 +350,17 @@ func (m *model[T]) backward(n int) {
 	for l := len(m.w) - 1; l >= 0; l-- {
 		in, o := m.sizes[l], m.sizes[l+1]
 		dz := m.dz[l][:n*o]
-		var a []T
-		if l == 0 {
-			a = m.xin[:n*in]
-		} else {
-			a = m.out[l-1][:n*in]
-		}
 		// ∂W (o×in) = dzᵀ (o×n) · a (n×in)
-		m.mm.tn(o, in, n, dz, a, m.gw[l], false)
+		var a []T
+		switch {
+		case l > 0:
+			a = m.out[l-1][:n*in]
+			m.mm.tn(o, in, n, dz, a, m.gw[l], false)
+		case m.xrows != nil:
+			m.mm.tnRows(o, in, n, dz, m.xrows[:n], m.gw[l], false)
+		default:
+			m.mm.tn(o, in, n, dz, m.xin[:n*in], m.gw[l], false)
+		}
 		// ∂b = Σᵢ dzᵢ, summed in row order (axpy8 with α = 1 adds exactly)
 		gb := m.gb[l]
 		clear(gb)
