@@ -39,6 +39,6 @@ func ExampleFitLaw() {
 	// Output:
 	// alpha = -0.507 ± 0.022, 95% CI [-0.561, -0.452], τ = 0.000
 	// k = 0.531, R² = 0.998, 4 points
-	// η*(256000) = 9.66e-04 [6.68e-04, 1.40e-03]
-	// leave-largest-out: miss -0.053 decades (-0.5σ, p = 0.64)
+	// η*(256000) = 9.66e-04 [5.95e-04, 1.57e-03]
+	// leave-largest-out: miss -0.053 decades (-0.5σ, p = 0.65)
 }

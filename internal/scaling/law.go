@@ -383,7 +383,7 @@ type LawPrediction struct {
 	BendVar float64
 }
 
-// addBend adds the bend's variance at x, (QSE·g(x))² (see Bend), to the
+// addBend adds the bend's variance at x, (SD·g(x))² (see Bend), to the
 // prediction, a known variance: the degrees of freedom become
 // Satterthwaite's for the sum (an interval stays unavailable when there
 // was none).

@@ -35,7 +35,9 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 // weights 1/(v_i + τ²), the prior q ~ N(0, PriorBend²) entered as one
 // more observation 0 = q, by dense matrices. It returns the prediction at
 // x0 and its variance without τ², and the same for the line alone (gls):
-// clc predicts the line's value with the bend model's variance.
+// clc predicts the line's value with the bend model's mean square error
+// about it, the line's variance + (bend model's variance − line's) +
+// (bend model's mean − line's)².
 func bendFit(x, y, v []float64, tau2, x0 float64) (mean, vr, lineMean, lineVar float64) {
 	n := len(x)
 	X := mat.NewDense(n+1, 3, nil)
@@ -152,8 +154,8 @@ func TestFitLawRandomEffects(t *testing.T) {
 	}
 	wantV := quadM(cov) + 13.0/1500
 	vs, vt = quadM(covS), wantV-quadM(covS)
-	_, vr, mean, lv := bendFit(x, y, v, 13.0/1500, 5)
-	bend := vr - lv
+	bm, vr, mean, lv := bendFit(x, y, v, 13.0/1500, 5)
+	bend := vr - lv + (bm-mean)*(bm-mean)
 	wantNu := (wantV + bend) * (wantV + bend) / (vs*vs/12 + vt*vt/1)
 	wantV += bend
 	if !near(p.BendVar, bend, 1e-12) {
@@ -197,10 +199,10 @@ func TestFitLawWithinErrors(t *testing.T) {
 	// known variance added (Satterthwaite).
 	x0 := math.Log10(16000)
 	lv := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1)
-	_, vr, mean, _ := bendFit(x, y, v, 0, x0)
-	b := vr - lv
-	if p := law.PredictLog10(16000); !near(p.DoF, withKnown(lv, 8, b), 1e-6) || !near(p.Var, vr, 1e-12) || !near(p.Log10, mean, 1e-10) {
-		t.Errorf("prediction %+v, want %v, V %v, ν %v", p, mean, vr, withKnown(lv, 8, b))
+	bm, vr, mean, _ := bendFit(x, y, v, 0, x0)
+	b := vr - lv + (bm-mean)*(bm-mean)
+	if p := law.PredictLog10(16000); !near(p.DoF, withKnown(lv, 8, b), 1e-6) || !near(p.Var, lv+b, 1e-12) || !near(p.Log10, mean, 1e-10) {
+		t.Errorf("prediction %+v, want %v, V %v, ν %v", p, mean, lv+b, withKnown(lv, 8, b))
 	}
 }
 
@@ -250,8 +252,8 @@ func TestFitLawLeastSquares(t *testing.T) {
 	x0 := math.Log10(20000)
 	p := law.PredictLog10(20000)
 	want := s2 * (1 + 0.25 + (x0-xb)*(x0-xb)/sxx)
-	_, vr, mean, lv := bendFit(xs, ys, []float64{0, 0, 0, 0}, s2, x0)
-	bv := vr - lv
+	bm, vr, mean, lv := bendFit(xs, ys, []float64{0, 0, 0, 0}, s2, x0)
+	bv := vr - lv + (bm-mean)*(bm-mean)
 	if !near(p.Var, want+bv, 1e-14) || !near(p.DoF, withKnown(want, 2, bv), 1e-9) || !near(p.Log10, mean, 1e-12) {
 		t.Errorf("prediction %+v; want %v, V %v ν %v", p, mean, want+bv, withKnown(want, 2, bv))
 	}
@@ -347,8 +349,8 @@ func TestExtrapolationCheck(t *testing.T) {
 	_, cov, _ := gls(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0)
 	x0 := math.Log10(8000)
 	v := cov.At(0, 0) + 2*x0*cov.At(0, 1) + x0*x0*cov.At(1, 1) + 0.0025
-	_, vr, _, lv := bendFit(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0, x0)
-	b := vr - lv
+	bm, vr, lm, lv := bendFit(x, []float64{-1.5, -0.5 * x[1], -0.5 * x[2]}, []float64{0.0025, 0.0025, 0.0025}, 0, x0)
+	b := vr - lv + (bm-lm)*(bm-lm)
 	nu := withKnown(v, 10, b)
 	sigma := 0.1 / math.Sqrt(v+b)
 	if e == nil || !near(e.MissDecades, 0.1, 1e-12) || !near(e.Sigma, sigma, 1e-9) || !near(e.DoF, nu, 1e-6) ||

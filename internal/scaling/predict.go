@@ -160,7 +160,7 @@ func (d Decision) SamplingSE() float64 { return math.Sqrt(math.Max(0, d.MSE-d.Be
 // so under the model it changes w little, and letting it in made the
 // demo's repeated predictions worse (RMSE 0.100 against 0.090 decades,
 // scripts/calibrate-demo.sh). It is part of the MSE, as BendMSE =
-// (w·g + (1 − w)(g − g_A))² with g = QSE·g(x), g_A = QSE·g(x_A).
+// (w·g + (1 − w)(g − g_A))² with g = SD·g(x), g_A = SD·g(x_A).
 //
 // The interval is the law's 95% prediction interval (calibrated by
 // simulation, see the calibration suite), widened to include y(w) when
@@ -195,11 +195,11 @@ func Decide(law Law, n float64) Decision {
 	}
 	d.Log10 = w*lp.Log10 + (1-w)*math.Log10(a.LR)
 	// The bend (see Bend) adds to the errors −q·g(x) (L) and
-	// −q·(g(x) − g(x_A)) (A, beyond b·Δ), q ~ N(·, QSE²): to the MSE
-	// (w·g + (1 − w)(g − g_A))² with g = QSE·g(x), g_A = QSE·g(x_A).
+	// −q·(g(x) − g(x_A)) (A, beyond b·Δ), E(q²) = SD²: to the MSE
+	// (w·g + (1 − w)(g − g_A))² with g = SD·g(x), g_A = SD·g(x_A).
 	var gx, ga float64
 	if bd := law.Bend; bd != nil {
-		gx, ga = bd.QSE*bd.Miss(x), bd.QSE*bd.Miss(xa)
+		gx, ga = bd.SD()*bd.Miss(x), bd.SD()*bd.Miss(xa)
 	}
 	d.BendMSE = (gx - (1-w)*ga) * (gx - (1-w)*ga)
 	d.MSE = math.Max(0, w*w*vL+(1-w)*(1-w)*mA+2*w*(1-w)*c) + d.BendMSE

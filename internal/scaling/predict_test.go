@@ -111,11 +111,11 @@ func TestDecide(t *testing.T) {
 		_, _, lm, _ := bendFit(xs, []float64{xs[0] * xs[0] / 2, xs[1] * xs[1] / 2, xa * xa / 2}, vs, tau2, x0)
 		return x0*x0/2 - lm
 	}
-	_, vr, mean, lv := bendFit(xs, ys, vs, tau2, x)
-	qse := math.Sqrt(vr-lv) / math.Abs(half(x))
-	g, gA := qse*half(x), qse*half(xa)
-	if !near(vl, vr+tau2, 1e-12) || !near(law.PredictLog10(16000).Log10, mean, 1e-12) {
-		t.Fatalf("law's prediction %+v, want %v with V %v", law.PredictLog10(16000), mean, vr+tau2)
+	bm, vr, mean, lv := bendFit(xs, ys, vs, tau2, x)
+	sd := math.Sqrt(vr-lv+(bm-mean)*(bm-mean)) / math.Abs(half(x)) // √(Q² + QSE²)
+	g, gA := sd*half(x), sd*half(xa)
+	if !near(vl, lv+g*g+tau2, 1e-12) || !near(law.PredictLog10(16000).Log10, mean, 1e-12) {
+		t.Fatalf("law's prediction %+v, want %v with V %v", law.PredictLog10(16000), mean, lv+g*g+tau2)
 	}
 	vl -= g * g // the weight leaves the bend out
 	mA := math.Max(0, law.Alpha*law.Alpha-law.AlphaSE*law.AlphaSE)*(x-xa)*(x-xa) + sa2 + 2*tau2

@@ -212,14 +212,21 @@ type Law struct {
 // say little about the bend and QSE ≈ PriorBend; precise optima over a
 // wide range of sizes measure it and QSE shrinks.
 //
-// A prediction at x stays on the line and adds QSE²·g(x)² to its
-// variance: the bend widens intervals, it does not move estimates. Q, the
-// direction the residuals lean, is reported but not applied: on the demo
-// data applying it made 40 repeated predictions worse (RMSE 0.112 against
-// 0.090 decades, scripts/calibrate-demo.sh), and from 3–6 noisy optima it
-// is mostly noise; on simulated truths that bend as the prior says,
-// intervals without the shift cover 92.5–94.5% (with: 95.5–95.8%).
-// Bend.Var is that variance; Miss is g.
+// A prediction at x stays on the line: the bend widens intervals, it does
+// not move estimates. The posterior mean Q, the direction the residuals
+// lean, is not applied — on the demo data applying it made 40 repeated
+// predictions worse (RMSE 0.112 against 0.090 decades,
+// scripts/calibrate-demo.sh): from 3–6 noisy optima it is mostly noise.
+// So the line's error from the bend is −q·g(x) with q ~ N(Q, QSE²) given
+// the data, whose mean square is
+//
+//	Var(x) = (Q² + QSE²)·g(x)² = SD²·g(x)²,
+//
+// the variance a prediction adds (the MSE of an estimate that leaves the
+// bend's mean out; over the prior, E(Q² + QSE²) = PriorBend²). Where the
+// data measure a bend (many precise optima) the interval widens to hold
+// it; without Q² it covered only 89–92% of simulated truths there. Miss
+// is g.
 type Bend struct {
 	Center float64 `yaml:"center"`
 	Spread float64 `yaml:"spread"`
@@ -238,13 +245,19 @@ func (b *Bend) Miss(x float64) float64 {
 	return (d*d - b.Spread - b.Skew*d) / 2
 }
 
-// Var is the bend's variance in a prediction at x, (QSE·g(x))²; 0 for a
-// nil Bend.
-func (b *Bend) Var(x float64) float64 {
+// SD is √(Q² + QSE²), the root mean square of the bend given the data;
+// 0 for a nil Bend.
+func (b *Bend) SD() float64 {
 	if b == nil {
 		return 0
 	}
-	g := b.QSE * b.Miss(x)
+	return math.Hypot(b.Q, b.QSE)
+}
+
+// Var is the bend's part of a prediction's variance at x, (SD·g(x))²; 0
+// for a nil Bend.
+func (b *Bend) Var(x float64) float64 {
+	g := b.SD() * b.Miss(x)
 	return g * g
 }
 
@@ -293,7 +306,7 @@ func bendOf(x, w, r []float64) *Bend {
 // by the laws' misses have a median size of 0.29 (from 0.05 to 1.4; 12
 // fits, BENCHMARKS.md "Regret"), against a typical error of 0.1–0.3 from
 // the optima's noise; 0.3 is that median, rounded. Updated by the fit's
-// residuals (see Bend), it adds (QSE·g(x))² to the variance of every
+// residuals (see Bend), it adds (SD·g(x))² to the variance of every
 // prediction, a known variance (no degrees of freedom of its own), and is
 // what lets an interval cover the truth when the exponent drifts between
 // the fitted sizes and the target.
