@@ -203,6 +203,7 @@ type fitJSON struct {
 	Points          int                    `json:"points"`
 	Tau             float64                `json:"tau"`
 	LawMethod       string                 `json:"law_method"`
+	Bend            *scaling.Bend          `json:"bend"`
 	Noise           *scaling.Noise         `json:"noise"`
 	Extrapolation   *scaling.Extrapolation `json:"extrapolation"`
 	Constant        float64                `json:"constant"`
@@ -271,7 +272,7 @@ func writeFitJSON(w io.Writer, fit *clc.FitFile, path string, warnings []string)
 		ConstantSlopeCI: c.SlopeCI, ConstantHolds: c.Holds, ConstantVerdict: c.Verdict,
 		NFull: p.N, StepsFull: p.Steps, PredictedLR: p.LR, PredictedLRCI: [2]float64{p.LRLow, p.LRHigh},
 		PredictedLRDoF: p.DoF, Source: p.Source, LawWeight: p.LawWeight, LawLR: p.LawLR, LocalLR: p.LocalLR,
-		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Noise: fit.Noise,
+		ExpectedRegret: p.ExpectedRegret, Tau: l.Tau, LawMethod: l.Method, Bend: l.Bend, Noise: fit.Noise,
 		Warnings: warnings, FitFile: path, Shape: "constant", Axes: fit.Config.Axes, JointLaw: fit.Joint,
 	}
 	if fit.Config.Schedule != nil {

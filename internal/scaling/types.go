@@ -228,11 +228,11 @@ type Law struct {
 // it; without Q² it covered only 89–92% of simulated truths there. Miss
 // is g.
 type Bend struct {
-	Center float64 `yaml:"center"`
-	Spread float64 `yaml:"spread"`
-	Skew   float64 `yaml:"skew"`
-	Q      float64 `yaml:"q"`
-	QSE    float64 `yaml:"q_se"`
+	Center float64 `yaml:"center" json:"center"`
+	Spread float64 `yaml:"spread" json:"spread"`
+	Skew   float64 `yaml:"skew" json:"skew"`
+	Q      float64 `yaml:"q" json:"q"`
+	QSE    float64 `yaml:"q_se" json:"q_se"`
 }
 
 // Miss is g(x), the line's error at x = log10 N per unit of bend q (see
