@@ -32,6 +32,132 @@
 // BIC Vd.16B, Vn.16B, Vm.16B: d = n AND NOT m
 #define BIC16B(m, n, d) WORD $(0x4E601C00 | (m)<<16 | (n)<<5 | (d))
 
+// Each block kernel below has an x variant that reads one operand's rows
+// through a table of row addresses (see kernels.go). A kernel and its x
+// variant run the same instructions in the same order except where they
+// address that operand; the steps that do not address it are the macros
+// below, written once for both (a macro is a fixed sequence of instructions,
+// run as if written out in the kernel). No macro reads an argument (FP):
+// those loads stay in the kernels, where go vet checks them.
+
+// ZERO_V0_V15: V0–V15 = 0 (the accumulators of nn4x16 and nt2x4).
+#define ZERO_V0_V15 \
+	VEOR V0.B16, V0.B16, V0.B16 \
+	VEOR V1.B16, V1.B16, V1.B16 \
+	VEOR V2.B16, V2.B16, V2.B16 \
+	VEOR V3.B16, V3.B16, V3.B16 \
+	VEOR V4.B16, V4.B16, V4.B16 \
+	VEOR V5.B16, V5.B16, V5.B16 \
+	VEOR V6.B16, V6.B16, V6.B16 \
+	VEOR V7.B16, V7.B16, V7.B16 \
+	VEOR V8.B16, V8.B16, V8.B16 \
+	VEOR V9.B16, V9.B16, V9.B16 \
+	VEOR V10.B16, V10.B16, V10.B16 \
+	VEOR V11.B16, V11.B16, V11.B16 \
+	VEOR V12.B16, V12.B16, V12.B16 \
+	VEOR V13.B16, V13.B16, V13.B16 \
+	VEOR V14.B16, V14.B16, V14.B16 \
+	VEOR V15.B16, V15.B16, V15.B16
+
+// The nn4x16 steps. C's block: 4 rows at R5, R11, R12, R13, 16 columns
+// (V(4r)…V(4r+3) for row r).
+
+// NN4X16_LOADC: V0–V15 = the block of C.
+#define NN4X16_LOADC \
+	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	VLD1 (R11), [V4.S4, V5.S4, V6.S4, V7.S4] \
+	VLD1 (R12), [V8.S4, V9.S4, V10.S4, V11.S4] \
+	VLD1 (R13), [V12.S4, V13.S4, V14.S4, V15.S4]
+
+// NN4X16_FMA: one l of the product. With row l of B in V16–V19, broadcasts
+// the 4 values of A' at R14–R17 into V20–V23 (advancing R14–R17 by R2) and
+// accumulates V(4r+q) += V(20+r)·V(16+q).
+#define NN4X16_FMA \
+	VLD1R.P (R14)(R2), [V20.S4] \
+	VLD1R.P (R15)(R2), [V21.S4] \
+	VLD1R.P (R16)(R2), [V22.S4] \
+	VLD1R.P (R17)(R2), [V23.S4] \
+	VFMLA   V16.S4, V20.S4, V0.S4 \
+	VFMLA   V17.S4, V20.S4, V1.S4 \
+	VFMLA   V18.S4, V20.S4, V2.S4 \
+	VFMLA   V19.S4, V20.S4, V3.S4 \
+	VFMLA   V16.S4, V21.S4, V4.S4 \
+	VFMLA   V17.S4, V21.S4, V5.S4 \
+	VFMLA   V18.S4, V21.S4, V6.S4 \
+	VFMLA   V19.S4, V21.S4, V7.S4 \
+	VFMLA   V16.S4, V22.S4, V8.S4 \
+	VFMLA   V17.S4, V22.S4, V9.S4 \
+	VFMLA   V18.S4, V22.S4, V10.S4 \
+	VFMLA   V19.S4, V22.S4, V11.S4 \
+	VFMLA   V16.S4, V23.S4, V12.S4 \
+	VFMLA   V17.S4, V23.S4, V13.S4 \
+	VFMLA   V18.S4, V23.S4, V14.S4 \
+	VFMLA   V19.S4, V23.S4, V15.S4
+
+// NN4X16_STOREC: the block of C = V0–V15.
+#define NN4X16_STOREC \
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R5) \
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R11) \
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R12) \
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+
+// The nt2x4 steps. Element (r, j) of C's 2×4 block has its partial sums in
+// V(8r+2j) (lanes 0–3) and V(8r+2j+1) (lanes 4–7); C's rows are at R5, R11.
+
+// NT2X4_FMA: one 8 columns of the product. Loads those of A's rows 0, 1 at
+// R10, R11 into V16–V19 and of B's rows j at R12–R15 into V(20+2j),
+// V(21+2j), advancing each pointer by 32, and accumulates
+// V(8r+2j+h) += V(16+2r+h)·V(20+2j+h) (h = 0, 1: the lower, upper 4 columns).
+#define NT2X4_FMA \
+	VLD1.P 32(R10), [V16.S4, V17.S4] \
+	VLD1.P 32(R11), [V18.S4, V19.S4] \
+	VLD1.P 32(R12), [V20.S4, V21.S4] \
+	VLD1.P 32(R13), [V22.S4, V23.S4] \
+	VLD1.P 32(R14), [V24.S4, V25.S4] \
+	VLD1.P 32(R15), [V26.S4, V27.S4] \
+	VFMLA  V20.S4, V16.S4, V0.S4 \
+	VFMLA  V21.S4, V17.S4, V1.S4 \
+	VFMLA  V22.S4, V16.S4, V2.S4 \
+	VFMLA  V23.S4, V17.S4, V3.S4 \
+	VFMLA  V24.S4, V16.S4, V4.S4 \
+	VFMLA  V25.S4, V17.S4, V5.S4 \
+	VFMLA  V26.S4, V16.S4, V6.S4 \
+	VFMLA  V27.S4, V17.S4, V7.S4 \
+	VFMLA  V20.S4, V18.S4, V8.S4 \
+	VFMLA  V21.S4, V19.S4, V9.S4 \
+	VFMLA  V22.S4, V18.S4, V10.S4 \
+	VFMLA  V23.S4, V19.S4, V11.S4 \
+	VFMLA  V24.S4, V18.S4, V12.S4 \
+	VFMLA  V25.S4, V19.S4, V13.S4 \
+	VFMLA  V26.S4, V18.S4, V14.S4 \
+	VFMLA  V27.S4, V19.S4, V15.S4
+
+// HSUM8X4(s, d): the horizontal sums of one row of nt2x4, as the AVX2
+// kernel's VHADDPS tree. With the partial sums of element j in V(s+2j)
+// (lanes 0–3) and V(s+2j+1) (lanes 4–7), V(d) = [Σ₀ Σ₁ Σ₂ Σ₃], each
+// Σ = ((s₀+s₁)+(s₂+s₃)) + ((s₄+s₅)+(s₆+s₇)): V(d) = [Σlow(j)]ⱼ,
+// V(d+1) = [Σhigh(j)]ⱼ, V(d) = V(d) + V(d+1). V(d+1)…V(d+3) are scratch.
+#define HSUM8X4(s, d) \
+	FADDP4S((s)+2, (s), (d)) \
+	FADDP4S((s)+6, (s)+4, (d)+1) \
+	FADDP4S((d)+1, (d), (d)) \
+	FADDP4S((s)+3, (s)+1, (d)+2) \
+	FADDP4S((s)+7, (s)+5, (d)+3) \
+	FADDP4S((d)+3, (d)+2, (d)+1) \
+	FADD4S((d)+1, (d), (d))
+
+// NT2X4_ADDC: V16, V20 (the sums of rows 0, 1) += C's rows.
+#define NT2X4_ADDC \
+	VLD1 (R5), [V24.S4] \
+	VLD1 (R11), [V25.S4] \
+	FADD4S(24, 16, 16) \
+	FADD4S(25, 20, 20)
+
+// NT2X4_STOREC: C's rows = V16, V20.
+#define NT2X4_STOREC \
+	VST1 [V16.S4], (R5) \
+	VST1 [V20.S4], (R11)
+
 // func nn4x16(a *float32, sa, sk int, b *float32, ldb int, c *float32, ldc, k, nb int, acc bool)
 //
 // For the 4 rows of A' at a (element (i, l) at a[i·sa + l·sk]) and nb blocks
@@ -59,29 +185,11 @@ nnblock:
 	ADD R6, R11, R12
 	ADD R6, R12, R13
 	CBZ R9, nnzero
-	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1 (R11), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1 (R12), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1 (R13), [V12.S4, V13.S4, V14.S4, V15.S4]
-	B    nnk
+	NN4X16_LOADC
+	B   nnk
 
 nnzero:
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO_V0_V15
 
 nnk:
 	MOVD R0, R14
@@ -92,35 +200,13 @@ nnk:
 	MOVD k+56(FP), R7
 
 nnloop:
-	VLD1    (R19), [V16.S4, V17.S4, V18.S4, V19.S4]
-	ADD     R4, R19
-	VLD1R.P (R14)(R2), [V20.S4]
-	VLD1R.P (R15)(R2), [V21.S4]
-	VLD1R.P (R16)(R2), [V22.S4]
-	VLD1R.P (R17)(R2), [V23.S4]
-	VFMLA   V16.S4, V20.S4, V0.S4
-	VFMLA   V17.S4, V20.S4, V1.S4
-	VFMLA   V18.S4, V20.S4, V2.S4
-	VFMLA   V19.S4, V20.S4, V3.S4
-	VFMLA   V16.S4, V21.S4, V4.S4
-	VFMLA   V17.S4, V21.S4, V5.S4
-	VFMLA   V18.S4, V21.S4, V6.S4
-	VFMLA   V19.S4, V21.S4, V7.S4
-	VFMLA   V16.S4, V22.S4, V8.S4
-	VFMLA   V17.S4, V22.S4, V9.S4
-	VFMLA   V18.S4, V22.S4, V10.S4
-	VFMLA   V19.S4, V22.S4, V11.S4
-	VFMLA   V16.S4, V23.S4, V12.S4
-	VFMLA   V17.S4, V23.S4, V13.S4
-	VFMLA   V18.S4, V23.S4, V14.S4
-	VFMLA   V19.S4, V23.S4, V15.S4
-	SUBS    $1, R7
-	BNE     nnloop
+	VLD1 (R19), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R4, R19
+	NN4X16_FMA
+	SUBS $1, R7
+	BNE  nnloop
 
-	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R5)
-	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R11)
-	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R12)
-	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	NN4X16_STOREC
 	ADD  $64, R5
 	ADD  $64, R3
 	SUBS $1, R8
@@ -146,22 +232,7 @@ TEXT ·nt2x4(SB), NOSPLIT, $0-57
 	MOVBU acc+56(FP), R9
 
 ntblock:
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO_V0_V15
 	MOVD R0, R10
 	ADD  R2, R10, R11
 	MOVD R1, R12
@@ -171,59 +242,20 @@ ntblock:
 	MOVD k8+24(FP), R7
 
 ntloop:
-	VLD1.P 32(R10), [V16.S4, V17.S4]
-	VLD1.P 32(R11), [V18.S4, V19.S4]
-	VLD1.P 32(R12), [V20.S4, V21.S4]
-	VLD1.P 32(R13), [V22.S4, V23.S4]
-	VLD1.P 32(R14), [V24.S4, V25.S4]
-	VLD1.P 32(R15), [V26.S4, V27.S4]
-	VFMLA  V20.S4, V16.S4, V0.S4
-	VFMLA  V21.S4, V17.S4, V1.S4
-	VFMLA  V22.S4, V16.S4, V2.S4
-	VFMLA  V23.S4, V17.S4, V3.S4
-	VFMLA  V24.S4, V16.S4, V4.S4
-	VFMLA  V25.S4, V17.S4, V5.S4
-	VFMLA  V26.S4, V16.S4, V6.S4
-	VFMLA  V27.S4, V17.S4, V7.S4
-	VFMLA  V20.S4, V18.S4, V8.S4
-	VFMLA  V21.S4, V19.S4, V9.S4
-	VFMLA  V22.S4, V18.S4, V10.S4
-	VFMLA  V23.S4, V19.S4, V11.S4
-	VFMLA  V24.S4, V18.S4, V12.S4
-	VFMLA  V25.S4, V19.S4, V13.S4
-	VFMLA  V26.S4, V18.S4, V14.S4
-	VFMLA  V27.S4, V19.S4, V15.S4
-	SUBS   $1, R7
-	BNE    ntloop
+	NT2X4_FMA
+	SUBS $1, R7
+	BNE  ntloop
 
-	// Row 0: V16 = [Σlow(j)]ⱼ, V17 = [Σhigh(j)]ⱼ, V16 = V16 + V17.
-	FADDP4S(2, 0, 16)
-	FADDP4S(6, 4, 17)
-	FADDP4S(17, 16, 16)
-	FADDP4S(3, 1, 18)
-	FADDP4S(7, 5, 19)
-	FADDP4S(19, 18, 17)
-	FADD4S(17, 16, 16)
-
-	// Row 1 likewise into V20.
-	FADDP4S(10, 8, 20)
-	FADDP4S(14, 12, 21)
-	FADDP4S(21, 20, 20)
-	FADDP4S(11, 9, 22)
-	FADDP4S(15, 13, 23)
-	FADDP4S(23, 22, 21)
-	FADD4S(21, 20, 20)
+	// Horizontal sums: V16 = [Σ₀ Σ₁ Σ₂ Σ₃] for row 0, V20 for row 1.
+	HSUM8X4(0, 16)
+	HSUM8X4(8, 20)
 
 	ADD R6, R5, R11
 	CBZ R9, ntstore
-	VLD1 (R5), [V24.S4]
-	VLD1 (R11), [V25.S4]
-	FADD4S(24, 16, 16)
-	FADD4S(25, 20, 20)
+	NT2X4_ADDC
 
 ntstore:
-	VST1 [V16.S4], (R5)
-	VST1 [V20.S4], (R11)
+	NT2X4_STOREC
 	ADD  $16, R5
 	ADD  R2<<2, R1
 	SUBS $1, R8
@@ -255,29 +287,11 @@ nnxblock:
 	ADD R6, R11, R12
 	ADD R6, R12, R13
 	CBZ R9, nnxzero
-	VLD1 (R5), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1 (R11), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1 (R12), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1 (R13), [V12.S4, V13.S4, V14.S4, V15.S4]
-	B    nnxk
+	NN4X16_LOADC
+	B   nnxk
 
 nnxzero:
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO_V0_V15
 
 nnxk:
 	MOVD R0, R14
@@ -288,36 +302,14 @@ nnxk:
 	MOVD k+56(FP), R7
 
 nnxloop:
-	MOVD.P  8(R19), R20
-	ADD     R4, R20
-	VLD1    (R20), [V16.S4, V17.S4, V18.S4, V19.S4]
-	VLD1R.P (R14)(R2), [V20.S4]
-	VLD1R.P (R15)(R2), [V21.S4]
-	VLD1R.P (R16)(R2), [V22.S4]
-	VLD1R.P (R17)(R2), [V23.S4]
-	VFMLA   V16.S4, V20.S4, V0.S4
-	VFMLA   V17.S4, V20.S4, V1.S4
-	VFMLA   V18.S4, V20.S4, V2.S4
-	VFMLA   V19.S4, V20.S4, V3.S4
-	VFMLA   V16.S4, V21.S4, V4.S4
-	VFMLA   V17.S4, V21.S4, V5.S4
-	VFMLA   V18.S4, V21.S4, V6.S4
-	VFMLA   V19.S4, V21.S4, V7.S4
-	VFMLA   V16.S4, V22.S4, V8.S4
-	VFMLA   V17.S4, V22.S4, V9.S4
-	VFMLA   V18.S4, V22.S4, V10.S4
-	VFMLA   V19.S4, V22.S4, V11.S4
-	VFMLA   V16.S4, V23.S4, V12.S4
-	VFMLA   V17.S4, V23.S4, V13.S4
-	VFMLA   V18.S4, V23.S4, V14.S4
-	VFMLA   V19.S4, V23.S4, V15.S4
-	SUBS    $1, R7
-	BNE     nnxloop
+	MOVD.P 8(R19), R20
+	ADD    R4, R20
+	VLD1   (R20), [V16.S4, V17.S4, V18.S4, V19.S4]
+	NN4X16_FMA
+	SUBS   $1, R7
+	BNE    nnxloop
 
-	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R5)
-	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R11)
-	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R12)
-	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R13)
+	NN4X16_STOREC
 	ADD  $64, R5
 	ADD  $64, R4
 	SUBS $1, R8
@@ -326,8 +318,9 @@ nnxloop:
 
 // func nt2x4x(a **float32, b *float32, k int, k8 int, c *float32, ldc int, nb int, acc bool)
 //
-// nt2x4 with its 2 rows of A at a[0] and a[1] (R20, R21) instead of a
-// stride k apart. Same operations in the same order.
+// nt2x4 with its 2 rows of A at a[0] and a[1] (R20, R21, copied to R10,
+// R11 per block) instead of a stride k apart. Same operations in the same
+// order.
 TEXT ·nt2x4x(SB), NOSPLIT, $0-57
 	MOVD  a+0(FP), R0
 	MOVD  (R0), R20
@@ -342,22 +335,7 @@ TEXT ·nt2x4x(SB), NOSPLIT, $0-57
 	MOVBU acc+56(FP), R9
 
 ntxblock:
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	ZERO_V0_V15
 	MOVD R20, R10
 	MOVD R21, R11
 	MOVD R1, R12
@@ -367,57 +345,19 @@ ntxblock:
 	MOVD k8+24(FP), R7
 
 ntxloop:
-	VLD1.P 32(R10), [V16.S4, V17.S4]
-	VLD1.P 32(R11), [V18.S4, V19.S4]
-	VLD1.P 32(R12), [V20.S4, V21.S4]
-	VLD1.P 32(R13), [V22.S4, V23.S4]
-	VLD1.P 32(R14), [V24.S4, V25.S4]
-	VLD1.P 32(R15), [V26.S4, V27.S4]
-	VFMLA  V20.S4, V16.S4, V0.S4
-	VFMLA  V21.S4, V17.S4, V1.S4
-	VFMLA  V22.S4, V16.S4, V2.S4
-	VFMLA  V23.S4, V17.S4, V3.S4
-	VFMLA  V24.S4, V16.S4, V4.S4
-	VFMLA  V25.S4, V17.S4, V5.S4
-	VFMLA  V26.S4, V16.S4, V6.S4
-	VFMLA  V27.S4, V17.S4, V7.S4
-	VFMLA  V20.S4, V18.S4, V8.S4
-	VFMLA  V21.S4, V19.S4, V9.S4
-	VFMLA  V22.S4, V18.S4, V10.S4
-	VFMLA  V23.S4, V19.S4, V11.S4
-	VFMLA  V24.S4, V18.S4, V12.S4
-	VFMLA  V25.S4, V19.S4, V13.S4
-	VFMLA  V26.S4, V18.S4, V14.S4
-	VFMLA  V27.S4, V19.S4, V15.S4
-	SUBS   $1, R7
-	BNE    ntxloop
+	NT2X4_FMA
+	SUBS $1, R7
+	BNE  ntxloop
 
-	FADDP4S(2, 0, 16)
-	FADDP4S(6, 4, 17)
-	FADDP4S(17, 16, 16)
-	FADDP4S(3, 1, 18)
-	FADDP4S(7, 5, 19)
-	FADDP4S(19, 18, 17)
-	FADD4S(17, 16, 16)
-
-	FADDP4S(10, 8, 20)
-	FADDP4S(14, 12, 21)
-	FADDP4S(21, 20, 20)
-	FADDP4S(11, 9, 22)
-	FADDP4S(15, 13, 23)
-	FADDP4S(23, 22, 21)
-	FADD4S(21, 20, 20)
+	HSUM8X4(0, 16)
+	HSUM8X4(8, 20)
 
 	ADD R6, R5, R11
 	CBZ R9, ntxstore
-	VLD1 (R5), [V24.S4]
-	VLD1 (R11), [V25.S4]
-	FADD4S(24, 16, 16)
-	FADD4S(25, 20, 20)
+	NT2X4_ADDC
 
 ntxstore:
-	VST1 [V16.S4], (R5)
-	VST1 [V20.S4], (R11)
+	NT2X4_STOREC
 	ADD  $16, R5
 	ADD  R2<<2, R1
 	SUBS $1, R8
