@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/clc-tools/clc/internal/scaling"
 )
 
 // The adaptive design chooses its trials from the results so far — where
@@ -30,7 +32,9 @@ var adaptiveCalibrateReps = flag.Int("calibrate.adaptive", 0, "replicates per sc
 type simTrainer struct {
 	sweep                             uint64 // identifies the replicate
 	nFull                             int
-	c0, alpha                         float64 // log10 η*(N) = c0 + α·log10(N/nFull)
+	// log10 η*(N) = c0 + α·x + ½·q·x², x = log10(N/nFull): a law that
+	// bends as clc's prior allows, q ~ N(0, scaling.PriorBend²).
+	c0, alpha, q                      float64
 	kappa, curvFull, phi, level, edge float64
 }
 
@@ -38,6 +42,7 @@ func newSimTrainer(rng *rand.Rand, sweep uint64, alpha float64, nFull int, gridS
 	return &simTrainer{
 		sweep: sweep, nFull: nFull, alpha: alpha,
 		c0:       -1.5 + (rng.Float64()-0.5)*gridStep,
+		q:        scaling.PriorBend * rng.NormFloat64(),
 		kappa:    1.5 + 2.5*rng.Float64(),
 		curvFull: 0.3 + 0.3*rng.Float64(),
 		phi:      0.05 + 0.07*rng.Float64(),
@@ -48,7 +53,8 @@ func newSimTrainer(rng *rand.Rand, sweep uint64, alpha float64, nFull int, gridS
 
 // trueLog10 is log10 η* on n rows.
 func (s *simTrainer) trueLog10(n int) float64 {
-	return s.c0 + s.alpha*math.Log10(float64(n)/float64(s.nFull))
+	x := math.Log10(float64(n) / float64(s.nFull))
+	return s.c0 + s.alpha*x + s.q*x*x/2
 }
 
 // rng returns a generator determined by the sweep and the given values
@@ -137,7 +143,8 @@ func adaptiveCoverage(t *testing.T, alpha float64, fractions []float64, reps int
 }
 
 // TestAdaptiveDesignCalibrated: whole adaptive sweeps against a known law
-// keep the full-size prediction interval's coverage: six scenarios (α =
+// that bends as clc's prior allows keep the full-size prediction
+// interval's coverage: six scenarios (α =
 // −0.5, 0, 0.3; fractions up to 1/2 or 1/4, the prediction 2× or 4× beyond
 // the largest). The short version (make test) runs 40 replicates of each
 // and asks for 90–99% pooled (a Monte-Carlo error of ±1.4%) and at least
