@@ -30,8 +30,8 @@ import (
 var adaptiveCalibrateReps = flag.Int("calibrate.adaptive", 0, "replicates per scenario of the adaptive design's calibration table (0: the short version)")
 
 type simTrainer struct {
-	sweep                             uint64 // identifies the replicate
-	nFull                             int
+	sweep uint64 // identifies the replicate
+	nFull int
 	// log10 η*(N) = c0 + α·x + ½·q·x², x = log10(N/nFull): a law that
 	// bends as clc's prior allows, q ~ N(0, scaling.PriorBend²).
 	c0, alpha, q                      float64
