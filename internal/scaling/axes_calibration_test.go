@@ -254,7 +254,8 @@ func axesCalibrationTable(reps int) string {
 		"checks every exponent's 95%% interval and the 95%% intervals of seven transferred predictions at N_full (other lengths "+
 		"inside and beyond the measured ones, other batch sizes, a combination, a step budget; those that need an exponent the "+
 		"design did not measure use a prior and are not counted; the transfers are simulated with exponents that drift with N "+
-		"by N(0, 0.15²) per decade between the axis fractions and N_full, the allowance their intervals make). Targets: 92–97%% "+
+		"by N(0, 0.15²) per decade between the axis fractions and N_full and a size law that bends by q ~ N(0, 0.3²) per decade², "+
+		"the allowances their intervals make). Targets: 92–97%% "+
 		"coverage, 3–7%% alarms of the per-axis checks on exact laws. The exponents' intervals are slightly conservative: the noise model, pooled over every curve, overstates "+
 		"the seed noise of the small fractions where the other runs are measured.\n\n", max(1, reps/scenarios)*scenarios, time.Since(start).Seconds())
 	fmt.Fprintf(&b, "| τ | budget | design | seeds | α | β | γ | γ_E | transfers (count) | transfers' RMSE | length check alarms %% | batch check alarms %% |\n")
