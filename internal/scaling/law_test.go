@@ -259,6 +259,34 @@ func TestFitLawLeastSquares(t *testing.T) {
 	}
 }
 
+// A line through 2 points fits any bend exactly (g(x_i) = 0 at both), so
+// the data leave the prior as it was: Q = 0, QSE = PriorBend, and a
+// prediction 1 decade beyond them (g = ½·(1.5² − 0.25) = 1) adds
+// (PriorBend·1)² to a variance; precise optima at 5 sizes on an exact
+// power law measure the bend (QSE well below the prior) and find none.
+func TestBendPosterior(t *testing.T) {
+	two, err := FitLaw([]Optimum{optimumAt(1000, 0.01, 0.1, 10, 6), optimumAt(10000, 0.001, 0.1, 100, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := two.Bend
+	if b == nil || b.Q != 0 || !near(b.QSE, PriorBend, 1e-15) || !near(b.Miss(5), 1, 1e-12) || !near(b.Var(5), PriorBend*PriorBend, 1e-12) {
+		t.Errorf("two points: bend %+v, g(5) = %v; want the prior and g = 1", b, b.Miss(5))
+	}
+	var os []Optimum
+	for i := range 5 {
+		n := 1000 << (2 * i)
+		os = append(os, optimumAt(n, math.Pow(float64(n), -0.5), 0.01, 10, 20))
+	}
+	exact, err := FitLaw(os)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := exact.Bend; b == nil || math.Abs(b.Q) > 1e-9 || !(b.QSE < PriorBend/5) {
+		t.Errorf("exact law, precise optima: bend %+v; want Q = 0 and QSE well below %v", b, PriorBend)
+	}
+}
+
 func TestFitLawTwoPoints(t *testing.T) {
 	// Two points with errors: τ cannot be estimated (0), so there is no
 	// interval (one that assumed τ = 0 would be a guess), no R² (a line

@@ -293,6 +293,9 @@ func bendOf(x, w, r []float64) *Bend {
 		gr += w[i] * g * r[i]
 	}
 	b.Q, b.QSE = gr/p, math.Sqrt(1/p)
+	if math.IsNaN(b.Q) || math.IsInf(b.Q, 0) || !(b.QSE > 0) {
+		b.Q, b.QSE = 0, PriorBend // the data say nothing usable: the prior
+	}
 	return b
 }
 
