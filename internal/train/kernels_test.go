@@ -232,11 +232,9 @@ func TestKernelsExactOrder(t *testing.T) {
 					want := append([]float32(nil), c0...)
 					o.got(got)
 					o.ref(want)
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v, specified order gives %v",
-								wide, o.name, m, n, k, acc, i, got[i], want[i])
-						}
+					if i, ok := sameBits(got, want); !ok {
+						t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v, specified order gives %v",
+							wide, o.name, m, n, k, acc, i, got[i], want[i])
 					}
 				}
 			}
@@ -308,11 +306,9 @@ func TestKernelsRowTables(t *testing.T) {
 					want := append([]float32(nil), c0...)
 					o.got(got)
 					o.want(want)
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v with a row table, %v contiguous",
-								wide, o.name, m, n, k, acc, i, got[i], want[i])
-						}
+					if i, ok := sameBits(got, want); !ok {
+						t.Fatalf("avx512=%v %s %dx%dx%d acc=%v: c[%d] = %v with a row table, %v contiguous",
+							wide, o.name, m, n, k, acc, i, got[i], want[i])
 					}
 				}
 			}
@@ -623,4 +619,15 @@ func TestTransposeInto(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameBits reports whether got and want hold the same float32 bit patterns,
+// and the first index where they differ.
+func sameBits(got, want []float32) (int, bool) {
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i, false
+		}
+	}
+	return 0, true
 }
