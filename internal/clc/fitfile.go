@@ -29,8 +29,11 @@ import (
 // step_budget) and the joint law (joint), and moves a prediction to a run
 // of another length or batch size by measured exponents or documented
 // priors; files of versions 1 and 2 carry C over to such runs unchanged,
-// as clc did when it wrote them.
-const FitVersion = 3
+// as clc did when it wrote them. Version 4 added the law's bend
+// (law.bend, see scaling.Bend): files of versions 1 to 3 have none, and
+// their predictions leave the bend's variance out, as clc did when it
+// wrote them.
+const FitVersion = 4
 
 // MinFitVersion is the oldest fit file version this package reads.
 const MinFitVersion = 1

@@ -65,6 +65,7 @@ func sampleFit() *FitFile {
 			Method: scaling.MethodRandomEffects, Tau: 0.03, NoiseDoF: 3, AlphaDoF: 2.75,
 			SamplingCov: &scaling.Covariance{Log10K: 0.1, Alpha: 0.015, Log10KAlpha: -0.04},
 			Anchor:      &scaling.Anchor{N: 68, LR: 0.1, LogSE: 0.14433756729740643, Curvature: 0.5},
+			Bend:        &scaling.Bend{Center: 1.7, Spread: 0.0453, Skew: -1e-17, Q: -0.125, QSE: 0.2915475947422650},
 		},
 		Constant: scaling.ConstantReport{
 			Values: []float64{0.24691357802469134, 4}, Mean: 2.1234567890123457, CV: 1.25, Slope: 4.0,
@@ -81,8 +82,8 @@ func TestFitFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(data, []byte("version: 3\n")) {
-		t.Errorf("fit file does not start with version: 3:\n%s", data)
+	if !bytes.HasPrefix(data, []byte("version: 4\n")) {
+		t.Errorf("fit file does not start with version: 4:\n%s", data)
 	}
 	for _, bad := range []string{".inf", ".nan", "Inf", "NaN"} {
 		if bytes.Contains(data, []byte(bad)) {
@@ -116,8 +117,8 @@ func TestFitFileRoundTrip(t *testing.T) {
 		t.Errorf("diverged valid_loss read as %v, want +Inf", g.Trials[1].ValidLoss)
 	}
 
-	// Zero Version is written as 3, a version-1 fit as 1; other versions
-	// are refused.
+	// Zero Version is written as FitVersion, a version-1 fit as 1; other
+	// versions are refused.
 	f.Version = 0
 	if data2, err := MarshalFit(f); err != nil || !bytes.Equal(data2, data) {
 		t.Errorf("Version 0: err %v, output differs: %v", err, !bytes.Equal(data2, data))
@@ -126,9 +127,9 @@ func TestFitFileRoundTrip(t *testing.T) {
 	if data1, err := MarshalFit(f); err != nil || !bytes.HasPrefix(data1, []byte("version: 1\n")) {
 		t.Errorf("Version 1: err %v, output starts %.12q", err, data1)
 	}
-	f.Version = 4
+	f.Version = FitVersion + 1
 	if _, err := MarshalFit(f); err == nil {
-		t.Error("MarshalFit wrote version 4")
+		t.Errorf("MarshalFit wrote version %d", f.Version)
 	}
 }
 
@@ -254,11 +255,11 @@ func TestFitFileErrors(t *testing.T) {
 	}{
 		{"empty", "", 0, "fit file is empty", "re-create", false},
 		{"not a mapping", "- 1\n- 2\n", 1, "not a fit file: expected a mapping", "clc fit", false},
-		{"missing version", strings.TrimPrefix(text, "version: 3\n"), 1, "not a fit file: no version", "version: 3", false},
-		{"version 4", strings.Replace(text, "version: 3", "version: 4", 1), 1,
-			"unsupported fit file version 4 (this clc reads versions 1 to 3)", "newer clc", false},
-		{"version 0", strings.Replace(text, "version: 3", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
-		{"version text", strings.Replace(text, "version: 3", "version: one", 1), 1, `fit file version "one" is not a number`, "versions 1 to 3", false},
+		{"missing version", strings.TrimPrefix(text, "version: 4\n"), 1, "not a fit file: no version", "version: 4", false},
+		{"version 5", strings.Replace(text, "version: 4", "version: 5", 1), 1,
+			"unsupported fit file version 5 (this clc reads versions 1 to 4)", "newer clc", false},
+		{"version 0", strings.Replace(text, "version: 4", "version: 0", 1), 1, "unsupported fit file version 0", "re-create", false},
+		{"version text", strings.Replace(text, "version: 4", "version: one", 1), 1, `fit file version "one" is not a number`, "versions 1 to 4", false},
 		{"unknown top-level key", text + "extra: 1\n", lineOf(text, "") + 1, `unknown key "extra"`, "", false},
 		{"unknown law key", strings.Replace(text, "  alpha: ", "  alfa: 3\n  alpha: ", 1), lineOf(text, "  alpha: "), `unknown key "alfa"`, "", false},
 		{"unknown trial key", strings.Replace(text, "    diverged: true", "    diverged: true\n    colour: red", 1),
