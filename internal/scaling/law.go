@@ -145,15 +145,6 @@ func fitLog(ps []Optimum, value func(Optimum) float64) (linFit, bool) {
 
 func optimumLR(o Optimum) float64 { return o.LR }
 
-// logValues returns log10 value(o) of each optimum, in order.
-func logValues(ps []Optimum, value func(Optimum) float64) []float64 {
-	y := make([]float64, len(ps))
-	for i, o := range ps {
-		y[i] = math.Log10(value(o))
-	}
-	return y
-}
-
 // FitLaw fits the power law
 //
 //	η*(N) = k·N^α,  i.e.  log10 η* = log10 k + α·log10 N,
@@ -247,7 +238,7 @@ func lawFrom(f linFit, ps []Optimum) Law {
 	if half := interval95(vb, dof); half > 0 {
 		l.AlphaCI = [2]float64{l.Alpha - half, l.Alpha + half}
 	}
-	l.Bend = f.bend(logValues(ps, optimumLR))
+	l.Bend = f.bend()
 	for _, o := range ps {
 		l.NMin = min(l.NMin, o.N)
 		l.NMax = max(l.NMax, o.N)
@@ -319,7 +310,7 @@ func extrapolate(ps []Optimum) *Extrapolation {
 	}
 	c := []float64{1, math.Log10(float64(held.N))}
 	pred, v, dof := f.predict(c)
-	bend := f.bend(logValues(rest, optimumLR))
+	bend := f.bend()
 	miss := pred - math.Log10(held.LR)
 	if f.noiseDoF > 0 {
 		vs := quadForm(f.covS, c) + held.LogSE*held.LogSE

@@ -26,6 +26,7 @@ type linFit struct {
 	n, p     int
 	noiseDoF int // ν₁ of the v_i; 0 for least squares
 	x        [][]float64
+	y        []float64 // the fitted values
 	w        []float64 // the weights 1/(v_i + τ²) (1 for least squares)
 	v        []float64
 }
@@ -79,7 +80,7 @@ func fitLinear(x [][]float64, y, v []float64, noiseDoF int) (linFit, bool) {
 	for i := range v {
 		known = known && v[i] > 0
 	}
-	f := linFit{n: n, p: p, x: x, w: make([]float64, n), v: make([]float64, n)}
+	f := linFit{n: n, p: p, x: x, y: y, w: make([]float64, n), v: make([]float64, n)}
 	if !known {
 		for i := range f.w {
 			f.w[i] = 1
@@ -400,23 +401,21 @@ func symmetrize(m [][]float64) {
 	}
 }
 
-// bend returns the Bend of a line fitted to y (x = the second regressor)
+// bend returns the Bend of the fitted line (x = the second regressor)
 // under its final weights, as precisions: 1/(v_i + τ²) for a
 // random-effects fit, 1/s² for least squares; nil for other models and
 // for a least-squares line through every point (s² = 0: no scale).
-func (f *linFit) bend(y []float64) *Bend {
-	if f.p != 2 {
+func (f *linFit) bend() *Bend {
+	leastSquares := f.noiseDoF == 0
+	if f.p != 2 || leastSquares && !(f.tau2 > 0) {
 		return nil
 	}
 	x := make([]float64, f.n)
 	w := make([]float64, f.n)
 	r := make([]float64, f.n)
 	for i, row := range f.x {
-		x[i], w[i], r[i] = row[1], f.w[i], f.residual(i, y[i])
-		if f.noiseDoF == 0 {
-			if !(f.tau2 > 0) {
-				return nil
-			}
+		x[i], w[i], r[i] = row[1], f.w[i], f.residual(i, f.y[i])
+		if leastSquares {
 			w[i] = 1 / f.tau2
 		}
 	}
